@@ -1,0 +1,29 @@
+// Module initialisation: one Addon instance per Node-API environment.
+#ifndef WEAKWIRE_ADDON_H_
+#define WEAKWIRE_ADDON_H_
+
+#include <napi.h>
+
+namespace weakwire {
+
+class EnvState;
+
+class WeakwireAddon : public Napi::Addon<WeakwireAddon> {
+ public:
+  WeakwireAddon(Napi::Env env, Napi::Object exports);
+  ~WeakwireAddon();
+
+  static EnvState* StateOf(Napi::Env env) { return env.GetInstanceData<WeakwireAddon>()->state_; }
+
+ private:
+  Napi::Value Track(const Napi::CallbackInfo& info);
+  Napi::Value Untrack(const Napi::CallbackInfo& info);
+  Napi::Value SetDispatcher(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+
+  EnvState* state_ = nullptr;
+};
+
+}  // namespace weakwire
+
+#endif  // WEAKWIRE_ADDON_H_

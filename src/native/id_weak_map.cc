@@ -1,0 +1,295 @@
+#include "id_weak_map.h"
+
+#include <cmath>
+
+#include "addon.h"
+#include "env_state.h"
+
+namespace weakwire {
+
+namespace {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+std::string Describe(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return "a boolean";
+    case napi_number: {
+      double d = value.As<Napi::Number>().DoubleValue();
+      if (std::isnan(d)) return "NaN";
+      return "the number " + value.ToString().Utf8Value();
+    }
+    case napi_string:
+      return "a string";
+    case napi_symbol:
+      return "a symbol";
+    case napi_bigint:
+      return "a bigint";
+    case napi_function:
+      return "a function";
+    default:
+      return "an object";
+  }
+}
+
+// Walking a large map checks every value; recycle handle scopes so the walk does not pile up
+// millions of handles in the caller's scope.
+class ChunkedScope {
+ public:
+  explicit ChunkedScope(napi_env env) : env_(env) {}
+  ~ChunkedScope() { Close(); }
+  void Step() {
+    if (count_++ % 1024 != 0) return;
+    Close();
+    if (napi_open_handle_scope(env_, &scope_) != napi_ok) scope_ = nullptr;
+  }
+
+ private:
+  void Close() {
+    if (scope_ != nullptr) napi_close_handle_scope(env_, scope_);
+    scope_ = nullptr;
+  }
+  napi_env env_;
+  napi_handle_scope scope_ = nullptr;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
+Napi::Function IDWeakMap::DefineClass(Napi::Env env) {
+  return ObjectWrap<IDWeakMap>::DefineClass(env, "NativeIDWeakMap",
+                                            {
+                                                InstanceMethod<&IDWeakMap::Set>("set"),
+                                                InstanceMethod<&IDWeakMap::Get>("get"),
+                                                InstanceMethod<&IDWeakMap::Has>("has"),
+                                                InstanceMethod<&IDWeakMap::Delete>("delete"),
+                                                InstanceMethod<&IDWeakMap::Clear>("clear"),
+                                                InstanceMethod<&IDWeakMap::Size>("size"),
+                                                InstanceMethod<&IDWeakMap::Keys>("keys"),
+                                            });
+}
+
+IDWeakMap::IDWeakMap(const Napi::CallbackInfo& info)
+    : ObjectWrap<IDWeakMap>(info), state_(WeakwireAddon::StateOf(info.Env())) {
+  state_->RetainMap();
+}
+
+IDWeakMap::~IDWeakMap() {
+  // The map itself was collected (or the environment is going away) while values may live on:
+  // deleting each reference also removes its finalizer, so none of them can reach freed memory.
+  RemoveAll(Env());
+  state_->ReleaseMap();
+}
+
+IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* method) {
+  Napi::Value value = info[0];
+  Key key;
+  if (value.IsNumber()) {
+    double d = value.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) > kMaxSafeInteger) {
+      throw Napi::TypeError::New(info.Env(), std::string("IDWeakMap.") + method +
+                                                 ": key must be a safe integer or a string; got " +
+                                                 Describe(value));
+    }
+    key.number = static_cast<int64_t>(d);  // -0 becomes 0, as in Map
+    return key;
+  }
+  if (value.IsString()) {
+    key.is_string = true;
+    key.text = value.As<Napi::String>().Utf8Value();
+    return key;
+  }
+  throw Napi::TypeError::New(info.Env(), std::string("IDWeakMap.") + method +
+                                             ": key must be a safe integer or a string; got " +
+                                             Describe(value));
+}
+
+IDWeakMap::Cell* IDWeakMap::Find(const Key& key) const {
+  if (key.is_string) {
+    auto it = strings_.find(key.text);
+    return it == strings_.end() ? nullptr : it->second;
+  }
+  auto it = numbers_.find(key.number);
+  return it == numbers_.end() ? nullptr : it->second;
+}
+
+void IDWeakMap::OnValueCollected(napi_env env, void* data, void*) {
+  // Only native bookkeeping here: unlink the cell and drop its reference. No JavaScript.
+  auto* cell = static_cast<Cell*>(data);
+  cell->owner->Remove(env, cell);
+}
+
+napi_value IDWeakMap::LiveValue(napi_env env, Cell* cell) {
+  napi_value value = nullptr;
+  if (napi_get_reference_value(env, cell->ref, &value) != napi_ok) value = nullptr;
+  // Collected but its finalizer has not run yet: the entry is already gone for callers.
+  if (value == nullptr) Remove(env, cell);
+  return value;
+}
+
+void IDWeakMap::Link(Cell* cell, Cell* replacing) {
+  if (replacing != nullptr) {
+    // Keep the key's place in iteration order, like Map does on overwrite.
+    cell->prev = replacing->prev;
+    cell->next = replacing->next;
+  } else {
+    cell->prev = last_;
+    cell->next = nullptr;
+  }
+  if (cell->prev != nullptr) {
+    cell->prev->next = cell;
+  } else {
+    first_ = cell;
+  }
+  if (cell->next != nullptr) {
+    cell->next->prev = cell;
+  } else {
+    last_ = cell;
+  }
+}
+
+void IDWeakMap::Remove(napi_env env, Cell* cell) {
+  if (cell->prev != nullptr) {
+    cell->prev->next = cell->next;
+  } else if (first_ == cell) {
+    first_ = cell->next;
+  }
+  if (cell->next != nullptr) {
+    cell->next->prev = cell->prev;
+  } else if (last_ == cell) {
+    last_ = cell->prev;
+  }
+  // Erase the key only if it still maps to this very cell (a newer value may have replaced it).
+  if (cell->is_string) {
+    auto it = strings_.find(*cell->text);
+    if (it != strings_.end() && it->second == cell) strings_.erase(it);
+  } else {
+    auto it = numbers_.find(cell->number);
+    if (it != numbers_.end() && it->second == cell) numbers_.erase(it);
+  }
+  napi_delete_reference(env, cell->ref);
+  delete cell;
+  state_->AddMapEntries(-1);
+}
+
+void IDWeakMap::RemoveAll(napi_env env) {
+  for (Cell* cell = first_; cell != nullptr;) {
+    Cell* next = cell->next;
+    napi_delete_reference(env, cell->ref);
+    delete cell;
+    state_->AddMapEntries(-1);
+    cell = next;
+  }
+  first_ = last_ = nullptr;
+  numbers_.clear();
+  strings_.clear();
+}
+
+Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Key key = ParseKey(info, "set");
+  Napi::Value value = info[1];
+  if (!value.IsObject() && !value.IsFunction()) {
+    throw Napi::TypeError::New(
+        env, "IDWeakMap.set: value must be an object or a function; got " + Describe(value));
+  }
+  auto* cell = new Cell{this, nullptr, nullptr, nullptr, key.is_string, key.number, nullptr};
+  napi_status status = napi_add_finalizer(env, value, cell, OnValueCollected, nullptr, &cell->ref);
+  if (status != napi_ok) {
+    delete cell;
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
+  state_->AddMapEntries(1);
+
+  Cell* old = nullptr;
+  if (key.is_string) {
+    auto [it, inserted] = strings_.try_emplace(std::move(key.text), cell);
+    if (!inserted) {
+      old = it->second;
+      it->second = cell;
+    }
+    cell->text = &it->first;
+  } else {
+    auto [it, inserted] = numbers_.try_emplace(key.number, cell);
+    if (!inserted) {
+      old = it->second;
+      it->second = cell;
+    }
+  }
+  Link(cell, old);
+  if (old != nullptr) {
+    // Overwrite releases the old weak reference at once; its finalizer goes with it.
+    napi_delete_reference(env, old->ref);
+    delete old;
+    state_->AddMapEntries(-1);
+  }
+  return info.This();
+}
+
+Napi::Value IDWeakMap::Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Cell* cell = Find(ParseKey(info, "get"));
+  if (cell == nullptr) return env.Undefined();
+  napi_value value = LiveValue(env, cell);
+  return value == nullptr ? env.Undefined() : Napi::Value(env, value);
+}
+
+Napi::Value IDWeakMap::Has(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Cell* cell = Find(ParseKey(info, "has"));
+  return Napi::Boolean::New(env, cell != nullptr && LiveValue(env, cell) != nullptr);
+}
+
+Napi::Value IDWeakMap::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Cell* cell = Find(ParseKey(info, "delete"));
+  if (cell == nullptr) return Napi::Boolean::New(env, false);
+  bool was_live = LiveValue(env, cell) != nullptr;
+  if (was_live) Remove(env, cell);
+  return Napi::Boolean::New(env, was_live);
+}
+
+Napi::Value IDWeakMap::Clear(const Napi::CallbackInfo& info) {
+  RemoveAll(info.Env());
+  return info.Env().Undefined();
+}
+
+Napi::Value IDWeakMap::Size(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double count = 0;
+  ChunkedScope scope(env);
+  for (Cell* cell = first_; cell != nullptr;) {
+    Cell* next = cell->next;
+    scope.Step();
+    if (LiveValue(env, cell) != nullptr) ++count;
+    cell = next;
+  }
+  return Napi::Number::New(env, count);
+}
+
+Napi::Value IDWeakMap::Keys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array keys = Napi::Array::New(env);
+  uint32_t index = 0;
+  ChunkedScope scope(env);
+  for (Cell* cell = first_; cell != nullptr;) {
+    Cell* next = cell->next;
+    scope.Step();
+    if (LiveValue(env, cell) != nullptr) {
+      if (cell->is_string) {
+        keys.Set(index++, Napi::String::New(env, *cell->text));
+      } else {
+        keys.Set(index++, Napi::Number::New(env, static_cast<double>(cell->number)));
+      }
+    }
+    cell = next;
+  }
+  return keys;
+}
+
+}  // namespace weakwire

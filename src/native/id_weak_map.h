@@ -1,0 +1,71 @@
+// IDWeakMap: number or string keys to weakly held objects, in insertion order.
+#ifndef WEAKWIRE_ID_WEAK_MAP_H_
+#define WEAKWIRE_ID_WEAK_MAP_H_
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+namespace weakwire {
+
+class EnvState;
+
+class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
+ public:
+  static Napi::Function DefineClass(Napi::Env env);
+
+  explicit IDWeakMap(const Napi::CallbackInfo& info);
+  ~IDWeakMap() override;
+
+ private:
+  // One entry. Its finalizer data is the cell itself; the cell is freed either by that finalizer
+  // or together with its reference (deleting the reference removes the finalizer).
+  struct Cell {
+    IDWeakMap* owner;
+    napi_ref ref;
+    Cell* prev;
+    Cell* next;
+    bool is_string;
+    int64_t number;
+    const std::string* text;  // points at the key stored in strings_
+  };
+
+  // A parsed key: a safe integer or a string.
+  struct Key {
+    bool is_string = false;
+    int64_t number = 0;
+    std::string text;
+  };
+
+  static Key ParseKey(const Napi::CallbackInfo& info, const char* method);
+  static void OnValueCollected(napi_env env, void* data, void* hint);
+
+  Napi::Value Set(const Napi::CallbackInfo& info);
+  Napi::Value Get(const Napi::CallbackInfo& info);
+  Napi::Value Has(const Napi::CallbackInfo& info);
+  Napi::Value Delete(const Napi::CallbackInfo& info);
+  Napi::Value Clear(const Napi::CallbackInfo& info);
+  Napi::Value Size(const Napi::CallbackInfo& info);
+  Napi::Value Keys(const Napi::CallbackInfo& info);
+
+  static Key ParseKey(const Napi::CallbackInfo& info);
+  Cell* Find(const Key& key) const;
+  // The cell's value, or nullptr after pruning a cell whose value is already collected.
+  napi_value LiveValue(napi_env env, Cell* cell);
+  void Link(Cell* cell, Cell* replacing);
+  // Unlinks the cell, deletes its reference (and with it the pending finalizer) and frees it.
+  void Remove(napi_env env, Cell* cell);
+  void RemoveAll(napi_env env);
+
+  EnvState* state_;
+  std::unordered_map<int64_t, Cell*> numbers_;
+  std::unordered_map<std::string, Cell*> strings_;
+  Cell* first_ = nullptr;
+  Cell* last_ = nullptr;
+};
+
+}  // namespace weakwire
+
+#endif  // WEAKWIRE_ID_WEAK_MAP_H_

@@ -1,0 +1,99 @@
+import { binding, type NativeBinding } from './binding';
+
+/** Callback run after a target was collected; receives the `held` value given at registration. */
+export type Destructor<H> = (held: H) => void;
+
+/**
+ * Callbacks by native slot. The native side calls `dispatch` with one batch of slots; this object
+ * runs their callbacks. It is stored on the binding so that every copy of this module in the
+ * same environment shares one table (the native slots are per environment, not per copy).
+ */
+class DestructorTable {
+  private readonly callbacks: Array<Destructor<unknown> | undefined> = [];
+  private readonly helds: unknown[] = [];
+  private readonly owners: Array<(() => boolean) | undefined> = [];
+
+  constructor(private readonly native: NativeBinding) {
+    native.setDispatcher(this.dispatch);
+  }
+
+  register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
+    const slot = this.native.track(target);
+    const cancel = (): boolean => this.cancel(slot, cancel);
+    this.callbacks[slot] = callback as Destructor<unknown>;
+    this.helds[slot] = held;
+    this.owners[slot] = cancel;
+    return cancel;
+  }
+
+  private cancel(slot: number, owner: () => boolean): boolean {
+    // The slot may have been reused by a later registration: only its own cancel counts.
+    if (this.owners[slot] !== owner) return false;
+    this.clear(slot);
+    return this.native.untrack(slot);
+  }
+
+  private clear(slot: number): void {
+    this.callbacks[slot] = undefined;
+    this.helds[slot] = undefined;
+    this.owners[slot] = undefined;
+  }
+
+  /** Runs one batch. Errors are returned so the native side reports each as uncaught. */
+  private readonly dispatch = (slots: Uint32Array): unknown[] | undefined => {
+    let errors: unknown[] | undefined;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      const callback = this.callbacks[slot];
+      if (callback === undefined) continue; // cancelled by an earlier callback of this batch
+      const held = this.helds[slot];
+      this.clear(slot);
+      try {
+        callback(held);
+      } catch (error) {
+        (errors ??= []).push(error);
+      }
+    }
+    return errors;
+  };
+}
+
+const TABLE = Symbol.for('weakwire.destructorTable');
+type BindingWithTable = NativeBinding & { [TABLE]?: DestructorTable };
+
+function table(): DestructorTable {
+  const shared = binding as BindingWithTable;
+  return (shared[TABLE] ??= new DestructorTable(binding));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/**
+ * Calls `callback(held)` once, on the event loop, after `target` has been garbage collected.
+ *
+ * The callback must not capture `target` (a closure that does keeps it alive forever); pass what
+ * it needs as `held` instead. Callbacks run in batches after the finalizer recorded the death;
+ * one that throws is reported as `'uncaughtException'` and the rest of the batch still runs.
+ *
+ * @returns `cancel()`: true if the destructor was still pending and is now cancelled.
+ * @throws TypeError if `target` is not an object or function, or `callback` is not a function.
+ */
+export function setDestructor<H = undefined>(
+  target: object,
+  callback: Destructor<H>,
+  held?: H,
+): () => boolean {
+  if ((typeof target !== 'object' || target === null) && typeof target !== 'function') {
+    throw new TypeError(`setDestructor: target must be an object or a function; got ${describe(target)}`);
+  }
+  if (typeof callback !== 'function') {
+    throw new TypeError(`setDestructor: callback must be a function; got ${describe(callback)}`);
+  }
+  return table().register(target, callback, held as H);
+}
