@@ -1,0 +1,36 @@
+/**
+ * The contract between the remote-object protocol and the pipes it runs over. A transport moves
+ * protocol messages (plain JSON-compatible objects: no functions, no class instances, no
+ * undefined inside arrays) between two peers. The protocol layer never sees sockets or ports.
+ */
+
+/** One protocol message: a JSON-compatible object. */
+export type WireMessage = { readonly [key: string]: unknown };
+
+/** What a transport calls back into. */
+export interface TransportHandlers {
+  /**
+   * A message arrived. `reply` is present when the peer is blocked waiting for the answer to this
+   * very message (a synchronous request): it must be called exactly once, soon.
+   */
+  message(message: WireMessage, reply?: (answer: WireMessage) => void): void;
+  /** The pipe closed: the peer closed it, exited or crashed. `error` says why when known. */
+  close(error?: Error): void;
+}
+
+export interface Transport {
+  /** Short name for error messages and stats, e.g. "worker", "socket". */
+  readonly kind: string;
+  /** Starts delivering incoming messages to `handlers`. Called once. */
+  start(handlers: TransportHandlers): void;
+  /** Sends a message; never blocks. Throws if the transport is closed. */
+  send(message: WireMessage): void;
+  /**
+   * Sends a message and blocks until the peer answers it through `reply`. Only transports that
+   * can wait synchronously have it (worker threads over SharedArrayBuffer + Atomics.wait, Electron
+   * renderer's ipcRenderer.sendSync). Sync mode requires it.
+   */
+  requestSync?(message: WireMessage): WireMessage;
+  /** Closes the pipe (idempotent). The peer's transport reports close. */
+  close(): void;
+}
