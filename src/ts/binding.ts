@@ -2,7 +2,8 @@
  * Loads the native addon once and describes its shape. Everything else is typed code on top.
  * @packageDocumentation
  */
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** Counters of live native records in this environment. */
 export interface Stats {
@@ -37,12 +38,19 @@ export interface NativeBinding {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeGypBuild = require('node-gyp-build') as (dir: string) => unknown;
 
+/** The package root: the nearest folder above this file with a package.json (dist/ or src/ts/). */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 function load(): NativeBinding {
   // WEAKWIRE_NATIVE_PATH selects a specific binary (a sanitizer or cmake-js build) for testing.
   const override = typeof process !== 'undefined' ? process.env.WEAKWIRE_NATIVE_PATH : undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (override) return require(override) as NativeBinding;
-  return nodeGypBuild(join(__dirname, '..')) as NativeBinding;
+  return nodeGypBuild(packageRoot()) as NativeBinding;
 }
 
 /** The addon for this environment. Node caches it per environment, so every copy of this module

@@ -3,6 +3,23 @@ import { binding, type NativeIDWeakMap } from './binding';
 /** Keys an IDWeakMap accepts: safe integers (`Number.isSafeInteger`) or strings. */
 export type IDWeakMapKey = number | string;
 
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : `the number ${value}`;
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+// Validated here rather than only in C++ so the TypeError belongs to the caller's realm
+// (vm contexts, test runners), with the same wording the native side uses as a backstop.
+function checkKey(method: string, key: unknown): void {
+  if (typeof key === 'string') return;
+  if (typeof key === 'number' && Number.isInteger(key) && key <= MAX_SAFE && key >= -MAX_SAFE) return;
+  throw new TypeError(`IDWeakMap.${method}: key must be a safe integer or a string; got ${describe(key)}`);
+}
+
 function receiverError(method: string, receiver: unknown): TypeError {
   const what = receiver === null ? 'null' : typeof receiver;
   return new TypeError(`IDWeakMap.prototype.${method} called on ${what}; expected an IDWeakMap`);
@@ -39,28 +56,41 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
 
   /** Stores `value` under `key`, replacing (and releasing) any previous value. */
   set(key: K, value: V): this {
-    IDWeakMap.#of(this, 'set').set(key, value);
+    const native = IDWeakMap.#of(this, 'set');
+    checkKey('set', key);
+    if ((typeof value !== 'object' || value === null) && typeof value !== 'function') {
+      throw new TypeError(`IDWeakMap.set: value must be an object or a function; got ${describe(value)}`);
+    }
+    native.set(key, value);
     return this;
   }
 
   /** The live value under `key`, or undefined. */
   get(key: K): V | undefined {
-    return IDWeakMap.#of(this, 'get').get(key) as V | undefined;
+    const native = IDWeakMap.#of(this, 'get');
+    checkKey('get', key);
+    return native.get(key) as V | undefined;
   }
 
   /** Whether `key` holds a live value. */
   has(key: K): boolean {
-    return IDWeakMap.#of(this, 'has').has(key);
+    const native = IDWeakMap.#of(this, 'has');
+    checkKey('has', key);
+    return native.has(key);
   }
 
   /** Removes `key`; true if it held a live value. */
   delete(key: K): boolean {
-    return IDWeakMap.#of(this, 'delete').delete(key);
+    const native = IDWeakMap.#of(this, 'delete');
+    checkKey('delete', key);
+    return native.delete(key);
   }
 
   /** Electron's name for `delete`. */
   remove(key: K): boolean {
-    return IDWeakMap.#of(this, 'remove').delete(key);
+    const native = IDWeakMap.#of(this, 'remove');
+    checkKey('remove', key);
+    return native.delete(key);
   }
 
   /** Removes every entry and releases their weak references. */
@@ -74,22 +104,22 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
   }
 
   /** Live keys, in insertion order. */
-  *keys(): IterableIterator<K> {
-    for (const [key] of this.#walk('keys')) yield key;
+  keys(): IterableIterator<K> {
+    return project(walk<K, V>(IDWeakMap.#of(this, 'keys')), ([key]) => key);
   }
 
   /** Live values, in insertion order. */
-  *values(): IterableIterator<V> {
-    for (const [, value] of this.#walk('values')) yield value;
+  values(): IterableIterator<V> {
+    return project(walk<K, V>(IDWeakMap.#of(this, 'values')), ([, value]) => value);
   }
 
   /** Live `[key, value]` pairs, in insertion order. */
-  *entries(): IterableIterator<[K, V]> {
-    yield* this.#walk('entries');
+  entries(): IterableIterator<[K, V]> {
+    return walk<K, V>(IDWeakMap.#of(this, 'entries'));
   }
 
   [Symbol.iterator](): IterableIterator<[K, V]> {
-    return this.#walk('[Symbol.iterator]');
+    return walk<K, V>(IDWeakMap.#of(this, '[Symbol.iterator]'));
   }
 
   /** Calls `callback(value, key, map)` for each live entry. */
@@ -98,24 +128,27 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
     if (typeof callback !== 'function') {
       throw new TypeError(`IDWeakMap.prototype.forEach: callback must be a function`);
     }
-    for (const [key, value] of this.#walkNative(native)) callback.call(thisArg, value, key, this);
+    for (const [key, value] of walk<K, V>(native)) callback.call(thisArg, value, key, this);
   }
 
   get [Symbol.toStringTag](): string {
     return 'IDWeakMap';
   }
 
-  #walk(method: string): IterableIterator<[K, V]> {
-    return this.#walkNative(IDWeakMap.#of(this, method));
-  }
+}
 
-  *#walkNative(native: NativeIDWeakMap): IterableIterator<[K, V]> {
-    const keys = native.keys() as K[];
-    for (const key of keys) {
-      const value = native.get(key) as V | undefined;
-      if (value !== undefined) yield [key, value];
-    }
+// Walks a snapshot of the keys, looking each value up as it goes: entries deleted or collected
+// meanwhile are skipped, and values are not held alive by the iterator.
+function* walk<K, V>(native: NativeIDWeakMap): IterableIterator<[K, V]> {
+  const keys = native.keys() as K[];
+  for (const key of keys) {
+    const value = native.get(key as never) as V | undefined;
+    if (value !== undefined) yield [key, value];
   }
+}
+
+function* project<T, R>(source: Iterable<T>, pick: (item: T) => R): IterableIterator<R> {
+  for (const item of source) yield pick(item);
 }
 
 /** Electron's factory: same as `new IDWeakMap<K, V>()`. */
