@@ -50,7 +50,35 @@ function load(): NativeBinding {
   const override = typeof process !== 'undefined' ? process.env.WEAKWIRE_NATIVE_PATH : undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (override) return require(override) as NativeBinding;
-  return nodeGypBuild(packageRoot()) as NativeBinding;
+  const root = packageRoot();
+  try {
+    return nodeGypBuild(root) as NativeBinding;
+  } catch (error) {
+    throw missingBinaryError(root, error);
+  }
+}
+
+/**
+ * node-gyp-build found neither a prebuild for this platform nor a local build. That happens when
+ * npm skipped our install script (npm 11 runs dependencies' install scripts only when allowed), so
+ * the message says how to build. Any other load error (a broken binary, say) is passed on as is.
+ */
+function missingBinaryError(root: string, error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!message.startsWith('No native build was found')) return error;
+  const platform = `${process.platform}-${process.arch}`;
+  return new Error(
+    [
+      `weakwire: no prebuilt binary fits this platform (${platform}) and the addon was not built from source.`,
+      'npm did not run weakwire\'s install script. Build it in one of two ways:',
+      '  1. approve the script in your package.json: "allowScripts": { "weakwire": true }',
+      '     (or run `npm install-scripts approve weakwire`), then run `npm rebuild weakwire`;',
+      '  2. or build it once now: `npm rebuild weakwire` (needs a C++ compiler, Python and make).',
+      `Package folder: ${root}`,
+      `node-gyp-build said: ${message.trim()}`,
+    ].join('\n'),
+    { cause: error },
+  );
 }
 
 /** The addon for this environment. Node caches it per environment, so every copy of this module
