@@ -1,0 +1,415 @@
+// The duplex-stream transport: framing, the frame-size cap, malformed frames, backpressure and
+// close semantics. Framing details use an in-memory duplex so chunk boundaries are exact; the
+// rest runs over real TCP (and TLS) sockets on 127.0.0.1.
+import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { Transport, WireMessage } from '../../src/ts/remote/transport';
+import {
+  encodeFrame,
+  FrameError,
+  streamTransport,
+} from '../../src/ts/remote/transports/stream';
+
+/** Records what a transport reports. */
+function record(transport: Transport) {
+  const messages: WireMessage[] = [];
+  const closes: Array<Error | undefined> = [];
+  let onClose: (error: Error | undefined) => void = () => {};
+  const closed = new Promise<Error | undefined>((resolve) => (onClose = resolve));
+  transport.start({
+    message: (message) => messages.push(message),
+    close: (error) => {
+      closes.push(error);
+      onClose(error);
+    },
+  });
+  return { messages, closes, closed };
+}
+
+/** Polls a condition on the event loop, bounded. */
+async function until(condition: () => boolean, what: string, attempts = 500): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** An in-memory duplex: the test pushes exact chunks in and reads what the transport wrote. */
+function rawStream(options: { highWaterMark?: number; holdWrites?: boolean } = {}) {
+  const written: Buffer[] = [];
+  const held: Array<() => void> = [];
+  const stream = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      written.push(chunk);
+      if (options.holdWrites) held.push(() => callback());
+      else callback();
+    },
+    writableHighWaterMark: options.highWaterMark ?? 16 * 1024,
+  });
+  return {
+    stream,
+    written,
+    /** Lets held writes complete, as a peer that starts reading again. */
+    releaseWrites() {
+      while (held.length > 0) held.shift()!();
+    },
+    push(bytes: Buffer | string) {
+      stream.push(typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
+    },
+  };
+}
+
+function frameOf(payload: string | Buffer): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length, 0);
+  return Buffer.concat([header, body]);
+}
+
+function decodeAll(chunks: Buffer[]): unknown[] {
+  const all = Buffer.concat(chunks);
+  const out: unknown[] = [];
+  for (let at = 0; at < all.length; ) {
+    const length = all.readUInt32BE(at);
+    out.push(JSON.parse(all.subarray(at + 4, at + 4 + length).toString('utf8')));
+    at += 4 + length;
+  }
+  return out;
+}
+
+async function socketPair(): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  const client = net.connect(port, '127.0.0.1');
+  const [[accepted]] = await Promise.all([once(server, 'connection'), once(client, 'connect')]);
+  server.close();
+  return [client, accepted as net.Socket];
+}
+
+describe('framing', () => {
+  test('a frame delivered one byte at a time is reassembled into one message', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    for (const byte of frameOf('{"op":"ping","n":1}')) raw.push(Buffer.from([byte]));
+    await until(() => seen.messages.length === 1, 'the message');
+    expect(seen.messages).toEqual([{ op: 'ping', n: 1 }]);
+    expect(seen.closes).toEqual([]);
+  });
+
+  test('many frames coalesced into one chunk are delivered in order', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    const frames = Array.from({ length: 50 }, (_, i) => frameOf(JSON.stringify({ i })));
+    raw.push(Buffer.concat(frames));
+    await until(() => seen.messages.length === 50, '50 messages');
+    expect(seen.messages.map((m) => m.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  test('chunks that split headers and payloads anywhere still yield every frame', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    const all = Buffer.concat(
+      Array.from({ length: 20 }, (_, i) => frameOf(JSON.stringify({ i, text: 'é'.repeat(i) }))),
+    );
+    // Cut points of 1, 2, 3, ... bytes: every header straddles a boundary at some point.
+    for (let at = 0, size = 1; at < all.length; at += size, size = (size % 7) + 1) {
+      raw.push(all.subarray(at, at + size));
+    }
+    await until(() => seen.messages.length === 20, '20 messages');
+    expect(seen.messages[19]).toEqual({ i: 19, text: 'é'.repeat(19) });
+  });
+
+  test('send writes a 4-byte big-endian length and the UTF-8 JSON payload', () => {
+    const raw = rawStream();
+    const transport = streamTransport(raw.stream);
+    record(transport);
+    transport.send({ op: 'hi', s: 'ü' });
+    const frame = Buffer.concat(raw.written);
+    const payload = Buffer.from(JSON.stringify({ op: 'hi', s: 'ü' }), 'utf8');
+    expect(frame.readUInt32BE(0)).toBe(payload.length);
+    expect(frame.subarray(4)).toEqual(payload);
+  });
+
+  test('messages that arrive before start() are delivered once it is called', async () => {
+    const raw = rawStream();
+    const transport = streamTransport(raw.stream);
+    raw.push(Buffer.concat([frameOf('{"a":1}'), frameOf('{"a":2}')]));
+    await new Promise((resolve) => setImmediate(resolve));
+    const seen = record(transport);
+    await until(() => seen.messages.length === 2, 'two messages');
+    expect(seen.messages).toEqual([{ a: 1 }, { a: 2 }]);
+  });
+});
+
+describe('frame-size cap', () => {
+  test('a header declaring more than the cap closes the transport before any payload arrives', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream, { maxFrameBytes: 1024 }));
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(1025, 0);
+    raw.push(header);
+    const error = await seen.closed;
+    expect(error).toBeInstanceOf(FrameError);
+    expect(error!.message).toBe(
+      'incoming frame of 1025 bytes exceeds the frame-size cap of 1024 bytes',
+    );
+    expect(raw.stream.destroyed).toBe(true);
+  });
+
+  test('the default cap is 16 MiB: 16 MiB + 1 is refused', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(16 * 1024 * 1024 + 1, 0);
+    raw.push(header);
+    const error = await seen.closed;
+    expect(error!.message).toMatch(/exceeds the frame-size cap of 16777216 bytes/);
+  });
+
+  test('a frame of exactly the cap is accepted', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream, { maxFrameBytes: 64 }));
+    const payload = JSON.stringify({ s: 'x'.repeat(64 - 8) });
+    expect(Buffer.byteLength(payload)).toBe(64);
+    raw.push(frameOf(payload));
+    await until(() => seen.messages.length === 1, 'the message');
+    expect(seen.closes).toEqual([]);
+  });
+
+  test('a claimed 4 GiB frame is never allocated: memory follows the bytes that arrive', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream, { maxFrameBytes: 0xffffffff }));
+    const before = process.memoryUsage().arrayBuffers;
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(0xffffffff, 0);
+    raw.push(Buffer.concat([header, Buffer.from('{"partial":')]));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen.closes).toEqual([]);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1024 * 1024);
+    raw.push(null);
+    const error = await seen.closed;
+    expect(error!.message).toMatch(/ended in the middle of a frame \(11 bytes unread\)/);
+  });
+
+  test('sending a message larger than the cap throws a RangeError and keeps the transport open', () => {
+    const raw = rawStream();
+    const transport = streamTransport(raw.stream, { maxFrameBytes: 32 });
+    const seen = record(transport);
+    expect(() => transport.send({ s: 'x'.repeat(100) })).toThrow(RangeError);
+    expect(() => transport.send({ s: 'x'.repeat(100) })).toThrow(
+      'message of 108 bytes exceeds the frame-size cap of 32 bytes',
+    );
+    transport.send({ ok: true });
+    expect(decodeAll(raw.written)).toEqual([{ ok: true }]);
+    expect(seen.closes).toEqual([]);
+  });
+});
+
+describe('malformed frames close the transport with a FrameError', () => {
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['invalid JSON', frameOf('{"op":'), /not valid JSON/],
+    ['invalid UTF-8', frameOf(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), /not valid UTF-8/],
+    ['a JSON array', frameOf('[1,2]'), /not a JSON object/],
+    ['a JSON number', frameOf('42'), /not a JSON object/],
+    ['JSON null', frameOf('null'), /not a JSON object/],
+    ['an empty payload', frameOf(''), /empty payload/],
+  ];
+  test.each(cases)('%s', async (_name, bytes, expected) => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    raw.push(bytes);
+    const error = await seen.closed;
+    expect(error).toBeInstanceOf(FrameError);
+    expect(error!.message).toMatch(expected);
+    expect(raw.stream.destroyed).toBe(true);
+    expect(seen.messages).toEqual([]);
+  });
+
+  test('frames before the bad one in the same chunk are still delivered, nothing after it', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    raw.push(Buffer.concat([frameOf('{"a":1}'), frameOf('oops'), frameOf('{"a":3}')]));
+    await seen.closed;
+    expect(seen.messages).toEqual([{ a: 1 }]);
+  });
+
+  test('a stream that delivers text instead of bytes is refused', async () => {
+    const raw = rawStream();
+    raw.stream.setEncoding('utf8');
+    const seen = record(streamTransport(raw.stream));
+    raw.push(frameOf('{"a":1}'));
+    const error = await seen.closed;
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error!.message).toMatch(/setEncoding/);
+  });
+});
+
+describe('backpressure', () => {
+  test('frames wait for drain when the stream is full, then go out in order', async () => {
+    const raw = rawStream({ highWaterMark: 64, holdWrites: true });
+    const transport = streamTransport(raw.stream);
+    record(transport);
+    for (let i = 0; i < 20; i++) transport.send({ i, pad: 'x'.repeat(40) });
+    // The stream took the first frame and asked us to wait; the rest are queued by the transport.
+    expect(raw.stream.writableLength).toBeLessThan(20 * 60);
+    for (let round = 0; round < 100 && decodeAll(raw.written).length < 20; round++) {
+      raw.releaseWrites();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(decodeAll(raw.written).map((m) => (m as { i: number }).i)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+  });
+
+  test('a peer that stops reading closes the transport once maxBufferedBytes is exceeded', async () => {
+    const raw = rawStream({ highWaterMark: 64, holdWrites: true });
+    const transport = streamTransport(raw.stream, { maxBufferedBytes: 4096 });
+    const seen = record(transport);
+    for (let i = 0; i < 200 && seen.closes.length === 0; i++) transport.send({ i, pad: 'x'.repeat(40) });
+    const error = await seen.closed;
+    expect(error!.message).toMatch(/waiting for a peer that is not reading/);
+    expect(() => transport.send({})).toThrow('stream transport is closed');
+  });
+});
+
+describe('close semantics over TCP on 127.0.0.1', () => {
+  test('messages travel both ways in order', async () => {
+    const [a, b] = await socketPair();
+    const ta = streamTransport(a);
+    const tb = streamTransport(b);
+    const sa = record(ta);
+    const sb = record(tb);
+    expect(ta.kind).toBe('socket');
+    for (let i = 0; i < 1000; i++) ta.send({ i });
+    tb.send({ back: true });
+    await until(() => sb.messages.length === 1000 && sa.messages.length === 1, 'all messages');
+    expect(sb.messages[999]).toEqual({ i: 999 });
+    expect(sa.messages).toEqual([{ back: true }]);
+    ta.close();
+    await Promise.all([sa.closed, sb.closed]);
+  });
+
+  test('close() delivers what was sent, then the peer reports a clean close', async () => {
+    const [a, b] = await socketPair();
+    const ta = streamTransport(a);
+    const sb = record(streamTransport(b));
+    const sa = record(ta);
+    ta.send({ last: 'words' });
+    ta.close();
+    expect(await sb.closed).toBeUndefined();
+    expect(sb.messages).toEqual([{ last: 'words' }]);
+    expect(await sa.closed).toBeUndefined();
+    await until(() => a.destroyed && b.destroyed, 'both sockets to close');
+  });
+
+  test('close is idempotent, reported once, and send afterwards throws', async () => {
+    const [a, b] = await socketPair();
+    const ta = streamTransport(a);
+    const sa = record(ta);
+    record(streamTransport(b));
+    ta.close();
+    ta.close();
+    await sa.closed;
+    expect(sa.closes).toEqual([undefined]);
+    expect(() => ta.send({ x: 1 })).toThrow('socket transport is closed');
+  });
+
+  test('a peer that ends mid-frame closes the transport with a FrameError', async () => {
+    const [a, b] = await socketPair();
+    const sb = record(streamTransport(b));
+    a.write(frameOf('{"x":1}').subarray(0, 6));
+    a.end();
+    const error = await sb.closed;
+    expect(error).toBeInstanceOf(FrameError);
+    expect(error!.message).toBe('socket ended in the middle of a frame (2 bytes unread)');
+  });
+
+  test('a reset connection closes the transport with the socket error', async () => {
+    const [a, b] = await socketPair();
+    const sb = record(streamTransport(b));
+    a.resetAndDestroy();
+    const error = await sb.closed;
+    expect(error?.message).toMatch(/ECONNRESET|closed before the peer ended it/);
+  });
+
+  test('a stream error closes the transport with that error', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    const boom = new Error('disk on fire');
+    raw.stream.destroy(boom);
+    expect(await seen.closed).toBe(boom);
+  });
+});
+
+describe('TLS', () => {
+  let dir: string | undefined;
+  let key: Buffer | undefined;
+  let cert: Buffer | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weakwire-tls-'));
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      { stdio: 'ignore' },
+    );
+    key = readFileSync(join(dir, 'key.pem'));
+    cert = readFileSync(join(dir, 'cert.pem'));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('frames cross a TLS socket with a self-signed certificate made at test time', async () => {
+    const server = tls.createServer({ key, cert });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+    const client = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+    const [[accepted]] = await Promise.all([
+      once(server, 'secureConnection'),
+      once(client, 'secureConnect'),
+    ]);
+    server.close();
+    const tc = streamTransport(client);
+    const ts = streamTransport(accepted as tls.TLSSocket);
+    const sc = record(tc);
+    const ss = record(ts);
+    const big = 'y'.repeat(200_000); // several TLS records, so chunks split frames
+    tc.send({ big });
+    ts.send({ small: 1 });
+    await until(() => ss.messages.length === 1 && sc.messages.length === 1, 'both messages');
+    expect(ss.messages[0]).toEqual({ big });
+    tc.close();
+    expect(await ss.closed).toBeUndefined();
+    await sc.closed;
+  });
+});
+
+describe('bad input', () => {
+  test('a non-stream is refused with a TypeError naming the argument', () => {
+    expect(() => streamTransport({} as never)).toThrow(TypeError);
+    expect(() => streamTransport(null as never)).toThrow(/^stream must be a duplex stream/);
+  });
+
+  test.each([0, -1, 1.5, 2 ** 32, Number.NaN, '16'])('maxFrameBytes %p is refused', (value) => {
+    expect(() => streamTransport(rawStream().stream, { maxFrameBytes: value as number })).toThrow(
+      new TypeError('options.maxFrameBytes must be an integer from 1 to 4294967295'),
+    );
+  });
+
+  test('encodeFrame refuses a value that is not an object', () => {
+    expect(() => encodeFrame([] as never)).toThrow(TypeError);
+    expect(() => encodeFrame('x' as never)).toThrow('message must be a JSON-compatible object');
+  });
+});
