@@ -61,7 +61,7 @@ function rawStream(options: { highWaterMark?: number; holdWrites?: boolean } = {
     releaseWrites() {
       while (held.length > 0) held.shift()!();
     },
-    push(bytes: Buffer | string) {
+    push(bytes: Buffer | string | null) {
       stream.push(typeof bytes === 'string' ? Buffer.from(bytes) : bytes);
     },
   };
