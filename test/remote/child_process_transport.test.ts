@@ -1,0 +1,189 @@
+// The child-process transport, both ends, over real forked children (the child end is the
+// fixture test/fixtures/remote/child_process_transport_peer.js, which loads dist/).
+import { ChildProcess, fork } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
+import { join } from 'node:path';
+import type { Transport, WireMessage } from '../../src/ts/remote/transport';
+import { childProcessTransport } from '../../src/ts/remote/transports/child_process';
+
+const PEER = join(__dirname, '..', 'fixtures', 'remote', 'child_process_transport_peer.js');
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function spawnPeer(): ChildProcess {
+  // stderr is piped so a deliberate crash's stack stays out of the test output.
+  const child = fork(PEER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  children.push(child);
+  return child;
+}
+
+function record(transport: Transport) {
+  const messages: WireMessage[] = [];
+  const closes: Array<Error | undefined> = [];
+  let onClose: (error: Error | undefined) => void = () => {};
+  const closed = new Promise<Error | undefined>((resolve) => (onClose = resolve));
+  transport.start({
+    message: (message) => messages.push(message),
+    close: (error) => {
+      closes.push(error);
+      onClose(error);
+    },
+  });
+  return { messages, closes, closed };
+}
+
+async function until(condition: () => boolean, what: string, attempts = 1000): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The next application (non-weakwire) message from the child that matches. */
+function appMessage(child: ChildProcess, app: string): Promise<{ app: string; error?: string }> {
+  return new Promise((resolve) => {
+    const listener = (message: { app?: string }) => {
+      if (message && message.app === app) {
+        child.removeListener('message', listener);
+        resolve(message as { app: string });
+      }
+    };
+    child.on('message', listener);
+  });
+}
+
+async function connectedPeer() {
+  const child = spawnPeer();
+  const transport = childProcessTransport(child);
+  const seen = record(transport);
+  await until(() => seen.messages.length > 0, "the child's ready message");
+  expect(seen.messages.shift()).toEqual({ op: 'ready' });
+  return { child, transport, seen };
+}
+
+test('messages travel both ways between parent and child', async () => {
+  const { transport, seen } = await connectedPeer();
+  expect(transport.kind).toBe('child-process');
+  for (let i = 0; i < 100; i++) transport.send({ op: 'echo', value: i });
+  await until(() => seen.messages.length === 100, '100 echoes');
+  expect(seen.messages.map((m) => m.value)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+});
+
+test("the application's own IPC messages pass untouched and never reach the transport", async () => {
+  const { child, transport, seen } = await connectedPeer();
+  const pong = appMessage(child, 'pong');
+  child.send({ app: 'ping' });
+  await pong;
+  const raw = appMessage(child, 'raw from child');
+  transport.send({ op: 'raw' });
+  await raw;
+  expect(seen.messages).toEqual([]);
+});
+
+test('messages that arrive before start() are delivered once it is called', async () => {
+  const child = spawnPeer();
+  const transport = childProcessTransport(child);
+  await once(child, 'message'); // the ready envelope has arrived
+  const seen = record(transport);
+  expect(seen.messages).toEqual([{ op: 'ready' }]);
+});
+
+test('a transport on another channel ignores weakwire traffic on the default one', async () => {
+  const child = spawnPeer();
+  const other = record(childProcessTransport(child, { channel: 'other' }));
+  const main = record(childProcessTransport(child));
+  await until(() => main.messages.length === 1, 'the ready message');
+  expect(other.messages).toEqual([]);
+});
+
+describe('the child ending closes the parent transport with an error', () => {
+  test('killed by a signal: the error names the signal', async () => {
+    const { child, transport, seen } = await connectedPeer();
+    transport.send({ op: 'kill' });
+    const error = await seen.closed;
+    expect(error?.message).toBe(`child process ${child.pid} was killed by signal SIGKILL`);
+    expect(() => transport.send({ op: 'echo' })).toThrow('child-process transport is closed');
+  });
+
+  test('process.exit(3): the error names the exit code', async () => {
+    const { child, transport, seen } = await connectedPeer();
+    transport.send({ op: 'exit', code: 3 });
+    expect((await seen.closed)?.message).toBe(`child process ${child.pid} exited with code 3`);
+  });
+
+  test('an uncaught exception in the child: exit code 1', async () => {
+    const { child, transport, seen } = await connectedPeer();
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    transport.send({ op: 'throw' });
+    expect((await seen.closed)?.message).toBe(`child process ${child.pid} exited with code 1`);
+    expect(stderr).toMatch(/child crashed on purpose/);
+    expect(seen.closes).toHaveLength(1);
+  });
+});
+
+describe('closing on purpose', () => {
+  test("parent close(): the child's transport reports a clean close; the IPC channel stays usable", async () => {
+    const { child, transport, seen } = await connectedPeer();
+    const childClosed = appMessage(child, 'closed');
+    transport.close();
+    expect(await childClosed).toEqual({ app: 'closed', error: null });
+    expect(await seen.closed).toBeUndefined();
+    const pong = appMessage(child, 'pong');
+    child.send({ app: 'ping' });
+    await pong;
+  });
+
+  test("child close(): the parent's transport reports a clean close", async () => {
+    const { transport, seen } = await connectedPeer();
+    transport.send({ op: 'close' });
+    expect(await seen.closed).toBeUndefined();
+    expect(seen.closes).toEqual([undefined]);
+  });
+
+  test("the parent disconnecting the channel closes the child's transport with an error", async () => {
+    const { child } = await connectedPeer();
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = once(child, 'exit');
+    child.disconnect();
+    expect(await exited).toEqual([0, null]);
+    expect(JSON.parse(stdout)).toEqual({
+      app: 'closed',
+      error: 'the IPC channel to the parent process closed',
+    });
+  });
+
+  test('close() is idempotent and reported once', async () => {
+    const { transport, seen } = await connectedPeer();
+    transport.close();
+    transport.close();
+    await seen.closed;
+    expect(seen.closes).toEqual([undefined]);
+  });
+});
+
+describe('bad input', () => {
+  test('an emitter without an IPC channel is refused with a TypeError that says how to get one', () => {
+    expect(() => childProcessTransport(new EventEmitter() as never)).toThrow(
+      new TypeError(
+        'endpoint has no IPC channel: fork() the child, or spawn it with an "ipc" stdio entry',
+      ),
+    );
+  });
+
+  test('a non-emitter is refused with a TypeError naming the argument', () => {
+    expect(() => childProcessTransport(42 as never)).toThrow(/^endpoint must be/);
+  });
+
+  test('an empty channel name is refused', () => {
+    const child = spawnPeer();
+    expect(() => childProcessTransport(child, { channel: '' })).toThrow(
+      new TypeError('options.channel must be a non-empty string'),
+    );
+  });
+});
