@@ -1,0 +1,140 @@
+import { setDestructor } from '../weak_handle';
+import { gcRound } from './gc';
+
+/** How long {@link Tracker.collected} keeps trying. */
+export interface CollectedOptions {
+  /** Milliseconds to keep collecting before giving up (default 2000). */
+  timeout?: number;
+}
+
+/** How long {@link Tracker.retained} keeps trying to collect before calling the object retained. */
+export interface RetainedOptions {
+  /** GC rounds to run (default 10). */
+  rounds?: number;
+}
+
+/** What a wait for collection found. */
+export interface CollectionResult {
+  collected: boolean;
+  /** GC rounds run (0 when the object was already collected). */
+  rounds: number;
+  elapsedMs: number;
+}
+
+const BRAND = Symbol.for('weakwire.tracker');
+const DEFAULT_TIMEOUT = 2000;
+// Even with a tiny timeout (or a GC that is slow, as under valgrind), try a few rounds.
+const MIN_ROUNDS = 3;
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}
+
+function checkCount(value: unknown, name: string, fn: string, allowZero: boolean): number {
+  const ok =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (allowZero ? value >= 0 : value > 0) &&
+    (name !== 'options.rounds' || Number.isInteger(value));
+  if (!ok) {
+    const what = allowZero ? 'a non-negative number' : 'a positive integer';
+    throw new TypeError(`${fn}: ${name} must be ${what}; got ${String(value)}`);
+  }
+  return value as number;
+}
+
+/**
+ * Watches one object without keeping it alive: it registers a weakwire destructor on the object,
+ * and that destructor only flips a flag. Create it with {@link track}.
+ */
+export class Tracker {
+  /** Shown in failure messages. */
+  readonly label: string;
+  readonly #state: { collected: boolean };
+
+  /** @internal use {@link track} */
+  constructor(target: object, label: string) {
+    this.label = label;
+    const state = { collected: false };
+    this.#state = state;
+    Object.defineProperty(this, BRAND, { value: true });
+    // The callback closes over `state` only, never over `target`.
+    setDestructor(target, (s) => (s.collected = true), state);
+  }
+
+  /**
+   * Whether the object's destructor has run. That happens on an event-loop turn after the
+   * collection, so right after a synchronous `forceGC()` this can still be false: await
+   * {@link collected} instead.
+   */
+  isCollected(): boolean {
+    return this.#state.collected;
+  }
+
+  /**
+   * Alternates GC and event-loop turns until the object is collected.
+   * @returns how many GC rounds it took.
+   * @throws Error saying how many GC rounds were tried in how long, if the object is still alive
+   *   after `timeout` ms (something still references it).
+   */
+  async collected(options: CollectedOptions = {}): Promise<number> {
+    const result = await this.waitForCollection(options);
+    if (!result.collected) {
+      throw new Error(
+        `${this.label} was not collected after ${result.rounds} GC rounds ` +
+          `(${result.elapsedMs} ms): something still references it`,
+      );
+    }
+    return result.rounds;
+  }
+
+  /**
+   * Runs `rounds` GC rounds and reports whether the object survived them all, without throwing.
+   * Stops early when it is collected.
+   */
+  async retained(options: RetainedOptions = {}): Promise<CollectionResult> {
+    const rounds = checkCount(options.rounds ?? 10, 'options.rounds', 'Tracker.retained', false);
+    const started = Date.now();
+    let round = 0;
+    while (!this.#state.collected && round < rounds) await gcRound(round++);
+    return { collected: this.#state.collected, rounds: round, elapsedMs: Date.now() - started };
+  }
+
+  /** Like {@link collected} but resolves with what it found instead of throwing. */
+  async waitForCollection(options: CollectedOptions = {}): Promise<CollectionResult> {
+    const timeout = checkCount(
+      options.timeout ?? DEFAULT_TIMEOUT,
+      'options.timeout',
+      'Tracker.collected',
+      true,
+    );
+    const started = Date.now();
+    let round = 0;
+    while (!this.#state.collected && (round < MIN_ROUNDS || Date.now() - started < timeout)) {
+      await gcRound(round++);
+    }
+    return { collected: this.#state.collected, rounds: round, elapsedMs: Date.now() - started };
+  }
+}
+
+/** True for trackers made by any copy of this module (test runners may load several). */
+export function isTracker(value: unknown): value is Tracker {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+}
+
+/**
+ * Starts watching `target` for collection. The tracker does not keep `target` alive; drop your
+ * own references and `await tracker.collected()`.
+ *
+ * @param label names the object in failure messages (default "the tracked object").
+ * @throws TypeError if `target` is not an object or a function.
+ */
+export function track(target: object, label = 'the tracked object'): Tracker {
+  if ((typeof target !== 'object' || target === null) && typeof target !== 'function') {
+    throw new TypeError(`track: target must be an object or a function; got ${describe(target)}`);
+  }
+  if (typeof label !== 'string') {
+    throw new TypeError(`track: label must be a string; got ${describe(label)}`);
+  }
+  return new Tracker(target, label);
+}
