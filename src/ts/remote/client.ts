@@ -1,0 +1,112 @@
+/**
+ * The connecting side: `connect(transport, { sync })` returns a `RemoteClient`.
+ */
+import { Endpoint } from './endpoint';
+import { proxyInfo } from './proxy';
+import type { Transport } from './transport';
+
+export interface ConnectOptions {
+  /**
+   * true: member reads, writes, calls and `new` return results directly (needs a transport with
+   * `requestSync`). false (default): they return Promises.
+   */
+  readonly sync?: boolean;
+  /** Lets the server read prototype members of the callbacks this client passes it. */
+  readonly allowPrototypeAccess?: boolean;
+}
+
+export interface ClientStats {
+  /** Live cached proxies. */
+  proxies: number;
+  /** Ids whose FREE is queued and not sent yet. */
+  pendingFrees: number;
+  /** Proxies created over the session's life. */
+  proxiesCreated: number;
+  /** FREE messages sent over the session's life. */
+  freeMessagesSent: number;
+  /** Objects this side exports to the server (callbacks and other by-reference arguments). */
+  exportedObjects: number;
+}
+
+type Result<S extends boolean, T> = S extends true ? T : Promise<T>;
+
+export class RemoteClient<S extends boolean = boolean> {
+  /** @internal */
+  constructor(private readonly endpoint: Endpoint) {}
+
+  /** Whether member access answers synchronously. */
+  get sync(): S {
+    return this.endpoint.sync as S;
+  }
+
+  /** Resolves once the server accepted the handshake; rejects on a version mismatch. */
+  get ready(): Promise<void> {
+    return this.endpoint.ready;
+  }
+
+  get closed(): boolean {
+    return this.endpoint.closed;
+  }
+
+  /** The module the server serves under `name`, as a proxy. */
+  require<T = any>(name: string): Result<S, T> {
+    if (typeof name !== 'string') throw new TypeError('require: name must be a string');
+    return this.endpoint.call({ op: 'require', name }) as Result<S, T>;
+  }
+
+  /** The global the server serves under `name` (objects as proxies, primitives as values). */
+  getGlobal<T = any>(name: string): Result<S, T> {
+    if (typeof name !== 'string') throw new TypeError('getGlobal: name must be a string');
+    return this.endpoint.call({ op: 'global', name }) as Result<S, T>;
+  }
+
+  /** Writes a member of a remote object; the way to assign in async mode. */
+  set(proxy: object, key: string, value: unknown): Result<S, void> {
+    const info = proxyInfo(proxy);
+    if (info === undefined || info.host !== this.endpoint) {
+      throw new TypeError('set: proxy must be a remote object of this session');
+    }
+    if (typeof key !== 'string') throw new TypeError('set: key must be a string');
+    return this.endpoint.perform(info.record, { op: 'set', key, value }) as Result<S, void>;
+  }
+
+  /** Ends the session; every proxy of it stops working and the server releases what it held. */
+  close(): void {
+    this.endpoint.close();
+  }
+
+  stats(): ClientStats {
+    const s = this.endpoint.stats();
+    const c = this.endpoint.counters();
+    return {
+      proxies: s.proxies,
+      pendingFrees: s.pendingFrees,
+      proxiesCreated: c.proxiesCreated,
+      freeMessagesSent: c.freeMessagesSent,
+      exportedObjects: s.objects,
+    };
+  }
+}
+
+/**
+ * Opens a session over `transport`. Sync mode performs the handshake before returning and throws
+ * on a version mismatch; async mode reports it through `ready` and the first requests.
+ */
+export function connect(transport: Transport, options: ConnectOptions & { sync: true }): RemoteClient<true>;
+export function connect(transport: Transport, options?: ConnectOptions & { sync?: false }): RemoteClient<false>;
+export function connect(transport: Transport, options?: ConnectOptions): RemoteClient;
+export function connect(transport: Transport, options: ConnectOptions = {}): RemoteClient {
+  if (typeof transport !== 'object' || transport === null || typeof transport.start !== 'function') {
+    throw new TypeError('connect: transport must be a Transport');
+  }
+  if (typeof options !== 'object' || options === null) throw new TypeError('connect: options must be an object');
+  if (options.sync === true && typeof transport.requestSync !== 'function') {
+    throw new TypeError(`connect: options.sync needs a transport with requestSync; "${transport.kind}" has none`);
+  }
+  const endpoint = new Endpoint(transport, {
+    role: 'client',
+    sync: options.sync === true,
+    allowPrototypeAccess: options.allowPrototypeAccess === true,
+  });
+  return new RemoteClient(endpoint);
+}

@@ -1,0 +1,607 @@
+/**
+ * One side of one session. Both peers run the same endpoint: each exports (objects it sends by
+ * reference) and imports (proxies for the other side's objects), answers the other side's
+ * requests and sends its own. A server endpoint additionally resolves `require` / `getGlobal`.
+ */
+import { Decoder, Encoder, type CodecHost, type Tagged } from './codec';
+import { deniedError, protocolError, RemoteError } from './errors';
+import { ExportTable } from './export_table';
+import { ImportTable, type ImportRecord } from './import_table';
+import { PROTOCOL_NAME, PROTOCOL_VERSION, isId, isRecord, describeValue } from './protocol';
+import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
+import type { Transport, WireMessage } from './transport';
+
+type Fields = { readonly [key: string]: unknown };
+
+export interface EndpointOptions {
+  /** Client endpoints send HELLO; server endpoints require it before anything else. */
+  readonly role: 'client' | 'server';
+  /** Whether imported proxies answer synchronously (needs `transport.requestSync`). */
+  readonly sync: boolean;
+  /** Lets the peer read `__proto__`, `constructor`, `prototype` and inherited builtin members. */
+  readonly allowPrototypeAccess: boolean;
+  /** Server only: what `require(name)` returns; throws for names not served. */
+  readonly resolveModule?: (name: string) => object;
+  /** Server only: what `getGlobal(name)` returns; throws for names not served. */
+  readonly resolveGlobal?: (name: string) => unknown;
+  readonly onClose?: (endpoint: Endpoint) => void;
+}
+
+interface Deferred {
+  readonly promise: Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: (value: unknown) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<unknown>((ok, no) => {
+    resolve = ok;
+    reject = no;
+  });
+  return { promise, resolve, reject };
+}
+
+const noop = (): void => {};
+const PROTECTED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The object on `value`'s prototype chain that defines `key`, or undefined. */
+function ownerOf(value: object, key: string): object | undefined {
+  for (let o: object | null = value; o !== null; o = Object.getPrototypeOf(o)) {
+    if (Object.hasOwn(o, key)) return o;
+  }
+  return undefined;
+}
+
+export class Endpoint implements CodecHost, ProxyHost {
+  readonly sync: boolean;
+  private readonly exports = new ExportTable();
+  private readonly imports: ImportTable;
+  private readonly pending = new Map<number, Deferred>();
+  private readonly inbound = new Map<number, Deferred>();
+  private nextSeq = 1;
+  private nextPromise = 1;
+  private greeted = false;
+  private closeReason: Error | undefined;
+  /** Resolves once the peer accepted our HELLO (client) or we accepted its HELLO (server). */
+  readonly ready: Promise<void>;
+  private readonly readyDeferred = deferred();
+  /** Messages dropped because they were malformed and could not be answered. */
+  dropped = 0;
+  freeMessagesReceived = 0;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: EndpointOptions,
+  ) {
+    this.sync = options.sync;
+    this.ready = this.readyDeferred.promise as Promise<void>;
+    this.ready.catch(noop);
+    this.imports = new ImportTable((entries) => this.sendQuietly({ op: 'free', e: entries }));
+    transport.start({
+      message: (message, reply) => this.receive(message, reply),
+      close: (error) => this.close(error ?? new Error(`the ${transport.kind} transport closed`), false),
+    });
+    if (options.role === 'client') this.hello();
+  }
+
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
+  get kind(): string {
+    return this.transport.kind;
+  }
+
+  stats(): { objects: number; references: number; proxies: number; pendingFrees: number } {
+    return {
+      objects: this.exports.size,
+      references: this.exports.references,
+      proxies: this.closed ? 0 : this.imports.liveProxies,
+      pendingFrees: this.imports.pendingFrees,
+    };
+  }
+
+  counters(): { proxiesCreated: number; freeMessagesSent: number; freeMessagesReceived: number } {
+    return {
+      proxiesCreated: this.imports.created,
+      freeMessagesSent: this.imports.freeMessages,
+      freeMessagesReceived: this.freeMessagesReceived,
+    };
+  }
+
+  // ---- handshake -------------------------------------------------------------------------
+
+  private hello(): void {
+    const message = { op: 'hello', protocol: PROTOCOL_NAME, version: PROTOCOL_VERSION };
+    if (this.sync) {
+      if (typeof this.transport.requestSync !== 'function') {
+        throw new TypeError(`connect: sync mode needs a transport with requestSync; "${this.transport.kind}" has none`);
+      }
+      try {
+        this.requestSync(message);
+        this.accept();
+      } catch (error) {
+        this.close(error as Error);
+        throw error;
+      }
+      return;
+    }
+    this.request(message).then(
+      () => this.accept(),
+      (error: Error) => this.close(error),
+    );
+  }
+
+  private accept(): void {
+    this.greeted = true;
+    this.readyDeferred.resolve(undefined);
+  }
+
+  private onHello(message: Fields): unknown {
+    if (this.options.role !== 'server') throw protocolError('Unexpected HELLO: this side is the client');
+    if (this.greeted) throw protocolError('Duplicate HELLO');
+    if (message.protocol !== PROTOCOL_NAME || message.version !== PROTOCOL_VERSION) {
+      // Answer first, then hang up: the peer should see why.
+      setImmediate(() => this.close(new RemoteError('ERR_REMOTE_VERSION', 'peer speaks another protocol version')));
+      throw new RemoteError(
+        'ERR_REMOTE_VERSION',
+        `Protocol version mismatch: the peer speaks ${describeValue(message.protocol)} version ` +
+          `${describeValue(message.version)}, this side speaks "${PROTOCOL_NAME}" version ${PROTOCOL_VERSION}`,
+      );
+    }
+    this.accept();
+    return PROTOCOL_VERSION;
+  }
+
+  // ---- incoming --------------------------------------------------------------------------
+
+  private receive(message: WireMessage, reply?: (answer: WireMessage) => void): void {
+    let answered = false;
+    const answer = (value: WireMessage): void => {
+      if (answered) return;
+      answered = true;
+      if (reply !== undefined) reply(value);
+      else this.sendQuietly(value);
+    };
+    try {
+      this.dispatch(message, reply === undefined ? undefined : answer);
+    } catch {
+      // dispatch never throws on purpose; this keeps a bug from taking the process down.
+    } finally {
+      // A synchronous requester is blocked on us: it gets an answer whatever happened.
+      if (reply !== undefined && !answered) answer(this.errorAnswer(0, protocolError('Message expects no reply')));
+    }
+  }
+
+  private dispatch(message: unknown, reply?: (answer: WireMessage) => void): void {
+    if (this.closed) {
+      reply?.(this.errorAnswer(0, this.closedError()));
+      return;
+    }
+    if (!isRecord(message) || typeof message.op !== 'string') {
+      this.drop(reply, 0, `Malformed message: expected { op: string }, got ${describeValue(message)}`);
+      return;
+    }
+    switch (message.op) {
+      case 'hello':
+      case 'get':
+      case 'set':
+      case 'call':
+      case 'new':
+      case 'require':
+      case 'global':
+        this.onRequest(message, reply);
+        return;
+      case 'result':
+      case 'error':
+        this.onAnswer(message);
+        return;
+      case 'free':
+        this.onFree(message);
+        return;
+      case 'settle':
+        this.onSettle(message);
+        return;
+      case 'bye':
+        this.close(new Error('the peer closed the session'), false);
+        return;
+      default:
+        this.drop(reply, isId(message.seq) ? message.seq : 0, `Unknown operation ${describeValue(message.op)}`);
+    }
+  }
+
+  private drop(reply: ((answer: WireMessage) => void) | undefined, seq: number, why: string): void {
+    if (reply !== undefined || seq !== 0) {
+      const answer = this.errorAnswer(seq, protocolError(why));
+      if (reply !== undefined) reply(answer);
+      else this.sendQuietly(answer);
+      return;
+    }
+    this.dropped++;
+  }
+
+  private onRequest(message: Fields, reply?: (answer: WireMessage) => void): void {
+    const seq = message.seq;
+    if (!isId(seq)) {
+      this.drop(reply, 0, `Malformed ${String(message.op)} request: seq must be a positive safe integer`);
+      return;
+    }
+    let answer: WireMessage;
+    const encoder = new Encoder(this);
+    try {
+      const [value, byReference] = this.perform_(message);
+      answer = { op: 'result', seq, value: encoder.encode(value, byReference) };
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      answer = this.errorAnswer(seq, error);
+    }
+    try {
+      if (reply !== undefined) reply(answer);
+      else this.transport.send(answer);
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      this.close(error as Error);
+    }
+  }
+
+  /** Runs one request: the result, and whether it must go by reference. */
+  private perform_(message: Fields): [unknown, boolean] {
+    if (message.op === 'hello') return [this.onHello(message), false];
+    if (!this.greeted) throw protocolError('Handshake required: send HELLO first');
+    const decoder = new Decoder(this);
+    switch (message.op) {
+      case 'require': {
+        const name = this.nameOf(message);
+        if (this.options.resolveModule === undefined) throw deniedError('This peer serves no modules');
+        return [this.options.resolveModule(name), true];
+      }
+      case 'global': {
+        const name = this.nameOf(message);
+        if (this.options.resolveGlobal === undefined) throw deniedError('This peer serves no globals');
+        const value = this.options.resolveGlobal(name);
+        return [value, typeof value === 'object' && value !== null];
+      }
+      case 'get': {
+        const target = this.targetOf(message);
+        const key = this.keyOf(message.key);
+        this.checkMember(target, key);
+        return [Reflect.get(target, key), false];
+      }
+      case 'set': {
+        const target = this.targetOf(message);
+        const key = this.keyOf(message.key);
+        this.checkMember(target, key);
+        if (!Object.hasOwn(message, 'value')) throw protocolError('Malformed set request: value missing');
+        if (!Reflect.set(target, key, decoder.decode(message.value))) {
+          throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(key)}`);
+        }
+        return [undefined, false];
+      }
+      case 'call':
+      case 'new': {
+        const target = this.targetOf(message);
+        if (!Array.isArray(message.args)) throw protocolError(`Malformed ${message.op} request: args must be an array`);
+        if (message.args.length > 65536) throw protocolError('Too many arguments');
+        let fn: unknown = target;
+        let self: unknown;
+        if (message.key !== undefined) {
+          const key = this.keyOf(message.key);
+          this.checkMember(target, key);
+          fn = Reflect.get(target, key);
+          self = target;
+          if (typeof fn !== 'function') throw new TypeError(`Remote member ${JSON.stringify(key)} is not a function`);
+        } else if (typeof fn !== 'function') {
+          throw new TypeError(`Remote object #${String(message.target)} is not a function`);
+        } else if (message.this !== undefined) {
+          self = decoder.decode(message.this);
+        }
+        const args = message.args.map((arg) => decoder.decode(arg));
+        if (message.op === 'new') return [Reflect.construct(fn as new (...a: unknown[]) => object, args), false];
+        return [Reflect.apply(fn as (...a: unknown[]) => unknown, self, args), false];
+      }
+      default:
+        throw protocolError(`Unknown operation ${describeValue(message.op)}`);
+    }
+  }
+
+  private nameOf(message: Fields): string {
+    if (typeof message.name !== 'string') throw protocolError(`Malformed ${String(message.op)} request: name must be a string`);
+    return message.name;
+  }
+
+  private targetOf(message: Fields): object {
+    if (!isId(message.target)) throw protocolError(`Malformed ${String(message.op)} request: target must be an object id`);
+    return this.lookupExport(message.target);
+  }
+
+  private keyOf(key: unknown): string {
+    if (typeof key !== 'string') throw protocolError(`Malformed request: key must be a string, got ${describeValue(key)}`);
+    return key;
+  }
+
+  /** Default-deny for the members that lead out of the served objects (escapes, pollution). */
+  private checkMember(target: object, key: string): void {
+    if (this.options.allowPrototypeAccess) return;
+    if (PROTECTED_KEYS.has(key)) throw deniedError(`Access to member ${JSON.stringify(key)} of a remote object is refused`);
+    if (Object.hasOwn(target, key)) return;
+    const owner = ownerOf(target, key);
+    if (owner === Object.prototype || owner === Function.prototype) {
+      throw deniedError(`Access to inherited builtin member ${JSON.stringify(key)} of a remote object is refused`);
+    }
+  }
+
+  private onAnswer(message: Fields): void {
+    const seq = message.seq;
+    if (!isId(seq)) {
+      this.dropped++;
+      return;
+    }
+    const waiter = this.pending.get(seq);
+    if (waiter === undefined) {
+      this.dropped++;
+      return;
+    }
+    this.pending.delete(seq);
+    try {
+      const value = this.readAnswer(message, seq);
+      waiter.resolve(value);
+    } catch (error) {
+      waiter.reject(error);
+    }
+  }
+
+  /** The value of a `result`, or throws the decoded error of an `error` answer. */
+  private readAnswer(answer: unknown, seq: number): unknown {
+    if (!isRecord(answer) || (answer.seq !== seq && answer.seq !== 0)) {
+      throw protocolError(`Malformed answer: expected the answer to request ${seq}, got ${describeValue(answer)}`);
+    }
+    const decoder = new Decoder(this);
+    if (answer.op === 'result') return decoder.decode(answer.value);
+    if (answer.op === 'error') throw decoder.decode(answer.error);
+    throw protocolError(`Malformed answer: unknown operation ${describeValue(answer.op)}`);
+  }
+
+  private onFree(message: Fields): void {
+    this.freeMessagesReceived++;
+    if (!Array.isArray(message.e)) {
+      this.dropped++;
+      return;
+    }
+    for (const entry of message.e) {
+      if (Array.isArray(entry) && entry.length === 2 && isId(entry[0]) && isId(entry[1])) {
+        this.exports.free(entry[0], entry[1]);
+      }
+    }
+  }
+
+  private onSettle(message: Fields): void {
+    if (!isId(message.id) || typeof message.ok !== 'boolean' || !Object.hasOwn(message, 'value')) {
+      this.dropped++;
+      return;
+    }
+    const waiter = this.inbound.get(message.id);
+    if (waiter === undefined) {
+      this.dropped++;
+      return;
+    }
+    this.inbound.delete(message.id);
+    try {
+      const value = new Decoder(this).decode(message.value);
+      if (message.ok) waiter.resolve(value);
+      else waiter.reject(value);
+    } catch (error) {
+      waiter.reject(error);
+    }
+  }
+
+  // ---- outgoing --------------------------------------------------------------------------
+
+  private errorAnswer(seq: number, error: unknown): WireMessage {
+    const encoder = new Encoder(this);
+    try {
+      return { op: 'error', seq, error: encoder.encode(error) };
+    } catch {
+      this.exports.unsend(encoder.sent);
+      const fallback = new Error(String(error instanceof Error ? error.message : 'Remote error'));
+      return { op: 'error', seq, error: new Encoder(this).encode(fallback) };
+    }
+  }
+
+  /** Sends a message that needs no answer; a failure to send ends the session. */
+  private sendQuietly(message: WireMessage): void {
+    if (this.closed) return;
+    try {
+      this.transport.send(message);
+    } catch (error) {
+      this.close(error as Error, false);
+    }
+  }
+
+  private buildRequest(seq: number, op: RemoteOp | Fields, record: ImportRecord | undefined, encoder: Encoder): WireMessage {
+    const message: Record<string, unknown> = { seq };
+    if (record === undefined) return { ...op, seq };
+    message.op = op.op;
+    message.target = record.id;
+    const remote = op as RemoteOp;
+    if (remote.op !== 'set' && remote.op !== 'call' && remote.op !== 'new' && remote.op !== 'get') return message;
+    if ('key' in remote && remote.key !== undefined) message.key = remote.key;
+    if (remote.op === 'set') message.value = encoder.encode(remote.value);
+    if (remote.op === 'call' || remote.op === 'new') {
+      message.args = remote.args.map((arg) => encoder.encode(arg));
+      if (remote.op === 'call' && remote.key === undefined && remote.thisArg !== undefined) {
+        message.this = encoder.encode(remote.thisArg);
+      }
+    }
+    return message;
+  }
+
+  /** Sends a request and waits for its answer synchronously (sync mode). */
+  requestSync(op: Fields, record?: ImportRecord): unknown {
+    if (this.closed) throw this.closedError();
+    this.imports.flush();
+    const seq = this.nextSeq++;
+    const encoder = new Encoder(this);
+    let message: WireMessage;
+    try {
+      message = this.buildRequest(seq, op as RemoteOp, record, encoder);
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      throw error;
+    }
+    let answer: WireMessage;
+    try {
+      answer = (this.transport.requestSync as (m: WireMessage) => WireMessage)(message);
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      this.close(error as Error, false);
+      throw this.closedError();
+    }
+    return this.readAnswer(answer, seq);
+  }
+
+  /** Sends a request; the Promise settles with its answer. */
+  request(op: Fields, record?: ImportRecord): Promise<unknown> {
+    if (this.closed) return Promise.reject(this.closedError());
+    const seq = this.nextSeq++;
+    const encoder = new Encoder(this);
+    let message: WireMessage;
+    try {
+      message = this.buildRequest(seq, op as RemoteOp, record, encoder);
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      return Promise.reject(error);
+    }
+    const waiter = deferred();
+    this.pending.set(seq, waiter);
+    try {
+      this.transport.send(message);
+    } catch (error) {
+      this.pending.delete(seq);
+      this.exports.unsend(encoder.sent);
+      this.close(error as Error, false);
+      return Promise.reject(this.closedError());
+    }
+    return waiter.promise;
+  }
+
+  /** A request from the API (require, getGlobal, set) in this endpoint's mode. */
+  call(op: Fields, record?: ImportRecord): unknown {
+    return this.sync ? this.requestSync(op, record) : this.request(op, record);
+  }
+
+  // ---- ProxyHost -------------------------------------------------------------------------
+
+  assertUsable(record: ImportRecord): void {
+    if (this.closed) throw this.closedError(record.id);
+    if (record.released) throw releasedError(record);
+  }
+
+  perform(record: ImportRecord, op: RemoteOp): unknown {
+    if (this.sync) {
+      this.assertUsable(record);
+      return this.requestSync(op, record);
+    }
+    try {
+      this.assertUsable(record);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.request(op, record);
+  }
+
+  release(record: ImportRecord): boolean {
+    const released = this.imports.release(record);
+    if (released && this.sync) this.imports.flush();
+    return released;
+  }
+
+  // ---- CodecHost -------------------------------------------------------------------------
+
+  reference(value: object, sent: number[]): Tagged {
+    const info = proxyInfo(value);
+    if (info !== undefined && info.host === this) {
+      this.assertUsable(info.record);
+      return { $: 'yours', id: info.record.id };
+    }
+    const id = this.exports.send(value);
+    sent.push(id);
+    return typeof value === 'function' ? { $: 'ref', id, fn: true } : { $: 'ref', id };
+  }
+
+  exportPromise(value: Promise<unknown>): number {
+    const id = this.nextPromise++;
+    value.then(
+      (result) => this.settle(id, true, result),
+      (error) => this.settle(id, false, error),
+    );
+    return id;
+  }
+
+  private settle(id: number, ok: boolean, value: unknown): void {
+    if (this.closed) return;
+    const encoder = new Encoder(this);
+    let message: WireMessage;
+    try {
+      message = { op: 'settle', id, ok, value: encoder.encode(value) };
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      message = { op: 'settle', id, ok: false, value: new Encoder(this).encode(error) };
+    }
+    this.sendQuietly(message);
+  }
+
+  importRef(id: number, callable: boolean): object {
+    if (this.closed) throw this.closedError(id);
+    return this.imports.receive(id, (record) => makeProxy(this, record, callable));
+  }
+
+  lookupExport(id: number): object {
+    const value = this.exports.lookup(id);
+    if (value === undefined) throw protocolError(`Unknown or freed object id ${id}`);
+    return value;
+  }
+
+  importPromise(id: number): Promise<unknown> {
+    if (this.inbound.has(id)) throw protocolError(`Duplicate promise id ${id}`);
+    const waiter = deferred();
+    this.inbound.set(id, waiter);
+    return waiter.promise;
+  }
+
+  // ---- closing ---------------------------------------------------------------------------
+
+  closedError(id?: number): RemoteError {
+    const what = id === undefined ? '' : `: cannot use remote object #${id}`;
+    const why = this.closeReason?.message ?? 'closed';
+    return new RemoteError('ERR_REMOTE_CLOSED', `Remote session closed (${why})${what}`, { cause: this.closeReason });
+  }
+
+  /**
+   * Ends the session: our exports are dropped, our proxies die, pending calls and promises
+   * reject. `notify` tells the peer (when the transport is still up).
+   */
+  close(reason: Error = new Error('closed by this side'), notify = true): void {
+    if (this.closeReason !== undefined) return;
+    if (notify) this.sendQuietly({ op: 'bye' });
+    this.closeReason = reason;
+    const error = this.closedError();
+    this.readyDeferred.reject(error);
+    for (const waiter of [...this.pending.values(), ...this.inbound.values()]) {
+      // Nobody may be listening (a fire-and-forget call): a closed session must not crash the process.
+      waiter.promise.catch(noop);
+      waiter.reject(error);
+    }
+    this.pending.clear();
+    this.inbound.clear();
+    this.exports.clear();
+    this.imports.close();
+    try {
+      this.transport.close();
+    } catch {
+      // already closed
+    }
+    this.options.onClose?.(this);
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * weakwire/remote: remote objects with distributed garbage collection.
+ * @packageDocumentation
+ */
+export { RemoteServer, RemoteSession, type RemoteServerOptions, type ServerStats } from './server';
+export { connect, RemoteClient, type ConnectOptions, type ClientStats } from './client';
+export { release } from './proxy';
+export { RemoteError, type RemoteErrorCode } from './errors';
+export { PROTOCOL_NAME, PROTOCOL_VERSION } from './protocol';
+export { transports } from './transports';
+export type { Transport, TransportHandlers, WireMessage } from './transport';
