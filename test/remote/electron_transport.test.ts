@@ -11,7 +11,7 @@ import {
   type ElectronWebContentsLike,
 } from '../../src/ts/remote/transports/electron';
 
-interface StandInWebContents extends ElectronWebContentsLike, EventEmitter {
+interface StandInWebContents extends ElectronWebContentsLike {
   destroy(): Promise<number>;
 }
 interface StandInIpcMain extends EventEmitter {
