@@ -6,6 +6,23 @@ import { workerSyncChannel, workerSyncClient } from './worker_sync';
 
 export type { PortLike } from './message_port';
 export type { WorkerSyncChannel, WorkerSyncEnd } from './worker_sync';
+import { childProcessTransport } from './child_process';
+import { streamTransport } from './stream';
+import {
+  acceptElectronRenderers,
+  electronMainTransport,
+  electronRendererTransport,
+} from './electron';
+
+export type { IpcEndpoint, ChildProcessTransportOptions } from './child_process';
+export { FrameError, type DuplexLike, type StreamTransportOptions } from './stream';
+export type {
+  ElectronIpcMainEventLike,
+  ElectronIpcMainLike,
+  ElectronIpcRendererLike,
+  ElectronTransportOptions,
+  ElectronWebContentsLike,
+} from './electron';
 
 export const transports = {
   // Worker threads (async): MessagePort, Worker, parentPort.
@@ -14,4 +31,12 @@ export const transports = {
   workerSyncChannel,
   workerSyncClient,
   // Child processes, duplex streams and Electron: added by their own modules below this line.
+  // Child process IPC, both ends: the ChildProcess in the parent, `process` in the child.
+  childProcess: childProcessTransport,
+  // Any duplex byte stream (net.Socket, tls.TLSSocket): length-prefixed JSON frames.
+  stream: streamTransport,
+  // Electron: main per webContents, main accepting every renderer, renderer (has requestSync).
+  electronMain: electronMainTransport,
+  electronAccept: acceptElectronRenderers,
+  electronRenderer: electronRendererTransport,
 };
