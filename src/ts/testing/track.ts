@@ -26,6 +26,12 @@ const DEFAULT_TIMEOUT = 2000;
 // Even with a tiny timeout (or a GC that is slow, as under valgrind), try a few rounds.
 const MIN_ROUNDS = 3;
 
+// Module level on purpose: a callback created inside a function could reach that function's
+// variables (V8 closures keep their whole creation context), and through them the target.
+function markCollected(state: { collected: boolean }): void {
+  state.collected = true;
+}
+
 function describe(value: unknown): string {
   return value === null ? 'null' : typeof value;
 }
@@ -58,8 +64,7 @@ export class Tracker {
     const state = { collected: false };
     this.#state = state;
     Object.defineProperty(this, BRAND, { value: true });
-    // The callback closes over `state` only, never over `target`.
-    setDestructor(target, (s) => (s.collected = true), state);
+    setDestructor(target, markCollected, state);
   }
 
   /**
