@@ -1,0 +1,58 @@
+'use strict';
+/**
+ * Finalizer-order probes, one per process (`<runtime> probe.cjs <name>`), so that a crash is pinned
+ * on one scenario instead of taking the whole suite with it. Prints `PROBE ok <name>` on success.
+ * Both scenarios are ordinary public-API use that leaves a value's finalizer pending after the
+ * native side has already let go of its record.
+ */
+const path = require('node:path');
+const { resolveGC } = require('./env.cjs');
+
+const weakwire = require(path.join(__dirname, '..', '..'));
+const { gc } = resolveGC();
+const turn = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+const probes = {
+  /** The map and all its values become garbage at once and are collected in the same GC. */
+  'map-collected-with-values': async () => {
+    (() => {
+      const map = new weakwire.IDWeakMap();
+      for (let i = 0; i < 200; i++) map.set(i, { i });
+    })();
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await turn();
+    }
+  },
+  /** get() of values that were collected but whose finalizers have not run yet. */
+  'get-after-collection': async () => {
+    const map = new weakwire.IDWeakMap();
+    (() => {
+      for (let i = 0; i < 200; i++) map.set(i, { i });
+    })();
+    gc(); // the values die; their finalizers are still pending
+    for (let i = 0; i < 200; i++) {
+      if (map.get(i) !== undefined) throw new Error(`get(${i}) returned a collected value`);
+    }
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await turn();
+    }
+  },
+};
+
+const name = process.argv[2];
+if (!probes[name]) {
+  console.error(`unknown probe ${name}; known: ${Object.keys(probes).join(', ')}`);
+  process.exit(2);
+}
+probes[name]().then(
+  () => {
+    console.log(`PROBE ok ${name}`);
+    process.exit(0);
+  },
+  (error) => {
+    console.log(`PROBE fail ${name}: ${error && error.message}`);
+    process.exit(1);
+  },
+);
