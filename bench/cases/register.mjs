@@ -1,0 +1,55 @@
+// Register a destructor: setDestructor vs FinalizationRegistry.register vs weak-napi.
+import { benchRequire, loadWeakwire } from '../lib/weakwire.mjs';
+import { measureRounds, settle } from '../lib/rounds.mjs';
+
+export async function registerCase({ rounds, time, batch = 10_000 }) {
+  const { setDestructor } = loadWeakwire();
+  const weak = benchRequire('weak-napi');
+  let fired = 0;
+  let registered = 0;
+  const onDeath = () => {
+    fired++;
+  };
+  const registry = new FinalizationRegistry(onDeath);
+  let targets = null;
+
+  const fresh = () => {
+    targets = new Array(batch);
+    for (let i = 0; i < batch; i++) targets[i] = { id: i };
+  };
+  // Untimed: drop the batch and let every callback run, so finalizing one batch is never
+  // charged to registering the next.
+  const drain = async () => {
+    targets = null;
+    registered += batch;
+    await settle(() => fired >= registered, 400);
+    fired = registered = 0;
+  };
+  const common = { opsPerCall: batch, beforeEach: fresh, afterEach: drain };
+  return measureRounds(
+    [
+      {
+        name: 'weakwire setDestructor',
+        fn: () => {
+          for (let i = 0; i < batch; i++) setDestructor(targets[i], onDeath, i);
+        },
+        ...common,
+      },
+      {
+        name: 'FinalizationRegistry.register',
+        fn: () => {
+          for (let i = 0; i < batch; i++) registry.register(targets[i], i);
+        },
+        ...common,
+      },
+      {
+        name: 'weak-napi weak(o, cb)',
+        fn: () => {
+          for (let i = 0; i < batch; i++) weak(targets[i], onDeath);
+        },
+        ...common,
+      },
+    ],
+    { rounds, time, iterations: 8 },
+  );
+}

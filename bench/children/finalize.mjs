@@ -1,0 +1,60 @@
+// One fresh process: register N objects with one implementation, drop them all, collect, and
+// time until every callback ran. Prints one JSON line.
+import { benchRequire, loadWeakwire } from '../lib/weakwire.mjs';
+
+const [impl, nArg] = process.argv.slice(2);
+const n = Number(nArg);
+let fired = 0;
+const onDeath = () => {
+  fired++;
+};
+
+function registrar() {
+  switch (impl) {
+    case 'weakwire': {
+      const { setDestructor } = loadWeakwire();
+      return (o, i) => setDestructor(o, onDeath, i);
+    }
+    case 'FinalizationRegistry': {
+      // A registry that is itself collected never calls back: keep it reachable.
+      const registry = (globalThis.benchRegistry = new FinalizationRegistry(onDeath));
+      return (o, i) => registry.register(o, i);
+    }
+    case 'weak-napi': {
+      const weak = benchRequire('weak-napi');
+      return (o) => weak(o, onDeath);
+    }
+    default:
+      throw new Error(`unknown implementation ${impl}`);
+  }
+}
+
+const register = registrar();
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+let targets = new Array(n);
+for (let i = 0; i < n; i++) targets[i] = { id: i };
+const r0 = process.hrtime.bigint();
+for (let i = 0; i < n; i++) register(targets[i], i);
+const registerMs = Number(process.hrtime.bigint() - r0) / 1e6;
+// Let allocation settle (weak-napi crashes when collection starts in the registering tick).
+await tick();
+globalThis.gc();
+await tick();
+
+const t0 = process.hrtime.bigint();
+targets = null;
+globalThis.gc();
+const gcMs = Number(process.hrtime.bigint() - t0) / 1e6;
+const deadline = Date.now() + 120_000;
+let polls = 0;
+while (fired < n && Date.now() < deadline) {
+  await tick();
+  if (++polls % 50 === 0) globalThis.gc();
+}
+const finalizeMs = Number(process.hrtime.bigint() - t0) / 1e6;
+if (fired < n) {
+  console.log(JSON.stringify({ impl, n, error: `only ${fired} of ${n} callbacks ran in 120 s` }));
+  process.exit(1);
+}
+console.log(JSON.stringify({ impl, n, registerMs, gcMs, finalizeMs, polls }));

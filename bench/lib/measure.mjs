@@ -1,0 +1,96 @@
+// Runs every case and turns the raw figures into named ratios (ours / peer).
+import { registerCase } from '../cases/register.mjs';
+import { mapCase, MAP_OPS } from '../cases/map.mjs';
+import { remoteCase } from '../cases/remote.mjs';
+import { finalizeCase, memoryCase } from './macro.mjs';
+import { ratioOf } from './rounds.mjs';
+import { median, relativeNoise } from './stats.mjs';
+
+export const PROFILES = {
+  full: { rounds: 3, time: 400, finalizeN: 1_000_000, memoryN: 1_000_000, reps: 3, mapSize: 10_000 },
+  quick: { rounds: 5, time: 120, finalizeN: 200_000, memoryN: 200_000, reps: 3, mapSize: 5_000 },
+};
+
+const log = (...args) => console.error('[bench]', ...args);
+
+function perRun(a, b, fn) {
+  const values = a.map((x, i) => fn(x, b[i]));
+  return { values, median: median(values), noise: relativeNoise(values) };
+}
+
+export async function measureAll(profile, { only } = {}) {
+  const want = (name) => !only || only.includes(name);
+  const cases = {};
+  const ratios = {};
+
+  if (want('register')) {
+    log('register a destructor');
+    const r = await registerCase({ rounds: profile.rounds, time: profile.time });
+    cases.register = r;
+    ratios['register:weakwire/FR'] = ratioOf(r['weakwire setDestructor'], r['FinalizationRegistry.register']);
+    ratios['register:weakwire/weak-napi'] = ratioOf(r['weakwire setDestructor'], r['weak-napi weak(o, cb)']);
+  }
+
+  if (want('map')) {
+    log('weak map operations');
+    const r = await mapCase({ rounds: profile.rounds, time: profile.time, size: profile.mapSize });
+    cases.map = r;
+    for (const op of MAP_OPS) {
+      ratios[`map ${op}:IDWeakMap/hand-written`] = ratioOf(r[`IDWeakMap ${op}`], r[`Map<key, WeakRef> + FR ${op}`]);
+      ratios[`map ${op}:IDWeakMap/weakref`] = ratioOf(r[`IDWeakMap ${op}`], r[`weakref WeakValueMap ${op}`]);
+    }
+  }
+
+  if (want('finalize')) {
+    log(`finalize ${profile.finalizeN} objects (fresh process per run)`);
+    const r = await finalizeCase({ n: profile.finalizeN, reps: profile.reps });
+    cases.finalize = { n: profile.finalizeN, ...r };
+    const ours = r.weakwire.values;
+    ratios['finalize:weakwire/FR'] = perRun(ours, r.FinalizationRegistry.values, (a, b) => a / b);
+    ratios['finalize:weakwire/weak-napi'] = perRun(ours, r['weak-napi'].values, (a, b) => a / b);
+  }
+
+  if (want('memory')) {
+    log(`memory per tracked object at ${profile.memoryN} (fresh process per run)`);
+    const r = await memoryCase({ n: profile.memoryN, reps: profile.reps });
+    const summary = { n: profile.memoryN };
+    for (const [impl, data] of Object.entries(r)) {
+      const field = (key) => {
+        const values = data.runs.map((run) => run[key]);
+        return { values, median: median(values) };
+      };
+      summary[impl] = {
+        heap: field('heapPerObject'),
+        external: field('externalPerObject'),
+        rss: field('rssPerObject'),
+        crashedAtExit: data.crashedAtExit,
+      };
+    }
+    cases.memory = summary;
+    const diff = (peer) => {
+      const a = summary.weakwire.rss.values;
+      const b = summary[peer].rss.values;
+      const values = a.map((x, i) => x - b[i]);
+      // Relative spread of the difference, measured from the spread of both sides in bytes.
+      const spread = (relativeNoise(a) * median(a) + relativeNoise(b) * median(b)) / Math.max(1, Math.abs(median(values)));
+      return { values, median: median(values), noise: spread };
+    };
+    ratios['memory:weakwire-FR (rss bytes)'] = diff('FinalizationRegistry');
+    ratios['memory:weakwire-weak-napi (rss bytes)'] = diff('weak-napi');
+    const heapDiff = summary.weakwire.heap.values.map((x, i) => x - summary.FinalizationRegistry.heap.values[i]);
+    ratios['memory:weakwire-FR (heap bytes)'] = { values: heapDiff, median: median(heapDiff), noise: relativeNoise(heapDiff) };
+  }
+
+  if (want('remote')) {
+    log('remote objects');
+    const r = await remoteCase({ rounds: profile.rounds, time: profile.time, quick: profile === PROFILES.quick });
+    cases.remote = r;
+    for (const [name, ratio] of Object.entries(r.ratios ?? {})) ratios[`remote:${name}`] = ratio;
+    if (r.unavailable) {
+      for (const name of ['sync/raw sync', 'async/raw postMessage', 'async/comlink', 'FREE messages']) {
+        ratios[`remote:${name}`] ??= { unavailable: r.unavailable };
+      }
+    }
+  }
+  return { cases, ratios };
+}

@@ -1,0 +1,89 @@
+// The performance targets of issue 6, as checks over the measured results.
+// Each ratio is ours / peer (time or bytes): lower is better, and `limit` is the largest allowed.
+
+export const TARGETS = [
+  {
+    id: 'register-vs-fr',
+    label: 'setDestructor / FinalizationRegistry.register',
+    limit: 1.5,
+    ratio: (r) => r.ratios['register:weakwire/FR'],
+  },
+  {
+    id: 'register-vs-weak-napi',
+    label: 'setDestructor / weak-napi (≥ 15× faster)',
+    limit: 1 / 15,
+    ratio: (r) => r.ratios['register:weakwire/weak-napi'],
+  },
+  {
+    id: 'finalize-vs-fr',
+    label: 'finalize 1,000,000 / FinalizationRegistry',
+    limit: 1.0,
+    ratio: (r) => r.ratios['finalize:weakwire/FR'],
+  },
+  {
+    id: 'memory-vs-fr',
+    label: 'bytes per tracked object − FinalizationRegistry (RSS)',
+    limit: 64,
+    unit: 'bytes',
+    ratio: (r) => r.ratios['memory:weakwire-FR (rss bytes)'],
+  },
+  ...['get', 'has', 'set', 'delete'].map((op) => ({
+    id: `map-${op}`,
+    label: `IDWeakMap ${op} / Map<key, WeakRef>`,
+    limit: op === 'delete' ? 1.2 : 1.0,
+    ratio: (r) => r.ratios[`map ${op}:IDWeakMap/hand-written`],
+  })),
+  {
+    id: 'remote-sync-vs-raw',
+    label: 'remote call (sync) / raw sync round trip',
+    limit: 1.15,
+    ratio: (r) => r.ratios['remote:sync/raw sync'],
+  },
+  {
+    id: 'remote-async-vs-raw',
+    label: 'remote call (async) / raw postMessage ping-pong',
+    limit: 1.15,
+    ratio: (r) => r.ratios['remote:async/raw postMessage'],
+  },
+  {
+    id: 'remote-vs-comlink',
+    label: 'remote call (async) / comlink',
+    limit: 0.9,
+    ratio: (r) => r.ratios['remote:async/comlink'],
+  },
+  {
+    id: 'free-messages',
+    label: 'FREE messages for 10,000 dead proxies',
+    limit: 10,
+    unit: 'messages',
+    ratio: (r) => r.ratios['remote:FREE messages'],
+  },
+];
+
+/** Evaluates every target: met, missed, or not available (with the reason). */
+export function evaluateTargets(results, { allowNoise = false } = {}) {
+  return TARGETS.map((target) => {
+    const measured = target.ratio(results);
+    if (measured === undefined || measured === null || measured.unavailable) {
+      return {
+        id: target.id,
+        label: target.label,
+        limit: target.limit,
+        status: 'not available',
+        reason: measured?.unavailable ?? 'not measured in this run',
+      };
+    }
+    // Twice the relative spread of the repeated measurement, taken around the measured median.
+    const slack = allowNoise ? Math.abs(measured.median) * measured.noise * 2 : 0;
+    const met = measured.median <= target.limit + slack;
+    return {
+      id: target.id,
+      label: target.label,
+      limit: target.limit,
+      unit: target.unit ?? 'ratio',
+      measured: measured.median,
+      noise: measured.noise,
+      status: met ? 'met' : 'missed',
+    };
+  });
+}
