@@ -9,7 +9,7 @@ function run(...args: string[]) {
   return spawnSync(process.execPath, [fixture, dist, ...args], { encoding: 'utf8', timeout: 60_000 });
 }
 
-describe('throwing callbacks, in a real process', () => {
+describe('in a real process', () => {
   test('each error reaches uncaughtException, every other callback still runs in order, nothing leaks', () => {
     const result = run();
     expect(result.stderr).toBe('');
@@ -26,5 +26,17 @@ describe('throwing callbacks, in a real process', () => {
     const result = run('unhandled');
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/Error: (a2|b1|b2) failed/);
+  });
+
+  test('holding a reference after its callbacks ran, and exiting with a target alive, are clean', () => {
+    const result = spawnSync(
+      process.execPath,
+      [join(__dirname, '..', 'fixtures', 'weak', 'live_at_exit.js'), dist],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ ran: true, dead: true, alive: true });
   });
 });
