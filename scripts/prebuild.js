@@ -69,7 +69,9 @@ function main() {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'), 'junction');
 
     const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] });
-    const args = [prebuildify, '--napi', '--strip', '--tag-libc', ...extra];
+    // The libc tag (glibc/musl) only means something on Linux; elsewhere the name stays plain.
+    const tags = process.platform === 'linux' ? ['--tag-libc'] : [];
+    const args = [prebuildify, '--napi', '--strip', ...tags, ...extra];
     const result = spawnSync(process.execPath, args, { cwd: work, stdio: 'inherit' });
     if (result.error) throw result.error;
     if (result.status !== 0) {
