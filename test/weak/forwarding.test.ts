@@ -352,7 +352,7 @@ describe('once the target is collected, the reference is an empty object', () =>
     class Thing {
       a = 1;
     }
-    const ref = weak(new Thing()) as Bag;
+    const ref = weak(new Thing()) as unknown as Bag;
     Object.preventExtensions(ref);
     expect(Object.keys(ref)).toEqual(['a']);
     await gcUntil(() => weak.isDead(ref));

@@ -43,7 +43,10 @@ function isObject(value: unknown): value is object {
 class Shadow {
   readonly #map: NativeIDWeakMap;
   readonly #id: number;
+  /** Callbacks, until an emitter exists; then they live in the emitter. */
+  #pending: weak.Callback[] | undefined = undefined;
   #emitter: EventEmitter | undefined = undefined;
+  #armed = false;
 
   constructor(map: NativeIDWeakMap, id: number) {
     this.#map = map;
@@ -55,22 +58,43 @@ class Shadow {
     return shadow.#map.get(shadow.#id);
   }
 
-  static emitterIfAny(shadow: Shadow): EventEmitter | undefined {
-    return shadow.#emitter;
+  /**
+   * Arms the one native destructor of this reference, if the target still lives. It holds the
+   * shadow (which does not reach the target), so the callbacks run even if the proxy is dropped.
+   */
+  static #arm(shadow: Shadow): void {
+    if (shadow.#armed) return;
+    shadow.#armed = true;
+    const target = Shadow.target(shadow);
+    if (target !== undefined) setDestructor(target, fire, shadow);
+  }
+
+  static addCallback(shadow: Shadow, callback: weak.Callback): void {
+    if (shadow.#emitter !== undefined) {
+      shadow.#emitter.on(EVENT, callback);
+    } else {
+      (shadow.#pending ??= []).push(callback);
+    }
+    Shadow.#arm(shadow);
+  }
+
+  static callbacks(shadow: Shadow): weak.Callback[] {
+    if (shadow.#emitter !== undefined) return shadow.#emitter.listeners(EVENT) as weak.Callback[];
+    return shadow.#pending === undefined ? [] : shadow.#pending.slice();
   }
 
   /**
-   * The reference's emitter, created on first use. Creating it while the target lives arms one
-   * native destructor that holds the emitter (not the target) and fires its listeners.
+   * The reference's EventEmitter. Made only when asked for (it costs more than the rest of a
+   * reference); from then on it holds the callbacks, so ones added to it directly run too.
    */
   static emitter(shadow: Shadow): EventEmitter {
-    let emitter = shadow.#emitter;
-    if (emitter !== undefined) return emitter;
-    emitter = new EventEmitter();
+    if (shadow.#emitter !== undefined) return shadow.#emitter;
+    const emitter = new EventEmitter();
     emitter.setMaxListeners(0);
+    for (const callback of shadow.#pending ?? []) emitter.on(EVENT, callback);
+    shadow.#pending = undefined;
     shadow.#emitter = emitter;
-    const target = Shadow.target(shadow);
-    if (target !== undefined) setDestructor(target, fire, emitter);
+    Shadow.#arm(shadow);
     return emitter;
   }
 }
@@ -81,8 +105,9 @@ class Shadow {
  * is rethrown for the native dispatcher to report as 'uncaughtException', later ones are thrown
  * from their own ticks so each is reported too.
  */
-function fire(emitter: EventEmitter): void {
-  const listeners = emitter.rawListeners(EVENT) as Array<(this: EventEmitter) => void>;
+function fire(shadow: Shadow): void {
+  const emitter = Shadow.emitter(shadow);
+  const listeners = emitter.rawListeners(EVENT) as weak.Callback[];
   const errors: unknown[] = [];
   for (const listener of listeners) {
     try {
@@ -245,7 +270,7 @@ function weak<T extends object>(target: T, callback?: weak.Callback | null): wea
   const shadow = new Shadow(targets, id);
   const ref = new Proxy(shadow, handler) as unknown as weak.WeakRef<T>;
   shadows.set(ref, shadow);
-  if (callback !== undefined && callback !== null) Shadow.emitter(shadow).on(EVENT, callback);
+  if (callback !== undefined && callback !== null) Shadow.addCallback(shadow, callback);
   return ref;
 }
 
@@ -286,7 +311,8 @@ namespace weak {
   export function addCallback(ref: WeakRef, callback: Callback): EventEmitter {
     const shadow = shadowOf(ref, 'addCallback');
     checkCallback(callback, 'addCallback');
-    return Shadow.emitter(shadow).on(EVENT, callback);
+    Shadow.addCallback(shadow, callback);
+    return Shadow.emitter(shadow);
   }
 
   /** Removes one registration of `callback`. Returns the reference's EventEmitter. */
@@ -303,8 +329,7 @@ namespace weak {
 
   /** A copy of the GC callbacks, in the order they will run. */
   export function callbacks(ref: WeakRef): Callback[] {
-    const emitter = Shadow.emitterIfAny(shadowOf(ref, 'callbacks'));
-    return emitter === undefined ? [] : (emitter.listeners(EVENT) as Callback[]);
+    return Shadow.callbacks(shadowOf(ref, 'callbacks'));
   }
 
   /** node-weak's aliases. */
