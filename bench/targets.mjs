@@ -69,6 +69,7 @@ export function evaluateTargets(results, { allowNoise = false } = {}) {
         id: target.id,
         label: target.label,
         limit: target.limit,
+        unit: target.unit ?? 'ratio',
         status: 'not available',
         reason: measured?.unavailable ?? 'not measured in this run',
       };

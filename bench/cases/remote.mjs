@@ -27,7 +27,7 @@ export function remoteServerModules() {
   };
 }
 
-export async function remoteCase({ rounds, time, quick = false, liveObjects = 0 }) {
+export async function remoteCase({ rounds, time, quick = false, liveObjects = 0, skipCalls = false }) {
   const { remote, reason } = loadRemote();
   if (remote === null) return { unavailable: `weakwire/remote is not available yet (${reason})` };
   const { RemoteServer, transports } = remote;
@@ -59,6 +59,7 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0 
       time,
       quick,
       liveObjects,
+      skipCalls,
       root: process.env.WEAKWIRE_BENCH_ROOT ?? '',
       syncEnd: syncChannel.end,
       asyncPort: asyncChannel.port2,
@@ -80,6 +81,8 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0 
     worker.once('exit', (code) => reject(new Error(`remote bench worker exited with ${code}`)));
   });
   if (result.error) throw new Error(`remote bench worker: ${result.error}`);
+  // Let the last FREE messages reach the server before reading its registry.
+  await new Promise((resolve) => setTimeout(resolve, 100));
   result.server = {
     freeMessagesReceived: syncSession.freeMessagesReceived + asyncSession.freeMessagesReceived,
     objectsAfter: syncSession.stats().objects,
@@ -90,6 +93,7 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0 
   syncSession.close();
   asyncSession.close();
 
+  if (skipCalls) return result;
   const t = result.timings;
   result.ratios = {
     'sync/raw sync': ratioOf(t['remote call (sync)'], t['raw sync round trip']),

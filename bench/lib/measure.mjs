@@ -8,7 +8,7 @@ import { median, relativeNoise } from './stats.mjs';
 
 export const PROFILES = {
   full: { rounds: 3, time: 400, finalizeN: 1_000_000, memoryN: 1_000_000, reps: 3, mapSize: 10_000 },
-  quick: { rounds: 5, time: 120, finalizeN: 200_000, memoryN: 200_000, reps: 3, mapSize: 5_000 },
+  quick: { rounds: 5, time: 80, finalizeN: 100_000, memoryN: 100_000, reps: 3, mapSize: 5_000 },
 };
 
 const log = (...args) => console.error('[bench]', ...args);

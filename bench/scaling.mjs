@@ -1,0 +1,89 @@
+// npm run bench:scaling: how cost per item grows with size. Each point runs in a fresh process.
+// Options: --destructors=1e4,1e5,1e6,1e7  --maps=1e3,1e4,1e5,1e6,1e7  --remote=1e4,1e5,1e6
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runChild } from './lib/child.mjs';
+import { machineInfo } from './lib/env.mjs';
+import { round } from './lib/stats.mjs';
+import { remoteCase } from './cases/remote.mjs';
+import { MAP_IMPLS } from './cases/map.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const list = (name, fallback) =>
+  (args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
+    .split(',')
+    .filter(Boolean)
+    .map(Number);
+const destructorSizes = list('destructors', '1e4,1e5,1e6,1e7');
+const mapSizes = list('maps', '1e3,1e4,1e5,1e6,1e7');
+const remoteSizes = list('remote', '1e4,1e5,1e6');
+const outDir = args.find((a) => a.startsWith('--out='))?.slice(6) ?? here;
+const log = (...a) => console.error('[scaling]', ...a);
+const bigHeap = (n) => (n >= 5e6 ? ['--max-old-space-size=16384'] : []);
+const timeoutMs = 900_000;
+
+const results = { machine: machineInfo(), destructors: [], maps: [], remote: [] };
+
+for (const n of destructorSizes) {
+  // weak-napi takes about 10 µs per registration here: it stops at 10^6.
+  for (const impl of ['weakwire', 'FinalizationRegistry', ...(n <= 1e6 ? ['weak-napi'] : [])]) {
+    log(`destructors: ${impl} at ${n}`);
+    const f = await runChild('finalize.mjs', [impl, n], { nodeArgs: bigHeap(n), timeoutMs });
+    const m = await runChild('memory.mjs', [impl, n], { nodeArgs: bigHeap(n), timeoutMs });
+    results.destructors.push({
+      impl,
+      n,
+      registerNsPerItem: (f.registerMs * 1e6) / n,
+      finalizeNsPerItem: (f.finalizeMs * 1e6) / n,
+      heapBytesPerItem: m.heapPerObject,
+      rssBytesPerItem: m.rssPerObject,
+    });
+  }
+}
+
+for (const n of mapSizes) {
+  for (const impl of MAP_IMPLS) {
+    log(`maps: ${impl} at ${n}`);
+    results.maps.push(await runChild('map-scale.mjs', [impl, n], { nodeArgs: bigHeap(n), timeoutMs }));
+  }
+}
+
+for (const n of remoteSizes) {
+  log(`remote: ${n} live objects`);
+  const r = await remoteCase({ rounds: 0, time: 0, liveObjects: n, skipCalls: true });
+  if (r.unavailable) {
+    results.remote.push({ n, unavailable: r.unavailable });
+    break;
+  }
+  results.remote.push(r.live);
+}
+
+const lines = [];
+const f1 = (x) => round(x, 1);
+lines.push(`Measured ${results.machine.date.slice(0, 10)} on ${results.machine.cpuModel}, Node ${results.machine.node}; one fresh process per point.`);
+lines.push('');
+lines.push('| Destructors | n | register ns/item | finalize ns/item | heap B/item | RSS B/item |');
+lines.push('|---|---:|---:|---:|---:|---:|');
+for (const d of results.destructors) {
+  lines.push(`| ${d.impl} | ${d.n.toExponential(0)} | ${f1(d.registerNsPerItem)} | ${f1(d.finalizeNsPerItem)} | ${f1(d.heapBytesPerItem)} | ${f1(d.rssBytesPerItem)} |`);
+}
+lines.push('');
+lines.push('| Weak map | n | set ns | get ns | has ns | delete ns | heap+external B/entry | RSS B/entry |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const m of results.maps) {
+  lines.push(`| ${m.impl} | ${m.n.toExponential(0)} | ${f1(m.setNs)} | ${f1(m.getNs)} | ${f1(m.hasNs)} | ${f1(m.deleteNs)} | ${f1(m.heapPerEntry)} | ${f1(m.rssPerEntry)} |`);
+}
+lines.push('');
+lines.push('| Remote registry | live objects | create µs/object | client heap B/proxy | call with all live µs | release all ms | FREE messages |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|');
+for (const r of results.remote) {
+  if (r.unavailable) lines.push(`| sync worker | ${r.n} | ${r.unavailable} | | | | |`);
+  else lines.push(`| sync worker | ${r.n.toExponential(0)} | ${f1(r.perObjectUs)} | ${f1(r.clientHeapPerProxy)} | ${f1(r.callWithLiveUs)} | ${f1(r.releaseMs)}${r.released ? '' : ' (not all released)'} | ${r.freeMessagesSent} |`);
+}
+const md = lines.join('\n');
+console.log(md);
+writeFileSync(join(outDir, 'scaling.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(outDir, 'scaling.md'), `${md}\n`);
+process.exit(0);
