@@ -318,6 +318,21 @@ describe('Electron transports over the stand-in', () => {
       stop();
     });
 
+    test('a second acceptor on the same channel is refused; a throwing one refuses the renderer', async () => {
+      const w = await openWindow();
+      const stop = acceptElectronRenderers(w.ipcMain, () => {
+        throw new Error('not today');
+      });
+      expect(() => acceptElectronRenderers(w.ipcMain, () => {})).toThrow(
+        'acceptElectronRenderers: channel "weakwire" already has an acceptor; stop it first',
+      );
+      w.command('open');
+      expect((await w.next('close')).error).toMatch(/refused the weakwire connection/);
+      stop();
+      const stopOther = acceptElectronRenderers(w.ipcMain, () => {}, { channel: 'other' });
+      stopOther();
+    });
+
     test('after stop(), new renderers are refused; open sessions stay open', async () => {
       const one = await openWindow();
       const sessions: Array<ReturnType<typeof record>> = [];

@@ -118,7 +118,8 @@ class MainRouter {
   readonly bound = new Map<string, ElectronMainTransport>();
   /** Transports created for a webContents, waiting for its renderer's 'open'. */
   readonly unbound = new Map<number, Set<ElectronMainTransport>>();
-  readonly acceptors = new Set<Acceptor>();
+  /** The one acceptElectronRenderers callback on this channel, if any. */
+  acceptor: Acceptor | undefined;
   private listening = false;
 
   constructor(
@@ -135,7 +136,7 @@ class MainRouter {
 
   /** Stops listening once nobody needs this channel. */
   maybeRelease(): void {
-    if (this.bound.size > 0 || this.unbound.size > 0 || this.acceptors.size > 0) return;
+    if (this.bound.size > 0 || this.unbound.size > 0 || this.acceptor) return;
     if (this.listening) this.ipcMain.removeListener(this.channel, this.onEnvelope);
     this.listening = false;
     this.release();
@@ -178,10 +179,15 @@ class MainRouter {
       transport = waiting.values().next().value!;
       this.unbindWaiting(transport);
       transport.bind(envelope.n, frame);
-    } else if (this.acceptors.size > 0) {
+    } else if (this.acceptor) {
       transport = new ElectronMainTransport(this, event.sender);
       transport.bind(envelope.n, frame);
-      for (const accept of this.acceptors) accept(transport, event.sender);
+      try {
+        this.acceptor(transport, event.sender);
+      } catch (error) {
+        // Refuse this renderer rather than throw out of ipcMain's emit.
+        transport.fail(error instanceof Error ? error : new Error(String(error)));
+      }
     }
     if (transport && !transport.isClosed) {
       answer(event, { k: 'ok' });
@@ -405,8 +411,9 @@ export function electronMainTransport(
 /**
  * Serves every renderer that connects on the channel: each renderer transport that opens gets a
  * fresh main transport, handed to `onTransport` (typically `(t) => server.serve(t)`). A reloaded
- * page gets a new transport and its predecessor's closes. Returns a function that stops accepting
- * (open sessions stay open).
+ * page gets a new transport and its predecessor's closes. One acceptor per channel; if
+ * `onTransport` throws, that renderer is refused. Returns a function that stops accepting (open
+ * sessions stay open).
  */
 export function acceptElectronRenderers(
   ipcMain: ElectronIpcMainLike,
@@ -416,12 +423,18 @@ export function acceptElectronRenderers(
   assertEmitter(ipcMain, 'ipcMain', ['on', 'removeListener']);
   if (typeof onTransport !== 'function') throw new TypeError('onTransport must be a function');
   const router = routerFor(ipcMain, channelOf(options));
-  // Wrapped so the same callback can be registered twice and stopped independently.
+  if (router.acceptor) {
+    // Two acceptors would both start the same transport: one server per channel.
+    throw new Error(
+      `acceptElectronRenderers: channel "${router.channel}" already has an acceptor; stop it first`,
+    );
+  }
   const acceptor: Acceptor = (transport, webContents) => onTransport(transport, webContents);
-  router.acceptors.add(acceptor);
+  router.acceptor = acceptor;
   router.retain();
   return () => {
-    router.acceptors.delete(acceptor);
+    if (router.acceptor !== acceptor) return;
+    router.acceptor = undefined;
     router.maybeRelease();
   };
 }
