@@ -7,6 +7,7 @@ const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { runtime, resolveGC } = require('./env.cjs');
 const { runSuite } = require('./suite.cjs');
+const { subpath, importSubpath } = require('./subpaths.cjs');
 
 const root = path.join(__dirname, '..', '..');
 const esmEntry = path.join(root, 'dist', 'esm', 'index.mjs');
@@ -73,7 +74,7 @@ async function main() {
   } catch (error) {
     esm.error = String(error);
   }
-  report.results = await runSuite({ weakwire, gc, esm });
+  report.results = await runSuite({ weakwire, gc, esm, subpath, importSubpath });
   report.workers = await Promise.all(Array.from({ length: WORKERS }, (_, i) => runWorker(i + 1)));
   return report;
 }

@@ -197,6 +197,87 @@ const checks = [
       equal(fired, 1, 'destructor calls');
     },
   ],
+  [
+    'subpaths: each one loads by require() and import() as one module instance',
+    async ({ subpath, importSubpath }) => {
+      for (const spec of ['weakwire/remote', 'weakwire/testing', 'weakwire/weak']) {
+        const viaRequire = subpath(spec);
+        const viaImport = await importSubpath(spec);
+        const names = Object.keys(viaRequire).filter((name) => name !== '__esModule');
+        assert(names.length > 0, `${spec} exports nothing`);
+        for (const name of names) {
+          assert(viaImport[name] === viaRequire[name], `${spec}: import().${name} is not require().${name}`);
+        }
+      }
+    },
+  ],
+  [
+    'weakwire/testing: track() sees a dropped object collected and a kept one retained',
+    async ({ subpath }) => {
+      const { track } = subpath('weakwire/testing');
+      const gone = (() => track({ big: new Array(1000).fill(3) }, 'dropped'))();
+      const rounds = await gone.collected({ timeout: 10_000 });
+      assert(typeof rounds === 'number' && gone.isCollected(), 'dropped object not seen collected');
+      const kept = {};
+      const result = await track(kept, 'kept').retained({ rounds: 3 });
+      assert(result.collected === false, 'kept object reported collected');
+      assert(kept !== null, 'kept');
+    },
+  ],
+  [
+    'weakwire/weak: the callback fires after GC and the ref reads as dead',
+    async ({ subpath, gc }) => {
+      const weak = subpath('weakwire/weak');
+      let fired = 0;
+      const ref = (() => weak.create({ name: 'target' }, () => fired++))();
+      assert(weak.isWeakRef(ref), 'isWeakRef(ref)');
+      await gcUntil(gc, () => fired > 0);
+      equal(weak.isDead(ref), true, 'isDead(ref) after collection');
+      equal(weak.get(ref), undefined, 'get(ref) after collection');
+      equal(fired, 1, 'callback calls');
+    },
+  ],
+  [
+    'weakwire/remote: a call over TCP on 127.0.0.1, and the server frees what the client dropped',
+    async ({ subpath, gc }) => {
+      const net = require('node:net');
+      const { RemoteServer, connect, transports } = subpath('weakwire/remote');
+      const server = new RemoteServer({
+        modules: { store: () => ({ add: (a, b) => a + b, make: () => ({ hello: () => 'hi' }) }) },
+      });
+      const listener = net.createServer((socket) => server.serve(transports.stream(socket)));
+      const sockets = [];
+      let remote;
+      try {
+        await new Promise((resolve, reject) => {
+          listener.once('error', reject);
+          listener.listen(0, '127.0.0.1', resolve);
+        });
+        const socket = net.connect(listener.address().port, '127.0.0.1');
+        sockets.push(socket);
+        await new Promise((resolve, reject) => {
+          socket.once('error', reject);
+          socket.once('connect', resolve);
+        });
+        remote = connect(transports.stream(socket), { sync: false });
+        await remote.ready;
+        const baseline = server.stats().objects;
+        await (async () => {
+          const store = await remote.require('store');
+          equal(await store.add(2, 3), 5, 'store.add(2, 3)');
+          const made = await store.make();
+          equal(await made.hello(), 'hi', 'made.hello()');
+        })();
+        assert(server.stats().objects > baseline, 'server holds the objects the client uses');
+        await gcUntil(gc, () => server.stats().objects === baseline);
+      } finally {
+        if (remote) remote.close();
+        server.close();
+        for (const socket of sockets) socket.destroy();
+        listener.close();
+      }
+    },
+  ],
 ];
 
 /** Runs every check in order; returns [{ name, ok, error? }]. */

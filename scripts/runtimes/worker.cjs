@@ -4,6 +4,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
 const { resolveGC } = require('./env.cjs');
 const { runSuite } = require('./suite.cjs');
+const { subpath, importSubpath } = require('./subpaths.cjs');
 
 async function main() {
   const { gc } = resolveGC();
@@ -14,7 +15,7 @@ async function main() {
   } catch (error) {
     esm.error = String(error);
   }
-  return runSuite({ weakwire, gc, esm });
+  return runSuite({ weakwire, gc, esm, subpath, importSubpath });
 }
 
 main().then(
