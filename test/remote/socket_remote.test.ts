@@ -127,6 +127,27 @@ describe('over TCP on 127.0.0.1', () => {
     expect(server.stats()).toEqual({ sessions: 0, objects: 0, references: 0 });
   });
 
+  test('a client may start on a socket that is still connecting', async () => {
+    const socket = net.connect(port, '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    const remote = connect(transports.stream(socket), { sync: false });
+    cleanups.push(() => remote.close());
+    const os = await remote.require('os');
+    expect(await os.platform()).toBe(process.platform);
+  });
+
+  test('a refused connection closes the client with the socket error', async () => {
+    const closed = net.createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const { port: deadPort } = closed.address() as net.AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const remote = connect(transports.stream(net.connect(deadPort, '127.0.0.1')), { sync: false });
+    await expect(remote.ready).rejects.toThrow(/ECONNREFUSED/);
+    expect(remote.closed).toBe(true);
+    await expect(remote.require('os')).rejects.toMatchObject({ code: 'ERR_REMOTE_CLOSED' });
+  });
+
   describe('a hostile peer', () => {
     async function rogue(bytes: Buffer): Promise<void> {
       const good = await client(port);
