@@ -17,7 +17,7 @@ else
   binary="$(scripts/build-asan.sh)" || exit 1
 fi
 # Fixtures (workers, child processes) load dist/, so it must match the sources.
-node_modules/.bin/tsc -p tsconfig.build.json || exit 1
+npm run --silent build:ts || exit 1
 
 logs="$root/build-asan/logs"
 rm -rf "$logs"

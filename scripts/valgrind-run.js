@@ -61,6 +61,10 @@ function main() {
   fs.mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, 'memcheck.log');
   const native = process.env.WEAKWIRE_NATIVE_PATH || path.join(root, 'build', 'Release', 'weakwire.node');
+  if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) {
+    console.error('[valgrind] no dist/: build the TypeScript first (npm run build:ts)');
+    process.exit(1);
+  }
   if (!fs.existsSync(native)) {
     console.error(`[valgrind] no addon at ${native}: build it first (npm run build:native)`);
     process.exit(1);
