@@ -4,7 +4,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { join } from 'node:path';
 import type { Transport, WireMessage } from '../../src/ts/remote/transport';
-import { childProcessTransport } from '../../src/ts/remote/transports/child_process';
+import { childProcessTransport, type IpcEndpoint } from '../../src/ts/remote/transports/child_process';
 
 const PEER = join(__dirname, '..', 'fixtures', 'remote', 'child_process_transport_peer.js');
 
@@ -164,6 +164,16 @@ describe('closing on purpose', () => {
     transport.close();
     await seen.closed;
     expect(seen.closes).toEqual([undefined]);
+  });
+});
+
+describe('types', () => {
+  test('both ends fit the endpoint type without casts: ChildProcess and process', () => {
+    // Compile-time check (npm run typecheck): these assignments fail to compile if they stop fitting.
+    const parentEnd: IpcEndpoint = spawnPeer();
+    const childEnd: IpcEndpoint = process;
+    expect(typeof parentEnd.on).toBe('function');
+    expect(typeof childEnd.on).toBe('function');
   });
 });
 

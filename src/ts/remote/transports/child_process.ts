@@ -17,7 +17,8 @@ export interface IpcEndpoint {
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
   /** Present on a `ChildProcess`: lets the parent say how the child ended. */
   readonly pid?: number;
-  readonly exitCode?: number | null;
+  /** `process.exitCode` (our own, in the child) may be a string too: only the parent reads it. */
+  readonly exitCode?: number | string | null;
   readonly signalCode?: NodeJS.Signals | string | null;
 }
 
@@ -51,7 +52,11 @@ function isEnvelope(value: unknown, channel: string): value is Envelope {
   );
 }
 
-function describeExit(pid: number | undefined, code: number | null, signal: string | null): string {
+function describeExit(
+  pid: number | undefined,
+  code: number | string | null,
+  signal: string | null,
+): string {
   const who = pid === undefined ? 'child process' : `child process ${pid}`;
   if (signal) return `${who} was killed by signal ${signal}`;
   return `${who} exited with code ${code}`;
@@ -147,7 +152,7 @@ class ChildProcessTransport implements Transport {
     this.graceTimer.unref?.();
   };
 
-  private readonly onExit = (code: number | null, signal: string | null): void => {
+  private readonly onExit = (code: number | string | null, signal: string | null): void => {
     if (this.closed) return;
     this.finish(new Error(describeExit(this.endpoint.pid, code, signal)));
   };
