@@ -266,6 +266,26 @@ describe('Electron transports over the stand-in', () => {
     );
   });
 
+  test('a renderer without sendSync works in async mode and has no requestSync', async () => {
+    const w = await openWindow();
+    const seen = record(electronMainTransport(w.ipcMain, w.webContents));
+    w.command('open', { withoutSendSync: true });
+    expect(await w.next('started')).toMatchObject({ hasRequestSync: false });
+    w.command('send', { message: { hello: 'async' } });
+    await until(() => seen.messages.length === 1, 'the message');
+    expect(seen.messages).toEqual([{ hello: 'async' }]);
+  });
+
+  test('a renderer without sendSync learns of a refusal through a close message', async () => {
+    const other = await openWindow();
+    const w = await openWindow(other.electron);
+    record(electronMainTransport(other.ipcMain, other.webContents)); // the channel is served
+    w.command('open', { withoutSendSync: true });
+    expect((await w.next('close')).error).toBe(
+      'the main process refused the weakwire connection: the main process does not serve weakwire to this renderer',
+    );
+  });
+
   test('two windows: each main transport hears only its own renderer', async () => {
     const one = await openWindow();
     const two = await openWindow(one.electron);

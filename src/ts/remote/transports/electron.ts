@@ -7,7 +7,8 @@
  *   renderer -> main   send(channel, { k: 'open' | 'msg' | 'close', n, m? })
  *   renderer -> main   sendSync(channel, { k: 'open' | 'sync', n, m? })
  *                      -> returnValue { k: 'ok' } | { k: 'reply', m } | { k: 'error', e }
- *   main -> renderer   webContents.send(channel, { k: 'msg' | 'close', n, m? })
+ *   main -> renderer   webContents.send(channel, { k: 'msg' | 'close', n, m?, e? })
+ * (`e` on a close from main: why the renderer was refused, for renderers opened without sendSync)
  * `n` is a random nonce the renderer picks per transport: it tells one page load from the next in
  * the same webContents, so a reloaded page never receives its predecessor's messages and the
  * predecessor's session is closed (its proxies died with the page, no FREE will ever come).
@@ -63,6 +64,7 @@ interface Envelope {
   k: Kind;
   n: string;
   m?: WireMessage;
+  e?: string;
 }
 
 type SyncAnswer = { k: 'ok' } | { k: 'reply'; m: WireMessage } | { k: 'error'; e: string };
@@ -79,7 +81,8 @@ function parseEnvelope(value: unknown): Envelope | undefined {
   const { k, n, m } = value as { k?: unknown; n?: unknown; m?: unknown };
   if (!KINDS.has(k) || typeof n !== 'string' || !NONCE.test(n)) return undefined;
   if ((k === 'msg' || k === 'sync') && !isWireMessage(m)) return undefined;
-  return { k: k as Kind, n, m: m as WireMessage | undefined };
+  const e = (value as { e?: unknown }).e;
+  return { k: k as Kind, n, m: m as WireMessage | undefined, e: typeof e === 'string' ? e : undefined };
 }
 
 function channelOf(options: ElectronTransportOptions | undefined): string {
@@ -191,8 +194,15 @@ class MainRouter {
     }
     if (transport && !transport.isClosed) {
       answer(event, { k: 'ok' });
-    } else {
-      answer(event, { k: 'error', e: 'the main process does not serve weakwire to this renderer' });
+      return;
+    }
+    const why = 'the main process does not serve weakwire to this renderer';
+    answer(event, { k: 'error', e: why });
+    // A renderer that opened with send (no sendSync) reads no returnValue: tell it this way too.
+    try {
+      event.sender.send(this.channel, { k: 'close', n: envelope.n, e: why } satisfies Envelope);
+    } catch {
+      // The webContents is gone: nobody to tell.
     }
   }
 
@@ -530,7 +540,13 @@ class ElectronRendererTransport implements Transport {
     const envelope = parseEnvelope(raw);
     if (!envelope || envelope.n !== this.nonce) return;
     if (envelope.k === 'msg') this.handlers!.message(envelope.m!);
-    else if (envelope.k === 'close') this.finish(undefined);
+    else if (envelope.k === 'close') {
+      this.finish(
+        envelope.e === undefined
+          ? undefined
+          : new Error(`the main process refused the weakwire connection: ${envelope.e}`),
+      );
+    }
   };
 
   private finish(error: Error | undefined): void {
