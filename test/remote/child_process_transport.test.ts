@@ -84,6 +84,17 @@ test("the application's own IPC messages pass untouched and never reach the tran
   expect(seen.messages).toEqual([]);
 });
 
+test("a child forked with serialization: 'advanced' works the same", async () => {
+  const child = fork(PEER, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+  children.push(child);
+  const transport = childProcessTransport(child);
+  const seen = record(transport);
+  await until(() => seen.messages.length === 1, 'the ready message');
+  transport.send({ op: 'echo', value: 'structured' });
+  await until(() => seen.messages.length === 2, 'the echo');
+  expect(seen.messages).toEqual([{ op: 'ready' }, { op: 'echoed', value: 'structured' }]);
+});
+
 test('messages that arrive before start() are delivered once it is called', async () => {
   const child = spawnPeer();
   const transport = childProcessTransport(child);
