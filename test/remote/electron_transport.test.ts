@@ -382,6 +382,27 @@ describe('Electron transports over the stand-in', () => {
     expect((await w.next('rawSync')).value).toEqual({ k: 'error', e: 'malformed weakwire envelope' });
   });
 
+  test('an open from a subframe is refused (webContents.send only reaches the main frame)', () => {
+    // Hand-made events: the stand-in has no subframes.
+    const ipcMain = new EventEmitter();
+    const webContents = Object.assign(new EventEmitter(), {
+      id: 99,
+      send: () => {},
+      isDestroyed: () => false,
+    });
+    const seen = record(electronMainTransport(ipcMain, webContents));
+    const event = { sender: webContents, senderFrame: { parent: {} }, returnValue: undefined };
+    ipcMain.emit('weakwire', event, { k: 'open', n: 'a'.repeat(32) });
+    expect(event.returnValue).toEqual({
+      k: 'error',
+      e: 'weakwire serves the main frame of a page, not subframes',
+    });
+    const mainFrame = { sender: webContents, senderFrame: { parent: null }, returnValue: undefined };
+    ipcMain.emit('weakwire', mainFrame, { k: 'open', n: 'b'.repeat(32) });
+    expect(mainFrame.returnValue).toEqual({ k: 'ok' });
+    expect(seen.closes).toEqual([]);
+  });
+
   describe('bad input', () => {
     test('TypeErrors name the argument', () => {
       const ipcMain = new EventEmitter();

@@ -14,8 +14,13 @@
  * predecessor's session is closed (its proxies died with the page, no FREE will ever come).
  *
  * In the main process one listener per (ipcMain, channel) routes envelopes to transports by
- * (webContents id, frame id, nonce), and answers every synchronous request nobody owns with an
- * error: Electron leaves a renderer blocked in `sendSync` forever if no one sets `returnValue`.
+ * (webContents id, nonce), and answers every synchronous request nobody owns with an error:
+ * Electron leaves a renderer blocked in `sendSync` forever if no one sets `returnValue`.
+ *
+ * One connection per page and channel, from the page's main frame: a new 'open' from a
+ * webContents means its page was replaced (the frame id cannot tell: it changes when a
+ * navigation swaps the renderer process), and subframes are refused because `webContents.send`
+ * only reaches the main frame.
  */
 import { randomBytes } from 'node:crypto';
 import type { Transport, TransportHandlers, WireMessage } from '../transport';
@@ -32,8 +37,8 @@ export interface ElectronWebContentsLike {
 /** The part of Electron's `IpcMainEvent` the main transport uses. */
 export interface ElectronIpcMainEventLike {
   readonly sender: ElectronWebContentsLike;
-  /** The sending frame (Electron sets it); subframes of one page are told apart by it. */
-  readonly frameId?: number;
+  /** The sending frame; a subframe (one with a parent) is refused. May be null or missing. */
+  readonly senderFrame?: { readonly parent: unknown } | null;
   /** Setting it answers the renderer's `sendSync`. */
   returnValue: any;
 }
@@ -108,16 +113,21 @@ function assertEmitter(value: unknown, name: string, methods: string[]): void {
 // ---------------------------------------------------------------------------------------------
 // Main process
 
-/** Where a renderer's messages come from: a frame of a webContents. */
-function frameKey(event: ElectronIpcMainEventLike): string {
-  return `${event.sender.id}:${typeof event.frameId === 'number' ? event.frameId : 0}`;
+/** Routing key of a bound transport: the page (webContents) and the renderer's nonce. */
+function routeKey(webContentsId: number, nonce: string): string {
+  return `${webContentsId}/${nonce}`;
+}
+
+function fromSubframe(event: ElectronIpcMainEventLike): boolean {
+  const frame = event.senderFrame;
+  return typeof frame === 'object' && frame !== null && frame.parent != null;
 }
 
 type Acceptor = (transport: Transport, webContents: ElectronWebContentsLike) => void;
 
 /** The single ipcMain listener for one channel; routes envelopes to transports. */
 class MainRouter {
-  /** Transports bound to a renderer nonce. */
+  /** Transports bound to a renderer, by routeKey(webContents id, nonce). */
   readonly bound = new Map<string, ElectronMainTransport>();
   /** Transports created for a webContents, waiting for its renderer's 'open'. */
   readonly unbound = new Map<number, Set<ElectronMainTransport>>();
@@ -154,8 +164,8 @@ class MainRouter {
       if (synchronous) answer(event, { k: 'error', e: 'malformed weakwire envelope' });
       return;
     }
-    const owner = this.bound.get(envelope.n);
-    if (owner && owner.frame === frameKey(event) && owner.webContents.id === sender.id) {
+    const owner = this.bound.get(routeKey(sender.id, envelope.n));
+    if (owner) {
       owner.receive(event, envelope);
       return;
     }
@@ -169,22 +179,27 @@ class MainRouter {
   };
 
   private open(event: ElectronIpcMainEventLike, envelope: Envelope): void {
-    const frame = frameKey(event);
-    // A new page in this frame: the previous page's session can never hear from its proxies again.
+    if (fromSubframe(event)) {
+      answer(event, { k: 'error', e: 'weakwire serves the main frame of a page, not subframes' });
+      return;
+    }
+    const page = event.sender.id;
+    // A new page in this webContents: the previous page's session can never hear from its
+    // proxies again.
     for (const transport of [...this.bound.values()]) {
-      if (transport.frame === frame) {
+      if (transport.webContents.id === page) {
         transport.fail(new Error('the renderer page was reloaded or navigated away'));
       }
     }
-    const waiting = this.unbound.get(event.sender.id);
+    const waiting = this.unbound.get(page);
     let transport: ElectronMainTransport | undefined;
     if (waiting && waiting.size > 0) {
       transport = waiting.values().next().value!;
       this.unbindWaiting(transport);
-      transport.bind(envelope.n, frame);
+      transport.bind(envelope.n);
     } else if (this.acceptor) {
       transport = new ElectronMainTransport(this, event.sender);
-      transport.bind(envelope.n, frame);
+      transport.bind(envelope.n);
       try {
         this.acceptor(transport, event.sender);
       } catch (error) {
@@ -224,8 +239,9 @@ class MainRouter {
 
   forget(transport: ElectronMainTransport): void {
     this.unbindWaiting(transport);
-    if (transport.nonce !== undefined && this.bound.get(transport.nonce) === transport) {
-      this.bound.delete(transport.nonce);
+    if (transport.nonce !== undefined) {
+      const key = routeKey(transport.webContents.id, transport.nonce);
+      if (this.bound.get(key) === transport) this.bound.delete(key);
     }
     this.maybeRelease();
   }
@@ -262,7 +278,6 @@ function routerFor(ipcMain: ElectronIpcMainLike, channel: string): MainRouter {
 class ElectronMainTransport implements Transport {
   readonly kind = 'electron-main';
   nonce: string | undefined;
-  frame: string | undefined;
   private handlers: TransportHandlers | undefined;
   private early: Array<{ message: WireMessage; reply?: (answer: WireMessage) => void }> = [];
   /** Messages sent before the renderer said hello: we do not know its nonce yet. */
@@ -286,10 +301,9 @@ class ElectronMainTransport implements Transport {
     return this.closed;
   }
 
-  bind(nonce: string, frame: string): void {
+  bind(nonce: string): void {
     this.nonce = nonce;
-    this.frame = frame;
-    this.router.bound.set(nonce, this);
+    this.router.bound.set(routeKey(this.webContents.id, nonce), this);
     this.router.retain();
     const outbox = this.outbox;
     this.outbox = [];
