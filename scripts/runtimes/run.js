@@ -204,7 +204,6 @@ function main() {
   const chosen = RUNTIMES.filter((runtime) => !only || only.has(runtime.id));
   const rows = [];
   for (const runtime of chosen) {
-    process.stdout.write(`test:runtimes: ${runtime.label} ... `);
     const row = test(runtime);
     const known = KNOWN_BUGS[runtime.id];
     if (row.ok && known) {
@@ -220,7 +219,7 @@ function main() {
       row.result = 'FAIL';
       row.countsAsFailure = true;
     }
-    console.log(`${row.result} (${row.passed} checks passed, ${row.failed} failed)`);
+    console.log(`test:runtimes: ${runtime.label}: ${row.result} (${row.passed} checks passed, ${row.failed} failed)`);
     rows.push(row);
   }
   console.log('');
