@@ -7,7 +7,7 @@ import { Decoder, Encoder, type CodecHost, type Tagged } from './codec';
 import { deniedError, protocolError, RemoteError } from './errors';
 import { ExportTable } from './export_table';
 import { ImportTable, type ImportRecord } from './import_table';
-import { PROTOCOL_NAME, PROTOCOL_VERSION, isId, isRecord, describeValue } from './protocol';
+import { PROTOCOL_NAME, PROTOCOL_VERSION, isId, isRecord, describeValue, literal } from './protocol';
 import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
 import type { Transport, WireMessage } from './transport';
 
@@ -120,7 +120,7 @@ export class Endpoint implements CodecHost, ProxyHost {
         throw new TypeError(`connect: sync mode needs a transport with requestSync; "${this.transport.kind}" has none`);
       }
       try {
-        this.requestSync(message);
+        this.checkVersion(this.requestSync(message));
         this.accept();
       } catch (error) {
         this.close(error as Error);
@@ -128,10 +128,22 @@ export class Endpoint implements CodecHost, ProxyHost {
       }
       return;
     }
-    this.request(message).then(
-      () => this.accept(),
-      (error: Error) => this.close(error),
-    );
+    this.request(message)
+      .then((version) => {
+        this.checkVersion(version);
+        this.accept();
+      })
+      .catch((error: Error) => this.close(error));
+  }
+
+  private checkVersion(version: unknown): void {
+    if (version !== PROTOCOL_VERSION) {
+      throw new RemoteError(
+        'ERR_REMOTE_VERSION',
+        `Protocol version mismatch: the server speaks version ${literal(version)}, ` +
+          `this side speaks "${PROTOCOL_NAME}" version ${PROTOCOL_VERSION}`,
+      );
+    }
   }
 
   private accept(): void {
@@ -147,8 +159,8 @@ export class Endpoint implements CodecHost, ProxyHost {
       setImmediate(() => this.close(new RemoteError('ERR_REMOTE_VERSION', 'peer speaks another protocol version')));
       throw new RemoteError(
         'ERR_REMOTE_VERSION',
-        `Protocol version mismatch: the peer speaks ${describeValue(message.protocol)} version ` +
-          `${describeValue(message.version)}, this side speaks "${PROTOCOL_NAME}" version ${PROTOCOL_VERSION}`,
+        `Protocol version mismatch: the peer speaks ${literal(message.protocol)} version ` +
+          `${literal(message.version)}, this side speaks "${PROTOCOL_NAME}" version ${PROTOCOL_VERSION}`,
       );
     }
     this.accept();

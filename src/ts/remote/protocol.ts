@@ -28,4 +28,11 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
+/** A short literal for error messages: "text", 12, true, or a description of anything else. */
+export function literal(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return describeValue(value);
+}
+
 export type Message = WireMessage;

@@ -1,0 +1,196 @@
+/**
+ * The wire protocol seen from a hand-driven peer: handshake, versioning, validation of what
+ * arrives, and the security rules for what a peer may reach.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { connect, PROTOCOL_NAME, PROTOCOL_VERSION, RemoteServer, transports } from '../../src/ts/remote';
+import { asyncPair } from './pair';
+import { rawPeer, type RawPeer } from './raw_peer';
+
+class Thing {
+  name = 'thing';
+  hello(): string {
+    return 'hello';
+  }
+}
+
+function makeServer(options: { allowPrototypeAccess?: boolean } = {}) {
+  const tools = { thing: new Thing(), echo: (v: unknown) => v, fn: () => 1 };
+  return new RemoteServer({ modules: { tools: () => tools, os: () => require('os') }, globals: { answer: 42 }, ...options });
+}
+
+let peer: RawPeer | undefined;
+afterEach(() => peer?.close());
+
+describe('handshake and versioning', () => {
+  test('the server answers HELLO with its protocol version', async () => {
+    peer = rawPeer(makeServer());
+    const answer = await peer.hello();
+    expect(answer).toEqual({ op: 'result', seq: answer.seq, value: PROTOCOL_VERSION });
+  });
+
+  test('a peer with another protocol version is refused with a clear error, then disconnected', async () => {
+    peer = rawPeer(makeServer());
+    const answer = await peer.ask({ op: 'hello', protocol: PROTOCOL_NAME, version: PROTOCOL_VERSION + 1 });
+    expect(answer.op).toBe('error');
+    expect(answer.error.message).toMatch(/Protocol version mismatch: the peer speaks "weakwire-remote" version 2, this side speaks "weakwire-remote" version 1/);
+    await peer.closed;
+    expect(peer.session.closed).toBe(true);
+  });
+
+  test('a client whose server answers another version fails with a clear error', async () => {
+    const channel = new MessageChannel();
+    channel.port1.on('message', (m) => channel.port1.postMessage({ op: 'result', seq: m.seq, value: 99 }));
+    const remote = connect(transports.messagePort(channel.port2));
+    await expect(remote.ready).rejects.toThrow(/Protocol version mismatch: the server speaks version 99/);
+    await expect(remote.require('os')).rejects.toThrow(/Remote session closed/);
+    channel.port1.close();
+  });
+
+  test('requests before HELLO are refused', async () => {
+    peer = rawPeer(makeServer());
+    const answer = await peer.ask({ op: 'require', name: 'os' });
+    expect(answer.op).toBe('error');
+    expect(answer.error.message).toMatch(/Handshake required/);
+  });
+
+  test('sync mode needs a transport that can answer synchronously', () => {
+    const channel = new MessageChannel();
+    expect(() => connect(transports.messagePort(channel.port1), { sync: true })).toThrow(
+      /options\.sync needs a transport with requestSync/,
+    );
+    channel.port1.close();
+  });
+});
+
+describe('validation of incoming messages', () => {
+  async function ready(): Promise<{ peer: RawPeer; tools: number }> {
+    const p = rawPeer(makeServer());
+    peer = p;
+    await p.hello();
+    const answer = await p.ask({ op: 'require', name: 'tools' });
+    return { peer: p, tools: answer.value.id };
+  }
+
+  test.each([
+    ['an unknown operation', { op: 'explode' }, /Unknown operation/],
+    ['a missing target', { op: 'get', key: 'x' }, /target must be an object id/],
+    ['a huge id', { op: 'get', target: 2 ** 53, key: 'x' }, /target must be an object id/],
+    ['a negative id', { op: 'get', target: -1, key: 'x' }, /target must be an object id/],
+    ['an unknown id', { op: 'get', target: 987654, key: 'x' }, /Unknown or freed object id 987654/],
+    ['a non-string key', { op: 'get', target: 1, key: 5 }, /key must be a string/],
+    ['args that are not an array', { op: 'call', target: 1, key: 'echo', args: 'x' }, /args must be an array/],
+    ['an unknown value tag', { op: 'call', target: 1, key: 'echo', args: [{ $: 'weird' }] }, /unknown tag/],
+    ['a bad back-reference', { op: 'call', target: 1, key: 'echo', args: [{ $: 'dup', n: 3 }] }, /bad back-reference/],
+  ])('%s gets an error answer', async (_what, message, pattern) => {
+    const { peer: p } = await ready();
+    const answer = await p.ask(message);
+    expect(answer.op).toBe('error');
+    expect(answer.error.message).toMatch(pattern);
+  });
+
+  test('__proto__ keys in copied data are refused and pollute nothing', async () => {
+    const { peer: p, tools } = await ready();
+    const polluting = { $: 'object', e: [['__proto__', { $: 'object', e: [['polluted', true]] }]] };
+    const answer = await p.ask({ op: 'call', target: tools, key: 'echo', args: [polluting] });
+    expect(answer.op).toBe('error');
+    expect(answer.error.message).toMatch(/__proto__ key/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('a FREE of an unknown id, or of more than was sent, changes nothing', async () => {
+    const { peer: p, tools } = await ready();
+    const server = p.session;
+    p.post({ op: 'free', e: [[tools, 2], [424242, 1], 'junk'] });
+    const answer = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    expect(answer.op).toBe('result');
+    expect(server.stats().objects).toBe(2);
+  });
+
+  test('a FREE for the full count drops the object; it is then unknown', async () => {
+    const { peer: p, tools } = await ready();
+    p.post({ op: 'free', e: [[tools, 1]] });
+    const answer = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    expect(answer.error.message).toMatch(/Unknown or freed object id/);
+  });
+});
+
+describe('security: default deny', () => {
+  test.each(['fs', 'child_process', '__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'require(%j) is refused when not served',
+    async (name) => {
+      const pair = asyncPair(makeServer());
+      await expect(pair.remote.require(name)).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+      pair.close();
+    },
+  );
+
+  test('getGlobal serves only what was listed', async () => {
+    const pair = asyncPair(makeServer());
+    expect(await pair.remote.getGlobal('answer')).toBe(42);
+    await expect(pair.remote.getGlobal('process')).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    await expect(pair.remote.getGlobal('constructor')).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    pair.close();
+  });
+
+  test.each([
+    ['constructor', (t: any) => t.constructor],
+    ['__proto__', (t: any) => t.__proto__],
+    ['prototype', (t: any) => t.prototype],
+    ['toString (from Object.prototype)', (t: any) => t.toString],
+    ['__lookupGetter__', (t: any) => t.__lookupGetter__('x')],
+    ['hasOwnProperty', (t: any) => t.hasOwnProperty('thing')],
+    ["a function's constructor", async (t: any) => await (await t.fn).constructor],
+    ['Function.prototype.call', async (t: any) => await (await t.fn).call(null)],
+    ['Function.prototype.bind', async (t: any) => await (await t.fn).bind],
+  ])('member %s is refused', async (_what, attempt) => {
+    const pair = asyncPair(makeServer());
+    const tools = await pair.remote.require('tools');
+    await expect(attempt(tools)).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    pair.close();
+  });
+
+  test("the escape proxy.constructor.constructor('return process')() fails", async () => {
+    const pair = asyncPair(makeServer());
+    const tools = await pair.remote.require('tools');
+    const escape = async () => {
+      const ctor = await tools.constructor;
+      const fn = await ctor.constructor;
+      return fn('return process')();
+    };
+    await expect(escape()).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    const thing = await tools.thing;
+    await expect((async () => (await thing.constructor).constructor)()).rejects.toMatchObject({
+      code: 'ERR_REMOTE_DENIED',
+    });
+    pair.close();
+  });
+
+  test('writing __proto__ or constructor is refused', async () => {
+    const pair = asyncPair(makeServer());
+    const tools = await pair.remote.require('tools');
+    const thing = await tools.thing;
+    await expect(pair.remote.set(thing, '__proto__', {})).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    await expect(pair.remote.set(thing, 'constructor', 1)).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    expect(await thing.hello()).toBe('hello'); // still a Thing
+    pair.close();
+  });
+
+  test('methods of the served classes stay reachable', async () => {
+    const pair = asyncPair(makeServer());
+    const tools = await pair.remote.require('tools');
+    const thing = await tools.thing;
+    expect(await thing.hello()).toBe('hello');
+    pair.close();
+  });
+
+  test('allowPrototypeAccess opts in to prototype members', async () => {
+    const pair = asyncPair(makeServer({ allowPrototypeAccess: true }));
+    const tools = await pair.remote.require('tools');
+    const thing = await tools.thing;
+    const ctor = await thing.constructor;
+    expect(typeof ctor).toBe('function');
+    expect(await ctor.name).toBe('Thing');
+    pair.close();
+  });
+});
