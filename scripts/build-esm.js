@@ -47,6 +47,12 @@ function valueExports(checker, sourceFile) {
   return names.sort();
 }
 
+/** Whether the declarations use `export =` (a CommonJS module.exports assignment). */
+function exportsAssignment(sourceFile, checker) {
+  const moduleSymbol = checker.getSymbolAtLocation(sourceFile);
+  return Boolean(moduleSymbol && moduleSymbol.exports && moduleSymbol.exports.has('export='));
+}
+
 function specifier(from, to) {
   const relative = path.relative(path.dirname(from), to).split(path.sep).join('/');
   return relative.startsWith('.') ? relative : `./${relative}`;
@@ -80,12 +86,21 @@ function main() {
       names.length > 0 ? `export const { ${names.join(', ')} } = cjs;\n` : '',
       'export default cjs;\n',
     ].join('');
-    const dts = [
-      header,
-      `export * from '${from}';\n`,
-      `declare const cjs: typeof import('${from}');\n`,
-      'export default cjs;\n',
-    ].join('');
+    const dts = exportsAssignment(program.getSourceFile(files.cjsTypes), checker)
+      ? // `export =` (weakwire/weak): `export *` would see no names, so each value is re-declared
+        // from the required module; its namespace types stay reachable through the default.
+        [
+          header,
+          `import cjs = require('${from}');\n\n`,
+          'export default cjs;\n',
+          ...names.map((name) => `export declare const ${name}: typeof cjs.${name};\n`),
+        ].join('')
+      : [
+          header,
+          `export * from '${from}';\n`,
+          `declare const cjs: typeof import('${from}');\n`,
+          'export default cjs;\n',
+        ].join('');
     fs.mkdirSync(path.dirname(files.esm), { recursive: true });
     fs.writeFileSync(files.esm, js);
     fs.mkdirSync(path.dirname(files.esmTypes), { recursive: true });

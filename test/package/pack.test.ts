@@ -208,15 +208,18 @@ describe('types', () => {
     expect(files).toContain(installed('dist/index.d.ts'));
   });
 
-  test('a CommonJS consumer (.cts, moduleResolution node16) type-checks against dist/index.d.ts', () => {
+  test('a CommonJS consumer (.cts, moduleResolution node16) type-checks against dist/index.d.ts and the subpaths', () => {
     const files = typecheck('node16', { module: 'node16', moduleResolution: 'node16' }, ['consumer.cts']);
     expect(files).toContain(installed('dist/index.d.ts'));
+    expect(files).toContain(installed('dist/weak/index.d.ts'));
     expect(files).not.toContain(installed('dist/esm/index.d.mts'));
   });
 
-  test('an ES module consumer (.mts, moduleResolution nodenext) type-checks against dist/esm/index.d.mts', () => {
+  test('an ES module consumer (.mts, moduleResolution nodenext) type-checks against dist/esm/index.d.mts and the subpaths', () => {
     const files = typecheck('nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, ['consumer.mts']);
     expect(files).toContain(installed('dist/esm/index.d.mts'));
+    expect(files).toContain(installed('dist/esm/weak/index.d.mts'));
+    expect(files).toContain(installed('dist/esm/remote/index.d.mts'));
   });
 });
 
