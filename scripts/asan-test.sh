@@ -30,15 +30,18 @@ export WEAKWIRE_NATIVE_PATH="$binary"
 # V8 data behind at exit, and those processes must not fail for it. asan-report.js judges leaks.
 # detect_odr_violation=0: Node and libstdc++ both define some globals; not our concern.
 # allow_user_segv_handler=1: V8 installs its own SIGSEGV handler (WebAssembly trap handling).
-export ASAN_OPTIONS="detect_leaks=1:exitcode=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0:allow_user_segv_handler=1:log_path=$logs/asan"
+# handle_abort=1: a C++ exception escaping to std::terminate (or any abort) gets a stack trace.
+export ASAN_OPTIONS="detect_leaks=1:exitcode=0:abort_on_error=1:halt_on_error=1:handle_abort=1:detect_odr_violation=0:allow_user_segv_handler=1:log_path=$logs/asan"
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$logs/ubsan"
 
 echo "[asan] binary: $binary"
 echo "[asan] running jest (in band) with $libasan preloaded"
 # In band: the Jest process itself runs the tests, so its exit (and LeakSanitizer's check at
-# exit) covers them; child processes write their own logs.
-LD_PRELOAD="$libasan" node --expose-gc node_modules/jest/bin/jest.js --runInBand "$@"
+# exit) covers them; child processes write their own logs. --forceExit: under the sanitizer's
+# timings a test may leave a socket or worker open, and this run is about memory, not handles
+# (the plain `npm test` is where a hanging handle fails).
+LD_PRELOAD="$libasan" node --expose-gc node_modules/jest/bin/jest.js --runInBand --forceExit "$@"
 jest_status=$?
 
 node scripts/asan-report.js "$logs"

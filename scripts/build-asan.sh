@@ -13,10 +13,15 @@ if ! command -v g++ >/dev/null 2>&1; then
   exit 1
 fi
 if [ ! -e "$(g++ -print-file-name=libasan.so)" ]; then
-  # A fresh machine may have g++ without the sanitizer runtimes.
+  # A fresh machine may have g++ without the sanitizer runtimes. On Debian they come with
+  # libgcc-N-dev (libasan.so, libubsan.so and the libasan/libubsan runtime packages).
   if command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq "libasan$(g++ -dumpversion | cut -d. -f1)" \
-      "libubsan1" >/dev/null
+    major="$(g++ -dumpversion | cut -d. -f1)"
+    apt-get update -qq && apt-get install -y -qq "libgcc-${major}-dev" >/dev/null
+  fi
+  if [ ! -e "$(g++ -print-file-name=libasan.so)" ]; then
+    echo "build-asan: the AddressSanitizer runtime (libasan.so) is not installed" >&2
+    exit 1
   fi
 fi
 
