@@ -39,6 +39,30 @@ const probes = {
       await turn();
     }
   },
+  /**
+   * cancel() of destructors whose targets died but whose finalizers have not run, then new
+   * registrations (which reuse the freed slots): no destructor of a live target may fire.
+   */
+  'cancel-after-collection-then-reuse': async () => {
+    const cancels = [];
+    (() => {
+      for (let i = 0; i < 200; i++) cancels.push(weakwire.setDestructor({ i }, () => undefined));
+    })();
+    gc(); // the targets die; their finalizers are still pending
+    for (const cancel of cancels) cancel();
+    const live = [];
+    let fired = 0;
+    for (let i = 0; i < 200; i++) {
+      const target = { live: i };
+      live.push(target);
+      weakwire.setDestructor(target, () => fired++);
+    }
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await turn();
+    }
+    if (fired > 0) throw new Error(`${fired} of ${live.length} destructors fired for live targets`);
+  },
 };
 
 const name = process.argv[2];

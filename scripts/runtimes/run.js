@@ -19,7 +19,7 @@ const path = require('node:path');
 const root = path.join(__dirname, '..', '..');
 const cache = path.join(root, '.cache', 'runtimes');
 const TIMEOUT_MS = 240_000;
-const PROBES = ['map-collected-with-values', 'get-after-collection'];
+const PROBES = ['map-collected-with-values', 'get-after-collection', 'cancel-after-collection-then-reuse'];
 
 /**
  * Runtime failures that are understood and reported, and that do not fail the run. Strict: once
@@ -28,7 +28,8 @@ const PROBES = ['map-collected-with-values', 'get-after-collection'];
 const KNOWN_BUGS = {
   deno:
     'known native bug: Deno still runs a Node-API finalizer whose reference was deleted after the ' +
-    'value died; id_weak_map.cc has freed the cell by then (use-after-free, SIGSEGV)',
+    'value died; id_weak_map.cc has freed the cell by then (use-after-free, SIGSEGV) and ' +
+    'weak_handle.cc has reused the slot (a live target\'s destructor fires)',
 };
 
 const platformArch = `${process.platform}-${process.arch}`;
