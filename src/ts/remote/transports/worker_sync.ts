@@ -14,6 +14,7 @@ import {
   receiveMessageOnPort,
   type MessagePort,
 } from 'node:worker_threads';
+import { types } from 'node:util';
 import { RemoteError } from '../errors';
 import type { Transport, TransportHandlers, WireMessage } from '../transport';
 
@@ -255,7 +256,7 @@ export function workerSyncClient(end: WorkerSyncEnd, options: { timeoutMs?: numb
   if (
     typeof end !== 'object' ||
     end === null ||
-    !(end.buffer instanceof SharedArrayBuffer) ||
+    !types.isSharedArrayBuffer(end.buffer) ||
     typeof end.port?.postMessage !== 'function' ||
     typeof end.answers?.postMessage !== 'function'
   ) {

@@ -1,0 +1,93 @@
+/**
+ * The worker-thread transports seen from the main thread: the sync channel (main blocks, the
+ * worker answers) and the async Worker / parentPort pair.
+ */
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { connect, transports, type RemoteClient } from '../../src/ts/remote';
+
+const FIXTURE = join(__dirname, '..', 'fixtures', 'remote', 'server_worker.js');
+
+async function syncClientOfWorker(options: { timeoutMs?: number; bufferSize?: number } = {}) {
+  const worker = new Worker(FIXTURE, { workerData: { mode: 'sync', bufferSize: options.bufferSize } });
+  const [{ end }] = await once(worker, 'message');
+  const remote = connect(transports.workerSyncClient(end, { timeoutMs: options.timeoutMs }), { sync: true });
+  return { worker, remote };
+}
+
+describe('worker-sync transport (main thread blocks, worker answers)', () => {
+  let worker: Worker;
+  let remote: RemoteClient<true>;
+
+  afterEach(async () => {
+    remote?.close();
+    await worker?.terminate();
+  });
+
+  test('sync calls return results directly', async () => {
+    ({ worker, remote } = await syncClientOfWorker());
+    const tools = remote.require('tools');
+    expect(tools.add(2, 3)).toBe(5);
+  });
+
+  test('answers larger than the shared buffer arrive whole', async () => {
+    ({ worker, remote } = await syncClientOfWorker({ bufferSize: 1024 }));
+    const tools = remote.require('tools');
+    expect(tools.text(100)).toHaveLength(100);
+    const big = tools.text(3_000_000);
+    expect(big).toHaveLength(3_000_000);
+    expect(tools.text(10)).toBe('x'.repeat(10)); // and the channel still works after it
+  });
+
+  test('a worker that exits during a sync call fails the call instead of hanging', async () => {
+    ({ worker, remote } = await syncClientOfWorker());
+    const tools = remote.require('tools');
+    const exited = once(worker, 'exit');
+    expect(() => tools.exit(3)).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_CLOSED' }));
+    expect(() => tools.add(1, 1)).toThrow(/Remote session closed/);
+    await exited;
+  });
+
+  test('a peer that does not answer in time fails the call with a timeout', async () => {
+    ({ worker, remote } = await syncClientOfWorker({ timeoutMs: 300 }));
+    const tools = remote.require('tools');
+    let error: any;
+    try {
+      tools.busy(3000);
+    } catch (e) {
+      error = e;
+    }
+    expect(error?.code).toBe('ERR_REMOTE_CLOSED');
+    expect(error?.cause?.code).toBe('ERR_REMOTE_TIMEOUT');
+    expect(error?.message).toMatch(/no answer within 300 ms/);
+    expect(remote.closed).toBe(true);
+  });
+
+  test('workerSyncClient rejects what is not a channel end', () => {
+    expect(() => transports.workerSyncClient({} as never)).toThrow(TypeError);
+    expect(() => transports.workerSyncChannel({ bufferSize: 1 })).toThrow(/bufferSize/);
+  });
+});
+
+describe('Worker / parentPort transport (async)', () => {
+  test('the parent connects through the Worker object; the worker serves on parentPort', async () => {
+    const worker = new Worker(FIXTURE, { workerData: { mode: 'parentPort' } });
+    const remote = connect(transports.messagePort(worker));
+    const tools = await remote.require('tools');
+    expect(await tools.add(20, 22)).toBe(42);
+    remote.close();
+    await worker.terminate();
+  });
+
+  test('pending calls reject with a clear error when the worker dies', async () => {
+    const worker = new Worker(FIXTURE, { workerData: { mode: 'parentPort' } });
+    const remote = connect(transports.messagePort(worker));
+    const tools = await remote.require('tools');
+    const pending = tools.never();
+    await worker.terminate();
+    await expect(pending).rejects.toThrow(/Remote session closed \(the worker exited with code 1\)/);
+    expect(() => tools.add).toThrow(/Remote session closed .*: cannot use remote object #1/);
+    expect(remote.stats().proxies).toBe(0);
+  });
+});
