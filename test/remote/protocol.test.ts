@@ -184,6 +184,19 @@ describe('security: default deny', () => {
     pair.close();
   });
 
+  test('objects from another realm (a vm context) get the same protection', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const foreign = require('node:vm').runInNewContext('({ own: 1, fn() { return 2; } })');
+    const server = new RemoteServer({ modules: { foreign: () => foreign } });
+    const pair = asyncPair(server);
+    const proxy = await pair.remote.require('foreign');
+    expect(await proxy.own).toBe(1);
+    await expect(proxy.toString()).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    await expect(proxy.__defineGetter__('x', () => 1)).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    await expect((async () => (await proxy.fn).call(null))()).rejects.toMatchObject({ code: 'ERR_REMOTE_DENIED' });
+    pair.close();
+  });
+
   test('allowPrototypeAccess opts in to prototype members', async () => {
     const pair = asyncPair(makeServer({ allowPrototypeAccess: true }));
     const tools = await pair.remote.require('tools');

@@ -54,6 +54,28 @@ function ownerOf(value: object, key: string): object | undefined {
   return undefined;
 }
 
+/**
+ * Object.prototype or Function.prototype of any realm: served objects may come from a vm context
+ * or another copy of the builtins, and identity with this realm's prototypes would miss them.
+ */
+function isBuiltinPrototype(value: object): boolean {
+  if (value === Object.prototype || value === Function.prototype) return true;
+  const isObjectPrototype = (o: object | null): boolean =>
+    o !== null &&
+    Object.getPrototypeOf(o) === null &&
+    Object.hasOwn(o, 'hasOwnProperty') &&
+    Object.hasOwn(o, '__defineGetter__') &&
+    Object.hasOwn(o, 'isPrototypeOf');
+  if (isObjectPrototype(value)) return true;
+  return (
+    typeof value === 'function' &&
+    Object.hasOwn(value, 'call') &&
+    Object.hasOwn(value, 'apply') &&
+    Object.hasOwn(value, 'bind') &&
+    isObjectPrototype(Object.getPrototypeOf(value))
+  );
+}
+
 export class Endpoint implements CodecHost, ProxyHost {
   readonly sync: boolean;
   private readonly exports = new ExportTable();
@@ -339,7 +361,7 @@ export class Endpoint implements CodecHost, ProxyHost {
     if (PROTECTED_KEYS.has(key)) throw deniedError(`Access to member ${JSON.stringify(key)} of a remote object is refused`);
     if (Object.hasOwn(target, key)) return;
     const owner = ownerOf(target, key);
-    if (owner === Object.prototype || owner === Function.prototype) {
+    if (owner !== undefined && isBuiltinPrototype(owner)) {
       throw deniedError(`Access to inherited builtin member ${JSON.stringify(key)} of a remote object is refused`);
     }
   }
