@@ -1,0 +1,92 @@
+/**
+ * release(), FREE batching and session end, in one process over a real MessageChannel.
+ */
+import { release, RemoteServer } from '../../src/ts/remote';
+import { gcUntil } from '../helpers/gc';
+import { asyncPair, type Pair } from './pair';
+
+class Thing {
+  hello(): string {
+    return 'hello';
+  }
+}
+
+let pair: Pair;
+let server: RemoteServer;
+const tools = {
+  thing: new Thing(),
+  make: () => new Thing(),
+  never: () => new Promise(() => {}),
+};
+
+beforeEach(() => {
+  server = new RemoteServer({ modules: { tools: () => tools } });
+  pair = asyncPair(server);
+});
+afterEach(() => pair.close());
+
+describe('release()', () => {
+  test('frees the object on the server at once, whatever the receipt count', async () => {
+    const proxy = await pair.remote.require('tools');
+    for (let i = 0; i < 5; i++) await proxy.thing;
+    const thing = await proxy.thing;
+    expect(server.stats()).toEqual({ sessions: 1, objects: 2, references: 7 });
+    expect(release(thing)).toBe(true);
+    await gcUntil(() => server.stats().objects === 1);
+    expect(server.stats().references).toBe(1);
+  });
+
+  test('is idempotent, and a released proxy throws a clear error', async () => {
+    const proxy = await pair.remote.require('tools');
+    const thing = await proxy.thing;
+    expect(release(thing)).toBe(true);
+    expect(release(thing)).toBe(false);
+    expect(() => thing.hello).toThrow(/Remote object #2 was released and can no longer be used/);
+    const again = await proxy.thing; // a new receipt gives a new, working proxy
+    expect(again === thing).toBe(false);
+    expect(await again.hello()).toBe('hello');
+  });
+
+  test('refuses what is not a remote proxy', () => {
+    expect(() => release({})).toThrow(new TypeError('release: proxy must be a remote-object proxy'));
+    expect(() => release(null as never)).toThrow(TypeError);
+  });
+});
+
+describe('FREE batching', () => {
+  test('2,000 proxies collected together are freed by a few messages', async () => {
+    const proxy = await pair.remote.require('tools');
+    await (async () => {
+      const things = [];
+      for (let i = 0; i < 2000; i++) things.push(await proxy.make());
+      expect(pair.remote.stats().proxies).toBe(2001);
+    })();
+    expect(server.stats().objects).toBe(2001);
+    await gcUntil(() => server.stats().objects === 1, 200);
+    const stats = pair.remote.stats();
+    expect(stats.proxiesCreated).toBe(2001);
+    expect(stats.freeMessagesSent).toBeGreaterThanOrEqual(1);
+    expect(stats.freeMessagesSent).toBeLessThanOrEqual(10);
+    expect(pair.session.freeMessagesReceived).toBe(stats.freeMessagesSent);
+  });
+});
+
+describe('session end', () => {
+  test('a pending call rejects with a clear error when the server closes the session', async () => {
+    const proxy = await pair.remote.require('tools');
+    const pending = proxy.never();
+    pair.session.close();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_REMOTE_CLOSED' });
+    await expect(pending).rejects.toThrow(/Remote session closed \(the peer closed the session\)/);
+  });
+
+  test('proxies of a closed session throw; nothing stays in either registry', async () => {
+    const proxy = await pair.remote.require('tools');
+    await proxy.thing;
+    pair.remote.close();
+    expect(() => proxy.thing).toThrow(/Remote session closed \(closed by this side\): cannot use remote object #1/);
+    expect(pair.remote.stats().proxies).toBe(0);
+    await gcUntil(() => server.stats().sessions === 0);
+    expect(server.stats()).toEqual({ sessions: 0, objects: 0, references: 0 });
+  });
+});
