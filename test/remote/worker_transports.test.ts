@@ -31,6 +31,20 @@ describe('worker-sync transport (main thread blocks, worker answers)', () => {
     expect(tools.add(2, 3)).toBe(5);
   });
 
+  test('sync mode: member reads, writes, method calls and new return results directly', async () => {
+    ({ worker, remote } = await syncClientOfWorker());
+    const tools = remote.require('tools');
+    const counter = new tools.Counter(5);
+    expect(counter.value).toBe(5);
+    counter.value = 7;
+    expect(counter.value).toBe(7);
+    expect(counter.increment(3)).toBe(10);
+    expect(typeof tools.add).toBe('function');
+    const later = tools.later('v'); // a returned promise is a local Promise settled later
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toBe('v');
+  });
+
   test('answers larger than the shared buffer arrive whole', async () => {
     ({ worker, remote } = await syncClientOfWorker({ bufferSize: 1024 }));
     const tools = remote.require('tools');
