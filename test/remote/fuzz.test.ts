@@ -57,6 +57,7 @@ function generator(random: () => number, tools: number) {
       () => ({ $: 'object', e: 'nope' }),
       () => ({ $: 'object', e: [[1, 2, 3]] }),
       () => ({ $: 'map', e: [[1]] }),
+      () => ({ $: 'array', v: [{ $: 'promise', id: 1 + int(1e6) }, { $: 'weird' }] }),
       () => ({ $: 'num', v: 'eleven' }),
       () => ({ $: 'error', props: [['__proto__', 1]] }),
       () => [1, 2],
@@ -129,6 +130,7 @@ describe('fuzz', () => {
     expect(peer.session.closed).toBe(false);
     expect(peer.session.stats().objects).toBe(before.objects);
     expect(peer.session.stats().references).toBe(before.references);
+    expect(peer.session.stats().pendingPromises).toBe(0); // promises announced by malformed messages are forgotten
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(tools)).toBe(Object.prototype);
     expect(Object.keys(tools)).toEqual(['echo', 'thing']);

@@ -235,6 +235,8 @@ function decodeStack(name: string, message: string, stack: string): string {
 /** Decodes the values of one message; `dup` indexes refer to objects decoded earlier in it. */
 export class Decoder {
   private readonly table: object[] = [];
+  /** Promise ids this message announced: forgotten again if the message turns out malformed. */
+  readonly promises: number[] = [];
 
   constructor(private readonly host: CodecHost) {}
 
@@ -300,6 +302,7 @@ export class Decoder {
         return this.host.lookupExport(value.id as number);
       case 'promise':
         if (!isId(value.id)) fail('bad promise id', value.id);
+        this.promises.push(value.id as number);
         return this.host.importPromise(value.id as number);
       default:
         return fail('unknown tag', value.$);

@@ -27,6 +27,21 @@ export interface EndpointOptions {
   readonly onClose?: (endpoint: Endpoint) => void;
 }
 
+export interface EndpointStats {
+  /** Objects this side exports (live registry entries). */
+  objects: number;
+  /** Sum of their outstanding send counts. */
+  references: number;
+  /** Live proxies of the peer's objects. */
+  proxies: number;
+  /** Ids whose FREE is queued. */
+  pendingFrees: number;
+  /** Our requests still waiting for an answer. */
+  pendingCalls: number;
+  /** Promises the peer sent that have not settled yet. */
+  pendingPromises: number;
+}
+
 interface Deferred {
   readonly promise: Promise<unknown>;
   resolve(value: unknown): void;
@@ -116,12 +131,14 @@ export class Endpoint implements CodecHost, ProxyHost {
     return this.transport.kind;
   }
 
-  stats(): { objects: number; references: number; proxies: number; pendingFrees: number } {
+  stats(): EndpointStats {
     return {
       objects: this.exports.size,
       references: this.exports.references,
       proxies: this.closed ? 0 : this.imports.liveProxies,
       pendingFrees: this.imports.pendingFrees,
+      pendingCalls: this.pending.size,
+      pendingPromises: this.inbound.size,
     };
   }
 
@@ -308,7 +325,7 @@ export class Endpoint implements CodecHost, ProxyHost {
         const key = this.keyOf(message.key);
         this.checkMember(target, key);
         if (!Object.hasOwn(message, 'value')) throw protocolError('Malformed set request: value missing');
-        if (!Reflect.set(target, key, decoder.decode(message.value))) {
+        if (!Reflect.set(target, key, this.decoded(decoder, message.value))) {
           throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(key)}`);
         }
         return [undefined, false];
@@ -329,14 +346,27 @@ export class Endpoint implements CodecHost, ProxyHost {
         } else if (typeof fn !== 'function') {
           throw new TypeError(`Remote object #${String(message.target)} is not a function`);
         } else if (message.this !== undefined) {
-          self = decoder.decode(message.this);
+          self = this.decoded(decoder, message.this);
         }
-        const args = message.args.map((arg) => decoder.decode(arg));
+        const args = message.args.map((arg) => this.decoded(decoder, arg));
         if (message.op === 'new') return [Reflect.construct(fn as new (...a: unknown[]) => object, args), false];
         return [Reflect.apply(fn as (...a: unknown[]) => unknown, self, args), false];
       }
       default:
         throw protocolError(`Unknown operation ${describeValue(message.op)}`);
+    }
+  }
+
+  /**
+   * Decodes one value of a message. If it is malformed, the promises the message announced so far
+   * are forgotten: nobody will ever see them, and their peer has no reason to settle them.
+   */
+  private decoded(decoder: Decoder, value: unknown): unknown {
+    try {
+      return decoder.decode(value);
+    } catch (error) {
+      for (const id of decoder.promises) this.inbound.delete(id);
+      throw error;
     }
   }
 
@@ -392,8 +422,8 @@ export class Endpoint implements CodecHost, ProxyHost {
       throw protocolError(`Malformed answer: expected the answer to request ${seq}, got ${describeValue(answer)}`);
     }
     const decoder = new Decoder(this);
-    if (answer.op === 'result') return decoder.decode(answer.value);
-    if (answer.op === 'error') throw decoder.decode(answer.error);
+    if (answer.op === 'result') return this.decoded(decoder, answer.value);
+    if (answer.op === 'error') throw this.decoded(decoder, answer.error);
     throw protocolError(`Malformed answer: unknown operation ${describeValue(answer.op)}`);
   }
 
@@ -422,7 +452,7 @@ export class Endpoint implements CodecHost, ProxyHost {
     }
     this.inbound.delete(message.id);
     try {
-      const value = new Decoder(this).decode(message.value);
+      const value = this.decoded(new Decoder(this), message.value);
       if (message.ok) waiter.resolve(value);
       else waiter.reject(value);
     } catch (error) {

@@ -2,7 +2,7 @@
  * The serving side: what a peer may reach (default-deny) and the sessions currently open.
  */
 import { deniedError } from './errors';
-import { Endpoint } from './endpoint';
+import { Endpoint, type EndpointStats } from './endpoint';
 import type { Transport } from './transport';
 
 export interface RemoteServerOptions {
@@ -46,9 +46,9 @@ export class RemoteSession {
     return this.endpoint.ready;
   }
 
-  stats(): ServerStats & { proxies: number; pendingFrees: number } {
-    const s = this.endpoint.stats();
-    return { sessions: this.closed ? 0 : 1, ...s };
+  /** This session's share of the registry, plus its proxies, queued FREEs and pending work. */
+  stats(): ServerStats & Omit<EndpointStats, 'objects' | 'references'> {
+    return { sessions: this.closed ? 0 : 1, ...this.endpoint.stats() };
   }
 
   /** Messages dropped because they were malformed and had no request id to answer. */
