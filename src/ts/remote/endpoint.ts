@@ -4,10 +4,12 @@
  * requests and sends its own. A server endpoint additionally resolves `require` / `getGlobal`.
  */
 import { Decoder, Encoder, type CodecHost, type Tagged } from './codec';
-import { deniedError, protocolError, RemoteError } from './errors';
+import { deferred, type Deferred } from './deferred';
+import { protocolError, RemoteError } from './errors';
 import { ExportTable } from './export_table';
 import { ImportTable, type ImportRecord } from './import_table';
 import { PROTOCOL_NAME, PROTOCOL_VERSION, isId, isRecord, describeValue, literal } from './protocol';
+import { runOperation } from './operations';
 import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
 import type { Transport, WireMessage } from './transport';
 
@@ -42,55 +44,7 @@ export interface EndpointStats {
   pendingPromises: number;
 }
 
-interface Deferred {
-  readonly promise: Promise<unknown>;
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: (value: unknown) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<unknown>((ok, no) => {
-    resolve = ok;
-    reject = no;
-  });
-  return { promise, resolve, reject };
-}
-
 const noop = (): void => {};
-const PROTECTED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** The object on `value`'s prototype chain that defines `key`, or undefined. */
-function ownerOf(value: object, key: string): object | undefined {
-  for (let o: object | null = value; o !== null; o = Object.getPrototypeOf(o)) {
-    if (Object.hasOwn(o, key)) return o;
-  }
-  return undefined;
-}
-
-/**
- * Object.prototype or Function.prototype of any realm: served objects may come from a vm context
- * or another copy of the builtins, and identity with this realm's prototypes would miss them.
- */
-function isBuiltinPrototype(value: object): boolean {
-  if (value === Object.prototype || value === Function.prototype) return true;
-  const isObjectPrototype = (o: object | null): boolean =>
-    o !== null &&
-    Object.getPrototypeOf(o) === null &&
-    Object.hasOwn(o, 'hasOwnProperty') &&
-    Object.hasOwn(o, '__defineGetter__') &&
-    Object.hasOwn(o, 'isPrototypeOf');
-  if (isObjectPrototype(value)) return true;
-  return (
-    typeof value === 'function' &&
-    Object.hasOwn(value, 'call') &&
-    Object.hasOwn(value, 'apply') &&
-    Object.hasOwn(value, 'bind') &&
-    isObjectPrototype(Object.getPrototypeOf(value))
-  );
-}
-
 export class Endpoint implements CodecHost, ProxyHost {
   readonly sync: boolean;
   private readonly exports = new ExportTable();
@@ -302,59 +256,13 @@ export class Endpoint implements CodecHost, ProxyHost {
     if (message.op === 'hello') return [this.onHello(message), false];
     if (!this.greeted) throw protocolError('Handshake required: send HELLO first');
     const decoder = new Decoder(this);
-    switch (message.op) {
-      case 'require': {
-        const name = this.nameOf(message);
-        if (this.options.resolveModule === undefined) throw deniedError('This peer serves no modules');
-        return [this.options.resolveModule(name), true];
-      }
-      case 'global': {
-        const name = this.nameOf(message);
-        if (this.options.resolveGlobal === undefined) throw deniedError('This peer serves no globals');
-        const value = this.options.resolveGlobal(name);
-        return [value, typeof value === 'object' && value !== null];
-      }
-      case 'get': {
-        const target = this.targetOf(message);
-        const key = this.keyOf(message.key);
-        this.checkMember(target, key);
-        return [Reflect.get(target, key), false];
-      }
-      case 'set': {
-        const target = this.targetOf(message);
-        const key = this.keyOf(message.key);
-        this.checkMember(target, key);
-        if (!Object.hasOwn(message, 'value')) throw protocolError('Malformed set request: value missing');
-        if (!Reflect.set(target, key, this.decoded(decoder, message.value))) {
-          throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(key)}`);
-        }
-        return [undefined, false];
-      }
-      case 'call':
-      case 'new': {
-        const target = this.targetOf(message);
-        if (!Array.isArray(message.args)) throw protocolError(`Malformed ${message.op} request: args must be an array`);
-        if (message.args.length > 65536) throw protocolError('Too many arguments');
-        let fn: unknown = target;
-        let self: unknown;
-        if (message.key !== undefined) {
-          const key = this.keyOf(message.key);
-          this.checkMember(target, key);
-          fn = Reflect.get(target, key);
-          self = target;
-          if (typeof fn !== 'function') throw new TypeError(`Remote member ${JSON.stringify(key)} is not a function`);
-        } else if (typeof fn !== 'function') {
-          throw new TypeError(`Remote object #${String(message.target)} is not a function`);
-        } else if (message.this !== undefined) {
-          self = this.decoded(decoder, message.this);
-        }
-        const args = message.args.map((arg) => this.decoded(decoder, arg));
-        if (message.op === 'new') return [Reflect.construct(fn as new (...a: unknown[]) => object, args), false];
-        return [Reflect.apply(fn as (...a: unknown[]) => unknown, self, args), false];
-      }
-      default:
-        throw protocolError(`Unknown operation ${describeValue(message.op)}`);
-    }
+    return runOperation(message, {
+      allowPrototypeAccess: this.options.allowPrototypeAccess,
+      resolveModule: this.options.resolveModule,
+      resolveGlobal: this.options.resolveGlobal,
+      lookupExport: (id) => this.lookupExport(id),
+      decode: (value) => this.decoded(decoder, value),
+    });
   }
 
   /**
@@ -367,32 +275,6 @@ export class Endpoint implements CodecHost, ProxyHost {
     } catch (error) {
       for (const id of decoder.promises) this.inbound.delete(id);
       throw error;
-    }
-  }
-
-  private nameOf(message: Fields): string {
-    if (typeof message.name !== 'string') throw protocolError(`Malformed ${String(message.op)} request: name must be a string`);
-    return message.name;
-  }
-
-  private targetOf(message: Fields): object {
-    if (!isId(message.target)) throw protocolError(`Malformed ${String(message.op)} request: target must be an object id`);
-    return this.lookupExport(message.target);
-  }
-
-  private keyOf(key: unknown): string {
-    if (typeof key !== 'string') throw protocolError(`Malformed request: key must be a string, got ${describeValue(key)}`);
-    return key;
-  }
-
-  /** Default-deny for the members that lead out of the served objects (escapes, pollution). */
-  private checkMember(target: object, key: string): void {
-    if (this.options.allowPrototypeAccess) return;
-    if (PROTECTED_KEYS.has(key)) throw deniedError(`Access to member ${JSON.stringify(key)} of a remote object is refused`);
-    if (Object.hasOwn(target, key)) return;
-    const owner = ownerOf(target, key);
-    if (owner !== undefined && isBuiltinPrototype(owner)) {
-      throw deniedError(`Access to inherited builtin member ${JSON.stringify(key)} of a remote object is refused`);
     }
   }
 

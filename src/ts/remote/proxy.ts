@@ -77,6 +77,9 @@ function syncHandler(host: ProxyHost, record: ImportRecord, callable: boolean): 
     ...commonTraps(),
     get(_target, key) {
       if (typeof key === 'symbol') return localSymbol(record, callable, key);
+      // Never thenable, as in async mode: `await proxy` costs no round trip and cannot run a
+      // remote `then`, and it still works on a proxy whose session closed.
+      if (key === 'then') return undefined;
       return host.perform(record, { op: 'get', key });
     },
     set(_target, key, value) {
