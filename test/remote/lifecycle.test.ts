@@ -1,6 +1,7 @@
 /**
  * release(), FREE batching and session end, in one process over a real MessageChannel.
  */
+import { stats as nativeStats } from '../../src/ts';
 import { release, RemoteServer } from '../../src/ts/remote';
 import { gcUntil } from '../helpers/gc';
 import { asyncPair, type Pair } from './pair';
@@ -28,8 +29,8 @@ afterEach(() => pair.close());
 describe('release()', () => {
   test('frees the object on the server at once, whatever the receipt count', async () => {
     const proxy = await pair.remote.require('tools');
-    for (let i = 0; i < 5; i++) await proxy.thing;
     const thing = await proxy.thing;
+    for (let i = 0; i < 5; i++) await proxy.thing; // cache hits: the same, live proxy
     expect(server.stats()).toEqual({ sessions: 1, objects: 2, references: 7 });
     expect(release(thing)).toBe(true);
     await gcUntil(() => server.stats().objects === 1);
@@ -88,5 +89,20 @@ describe('session end', () => {
     expect(pair.remote.stats().proxies).toBe(0);
     await gcUntil(() => server.stats().sessions === 0);
     expect(server.stats()).toEqual({ sessions: 0, objects: 0, references: 0 });
+  });
+
+  test('a closed session leaves no native weak records behind', async () => {
+    const baseline = nativeStats();
+    const extra = asyncPair(server);
+    const proxy = await extra.remote.require('tools');
+    const things = [];
+    for (let i = 0; i < 50; i++) things.push(await proxy.make());
+    expect(nativeStats().trackedObjects).toBeGreaterThanOrEqual(baseline.trackedObjects + 51);
+    extra.close();
+    await gcUntil(() => {
+      const now = nativeStats();
+      return now.trackedObjects <= baseline.trackedObjects && now.mapEntries <= baseline.mapEntries;
+    });
+    expect(things).toHaveLength(50); // the proxies were still alive when the session closed
   });
 });
