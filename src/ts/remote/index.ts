@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { RemoteServer, RemoteSession, type RemoteServerOptions, type ServerStats } from './server';
+export type { EndpointStats as SessionStats } from './endpoint';
 export { connect, RemoteClient, type ConnectOptions, type ClientStats } from './client';
 export { release } from './proxy';
 export { RemoteError, type RemoteErrorCode } from './errors';
