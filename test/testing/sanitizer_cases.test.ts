@@ -1,6 +1,7 @@
 // The hard cases for the native code's memory safety. They pass on any build, but they exist to
 // run under `npm run test:asan` (AddressSanitizer, UBSan, LeakSanitizer), where a use-after-free
 // or a leak in these paths is reported even when the JavaScript-visible result looks right.
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -155,6 +156,24 @@ describe('worker termination with native work pending', () => {
       await worker.terminate();
     }
     expect(stats()).toEqual(before);
+  });
+
+  // KNOWN BUG, native build: terminating a worker while it is inside stats() or IDWeakMap keys()
+  // aborts the whole process ("terminate called after throwing an instance of 'Napi::Error'").
+  // The napi call fails because the worker is stopping, node-addon-api turns that into a C++
+  // exception, and rethrowing it as a JavaScript exception fails too, so a second C++ exception
+  // escapes from its catch block. Defining NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS in
+  // binding.gyp (and CMakeLists.txt) fixes it; then turn this `test.failing` into `test`.
+  // Runs in a child process so the abort cannot take the test runner down.
+  test.failing('terminate() while the worker is inside a native call does not abort the process', () => {
+    const child = spawnSync(
+      process.execPath,
+      [join(__dirname, '..', 'fixtures', 'testing', 'terminate_in_native_call.js'), dist, '100'],
+      { encoding: 'utf8', timeout: 120000 },
+    );
+    expect(child.stderr).not.toMatch(/terminate called/);
+    expect(child.signal).toBeNull();
+    expect(child.stdout).toContain('survived 100 terminations');
   });
 
   test('process.exit() inside the worker with the same work pending', async () => {
