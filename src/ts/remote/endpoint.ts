@@ -530,8 +530,14 @@ export class Endpoint implements CodecHost, ProxyHost {
    */
   close(reason: Error = new Error('closed by this side'), notify = true): void {
     if (this.closeReason !== undefined) return;
-    if (notify) this.sendQuietly({ op: 'bye' });
     this.closeReason = reason;
+    if (notify) {
+      try {
+        this.transport.send({ op: 'bye' });
+      } catch {
+        // the transport is already down: the peer learns it from there
+      }
+    }
     const error = this.closedError();
     this.readyDeferred.reject(error);
     for (const waiter of [...this.pending.values(), ...this.inbound.values()]) {
