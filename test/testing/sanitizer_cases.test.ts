@@ -164,12 +164,18 @@ describe('worker termination with native work pending', () => {
   // exception, and rethrowing it as a JavaScript exception fails too, so a second C++ exception
   // escapes from its catch block. Defining NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS in
   // binding.gyp (and CMakeLists.txt) fixes it; then turn this `test.failing` into `test`.
-  // Runs in a child process so the abort cannot take the test runner down.
+  // Runs in a child process so the abort cannot take the test runner down. Under `npm run
+  // test:asan` the child's sanitizer report of this known abort goes to its stderr (read here)
+  // instead of the run's log folder, so the known bug does not fail that run a second time.
   test.failing('terminate() while the worker is inside a native call does not abort the process', () => {
+    const asanOptions = (process.env.ASAN_OPTIONS ?? '')
+      .split(':')
+      .filter((option) => !option.startsWith('log_path='))
+      .join(':');
     const child = spawnSync(
       process.execPath,
       [join(__dirname, '..', 'fixtures', 'testing', 'terminate_in_native_call.js'), dist, '100'],
-      { encoding: 'utf8', timeout: 120000 },
+      { encoding: 'utf8', timeout: 120000, env: { ...process.env, ASAN_OPTIONS: asanOptions } },
     );
     expect(child.stderr).not.toMatch(/terminate called/);
     expect(child.signal).toBeNull();
