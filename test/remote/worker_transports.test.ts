@@ -63,6 +63,24 @@ describe('worker-sync transport (main thread blocks, worker answers)', () => {
     await exited;
   });
 
+  test('a worker that crashed between calls fails the next call at once, even before the parent yields', async () => {
+    ({ worker, remote } = await syncClientOfWorker({ timeoutMs: 20_000 }));
+    const tools = remote.require('tools');
+    const errored = once(worker, 'error');
+    tools.crashSoon(20);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300); // block without yielding
+    let failure: any;
+    try {
+      tools.add(1, 1);
+    } catch (e) {
+      failure = e;
+    }
+    expect(failure?.code).toBe('ERR_REMOTE_CLOSED');
+    expect(failure?.cause?.code).toBe('ERR_REMOTE_CLOSED'); // the closed flag, not the timeout
+    const [error] = await errored;
+    expect((error as Error).message).toBe('worker crashed');
+  });
+
   test('a peer that does not answer in time fails the call with a timeout', async () => {
     ({ worker, remote } = await syncClientOfWorker({ timeoutMs: 300 }));
     const tools = remote.require('tools');

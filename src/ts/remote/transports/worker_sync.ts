@@ -48,6 +48,24 @@ export interface WorkerSyncChannel {
   readonly transferList: MessagePort[];
 }
 
+// One process 'exit' hook per thread, however many channels it answers: the thread is going away,
+// so wake every blocked requester instead of letting it time out.
+const answering = new Set<Int32Array>();
+let exitHooked = false;
+function onThreadExit(): void {
+  for (const header of answering) {
+    Atomics.store(header, CLOSED, 1);
+    Atomics.notify(header, STATE);
+  }
+}
+function watchExit(header: Int32Array): void {
+  answering.add(header);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', onThreadExit);
+  }
+}
+
 type Envelope = { readonly sync?: boolean; readonly m: WireMessage };
 
 function isEnvelope(value: unknown): value is Envelope {
@@ -75,7 +93,7 @@ class AnsweringTransport implements Transport {
     this.handlers = handlers;
     this.port.on('message', this.onMessage);
     this.port.on('close', this.onClose);
-    process.on('exit', this.onExit);
+    watchExit(this.header);
   }
 
   send(message: WireMessage): void {
@@ -94,7 +112,7 @@ class AnsweringTransport implements Transport {
     this.closed = true;
     this.port.off('message', this.onMessage);
     this.port.off('close', this.onClose);
-    process.off('exit', this.onExit);
+    answering.delete(this.header);
     Atomics.store(this.header, CLOSED, 1);
     Atomics.notify(this.header, STATE);
   }
@@ -134,11 +152,6 @@ class AnsweringTransport implements Transport {
     this.handlers?.close();
   };
 
-  // The thread is going away: wake a blocked requester instead of letting it time out.
-  private readonly onExit = (): void => {
-    Atomics.store(this.header, CLOSED, 1);
-    Atomics.notify(this.header, STATE);
-  };
 }
 
 class RequestingTransport implements Transport {
