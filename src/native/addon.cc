@@ -5,43 +5,76 @@
 
 namespace weakwire {
 
+namespace {
+
+// track and untrack run once per setDestructor / cancel, so they are plain Node-API callbacks
+// that get EnvState as their data: no instance-data lookup, no CallbackInfo, one napi call each
+// for the arguments.
+napi_value FastTrack(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value target;
+  void* data;
+  if (napi_get_cb_info(env, info, &argc, &target, nullptr, &data) != napi_ok) return nullptr;
+  auto* state = static_cast<EnvState*>(data);
+  uint32_t slot;
+  napi_status status =
+      argc < 1 ? napi_object_expected : state->handles().Track(env, target, state, &slot);
+  if (status == napi_object_expected || status == napi_invalid_arg) {
+    // napi_add_finalizer accepts exactly objects and functions; it refuses anything else.
+    napi_throw_type_error(env, nullptr, "setDestructor: target must be an object or a function");
+    return nullptr;
+  }
+  napi_value result;
+  if (status != napi_ok || napi_create_uint32(env, slot, &result) != napi_ok) {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && !pending) {
+      napi_throw_error(env, nullptr, "setDestructor: could not attach a finalizer");
+    }
+    return nullptr;
+  }
+  return result;
+}
+
+napi_value FastUntrack(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  void* data;
+  if (napi_get_cb_info(env, info, &argc, &arg, nullptr, &data) != napi_ok) return nullptr;
+  uint32_t slot;
+  if (argc < 1 || napi_get_value_uint32(env, arg, &slot) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "slot must be a number");
+    return nullptr;
+  }
+  napi_value result;
+  bool cancelled = static_cast<EnvState*>(data)->handles().Cancel(env, slot);
+  if (napi_get_boolean(env, cancelled, &result) != napi_ok) return nullptr;
+  return result;
+}
+
+Napi::Function FastFunction(Napi::Env env, const char* name, napi_callback callback, void* data) {
+  napi_value fn;
+  napi_status status = napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &fn);
+  NAPI_THROW_IF_FAILED(env, status, Napi::Function());
+  return Napi::Function(env, fn);
+}
+
+}  // namespace
+
 WeakwireAddon::WeakwireAddon(Napi::Env env, Napi::Object exports) {
   napi_status status = EnvState::Create(env, &state_);
   NAPI_THROW_IF_FAILED_VOID(env, status);
-  DefineAddon(exports, {
-                           InstanceMethod<&WeakwireAddon::Track>("track"),
-                           InstanceMethod<&WeakwireAddon::Untrack>("untrack"),
-                           InstanceMethod<&WeakwireAddon::SetDispatcher>("setDispatcher"),
-                           InstanceMethod<&WeakwireAddon::Stats>("stats"),
-                           InstanceValue("IDWeakMap", IDWeakMap::DefineClass(env)),
-                       });
+  DefineAddon(exports,
+              {
+                  InstanceValue("track", FastFunction(env, "track", FastTrack, state_)),
+                  InstanceValue("untrack", FastFunction(env, "untrack", FastUntrack, state_)),
+                  InstanceMethod<&WeakwireAddon::SetDispatcher>("setDispatcher"),
+                  InstanceMethod<&WeakwireAddon::Stats>("stats"),
+                  InstanceValue("IDWeakMap", IDWeakMap::DefineClass(env)),
+              });
 }
 
 WeakwireAddon::~WeakwireAddon() {
   if (state_ != nullptr) state_->ReleaseAddon();
-}
-
-// track(target) -> slot. The JavaScript side keeps the callback for that slot.
-Napi::Value WeakwireAddon::Track(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  napi_valuetype type;
-  napi_status status = napi_typeof(env, info[0], &type);
-  NAPI_THROW_IF_FAILED(env, status, Napi::Value());
-  if (type != napi_object && type != napi_function) {
-    throw Napi::TypeError::New(env, "setDestructor: target must be an object or a function");
-  }
-  uint32_t slot;
-  status = state_->handles().Track(env, info[0], state_, &slot);
-  NAPI_THROW_IF_FAILED(env, status, Napi::Value());
-  return Napi::Number::New(env, slot);
-}
-
-// untrack(slot) -> true if a pending destructor was cancelled.
-Napi::Value WeakwireAddon::Untrack(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!info[0].IsNumber()) throw Napi::TypeError::New(env, "slot must be a number");
-  uint32_t slot = info[0].As<Napi::Number>().Uint32Value();
-  return Napi::Boolean::New(env, state_->handles().Cancel(env, slot));
 }
 
 Napi::Value WeakwireAddon::SetDispatcher(const Napi::CallbackInfo& info) {

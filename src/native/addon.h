@@ -16,8 +16,6 @@ class WeakwireAddon : public Napi::Addon<WeakwireAddon> {
   static EnvState* StateOf(Napi::Env env) { return env.GetInstanceData<WeakwireAddon>()->state_; }
 
  private:
-  Napi::Value Track(const Napi::CallbackInfo& info);
-  Napi::Value Untrack(const Napi::CallbackInfo& info);
   Napi::Value SetDispatcher(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
 

@@ -77,6 +77,25 @@ Napi::Function IDWeakMap::DefineClass(Napi::Env env) {
 IDWeakMap::IDWeakMap(const Napi::CallbackInfo& info)
     : ObjectWrap<IDWeakMap>(info), state_(WeakwireAddon::StateOf(info.Env())) {
   state_->RetainMap();
+  Napi::Object self = info.This().As<Napi::Object>();
+  BindFast<&IDWeakMap::Set>(self, "set");
+  BindFast<&IDWeakMap::Get>(self, "get");
+  BindFast<&IDWeakMap::Has>(self, "has");
+  BindFast<&IDWeakMap::Delete>(self, "delete");
+}
+
+template <Napi::Value (IDWeakMap::*Method)(const Napi::CallbackInfo&)>
+void IDWeakMap::BindFast(Napi::Object self, const char* name) {
+  Napi::Function fn = Napi::Function::New(
+      Env(),
+      [](const Napi::CallbackInfo& info) -> Napi::Value {
+        return (static_cast<IDWeakMap*>(info.Data())->*Method)(info);
+      },
+      name, this);
+  // The function holds its map: a copy of it that outlives every other reference to the map
+  // keeps the map (and so this instance) alive instead of calling into freed memory.
+  fn.DefineProperty(Napi::PropertyDescriptor::Value("map", self, napi_default));
+  self.DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
 }
 
 IDWeakMap::~IDWeakMap() {
@@ -89,8 +108,10 @@ IDWeakMap::~IDWeakMap() {
 IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* method) {
   Napi::Value value = info[0];
   Key key;
-  if (value.IsNumber()) {
-    double d = value.As<Napi::Number>().DoubleValue();
+  // One Node-API call for the common case: it fails (napi_number_expected) for anything that is
+  // not a number, and only then is the type asked for.
+  double d;
+  if (napi_get_value_double(info.Env(), value, &d) == napi_ok) {
     if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) > kMaxSafeInteger) {
       throw Napi::TypeError::New(info.Env(), std::string("IDWeakMap.") + method +
                                                  ": key must be a safe integer or a string; got " +

@@ -40,6 +40,10 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   };
 
   static Key ParseKey(const Napi::CallbackInfo& info, const char* method);
+  // Defines `name` on this map's wrapper as a function bound to this instance, so the hot
+  // methods skip the per-call napi_unwrap (a private-symbol property lookup) of ObjectWrap.
+  template <Napi::Value (IDWeakMap::*Method)(const Napi::CallbackInfo&)>
+  void BindFast(Napi::Object self, const char* name);
   static void OnValueCollected(napi_env env, void* data, void* hint);
 
   Napi::Value Set(const Napi::CallbackInfo& info);

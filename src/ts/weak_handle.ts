@@ -11,7 +11,10 @@ export type Destructor<H> = (held: H) => void;
 class DestructorTable {
   private readonly callbacks: Array<Destructor<unknown> | undefined> = [];
   private readonly helds: unknown[] = [];
-  private readonly owners: Array<(() => boolean) | undefined> = [];
+  // Registration count per slot. A cancel function remembers the generation it was made for, so
+  // one left over from an earlier use of a reused slot does nothing. Keeping a number instead of
+  // the cancel function itself lets callers drop the function (most do) and the GC reclaim it.
+  private readonly generations: number[] = [];
 
   constructor(private readonly native: NativeBinding) {
     native.setDispatcher(this.dispatch);
@@ -19,16 +22,18 @@ class DestructorTable {
 
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
     const slot = this.native.track(target);
-    const cancel = (): boolean => this.cancel(slot, cancel);
+    // Small integers only: generations wrap well below 2^30 so the array stays unboxed.
+    const generation = ((this.generations[slot] ?? 0) + 1) & 0x3fffffff;
+    this.generations[slot] = generation;
     this.callbacks[slot] = callback as Destructor<unknown>;
     this.helds[slot] = held;
-    this.owners[slot] = cancel;
-    return cancel;
+    return cancelFunction(this, slot, generation);
   }
 
-  private cancel(slot: number, owner: () => boolean): boolean {
+  /** @internal */
+  cancel(slot: number, generation: number): boolean {
     // The slot may have been reused by a later registration: only its own cancel counts.
-    if (this.owners[slot] !== owner) return false;
+    if (this.generations[slot] !== generation || this.callbacks[slot] === undefined) return false;
     this.clear(slot);
     return this.native.untrack(slot);
   }
@@ -36,7 +41,6 @@ class DestructorTable {
   private clear(slot: number): void {
     this.callbacks[slot] = undefined;
     this.helds[slot] = undefined;
-    this.owners[slot] = undefined;
   }
 
   /** Runs one batch. Errors are returned so the native side reports each as uncaught. */
@@ -56,6 +60,11 @@ class DestructorTable {
     }
     return errors;
   };
+}
+
+// Outside the class so the closure's context holds only these three values.
+function cancelFunction(table: DestructorTable, slot: number, generation: number): () => boolean {
+  return () => table.cancel(slot, generation);
 }
 
 const TABLE = Symbol.for('weakwire.destructorTable');

@@ -158,16 +158,10 @@ describe('worker termination with native work pending', () => {
     expect(stats()).toEqual(before);
   });
 
-  // KNOWN BUG, native build: terminating a worker while it is inside stats() or IDWeakMap keys()
-  // aborts the whole process ("terminate called after throwing an instance of 'Napi::Error'").
-  // The napi call fails because the worker is stopping, node-addon-api turns that into a C++
-  // exception, and rethrowing it as a JavaScript exception fails too, so a second C++ exception
-  // escapes from its catch block. Defining NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS in
-  // binding.gyp (and CMakeLists.txt) fixes it; then turn this `test.failing` into `test`.
-  // Runs in a child process so the abort cannot take the test runner down. Under `npm run
-  // test:asan` the child's sanitizer report of this known abort goes to its stderr (read here)
-  // instead of the run's log folder, so the known bug does not fail that run a second time.
-  test.failing('terminate() while the worker is inside a native call does not abort the process', () => {
+  // Terminating a worker makes Node-API calls in flight fail; node-addon-api must not turn that
+  // into a C++ exception that escapes (NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS in binding.gyp
+  // and CMakeLists.txt). Runs in a child process so an abort cannot take the test runner down.
+  test('terminate() while the worker is inside a native call does not abort the process', () => {
     const asanOptions = (process.env.ASAN_OPTIONS ?? '')
       .split(':')
       .filter((option) => !option.startsWith('log_path='))
