@@ -1,6 +1,7 @@
 // npm run bench:scaling: how cost per item grows with size. Each point runs in a fresh process.
 // Options: --destructors=1e4,1e5,1e6,1e7  --maps=1e3,1e4,1e5,1e6,1e7  --remote=1e4,1e5,1e6
-import { writeFileSync } from 'node:fs';
+// (an empty list skips that part) and --merge=previous.json to keep the parts not re-measured.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild } from './lib/child.mjs';
@@ -24,7 +25,15 @@ const log = (...a) => console.error('[scaling]', ...a);
 const bigHeap = (n) => (n >= 5e6 ? ['--max-old-space-size=16384'] : []);
 const timeoutMs = 900_000;
 
+const mergePath = args.find((a) => a.startsWith('--merge='))?.slice(8);
+const previous = mergePath ? JSON.parse(readFileSync(mergePath, 'utf8')) : null;
 const results = { machine: machineInfo(), destructors: [], maps: [], remote: [] };
+const keep = (part, sizes) => {
+  if (sizes.length === 0 && previous) results[part] = previous[part];
+};
+keep('destructors', destructorSizes);
+keep('maps', mapSizes);
+keep('remote', remoteSizes);
 
 for (const n of destructorSizes) {
   // weak-napi takes about 10 µs per registration here: it stops at 10^6.
@@ -43,8 +52,11 @@ for (const n of destructorSizes) {
   }
 }
 
+// The JavaScript peers at 10^7 entries took over ten minutes each on the shared machine (every
+// WeakRef deref in a synchronous loop grows the job's keep-alive set): they stop at --map-peers-max.
+const mapPeersMax = Number(args.find((a) => a.startsWith('--map-peers-max='))?.split('=')[1] ?? 1e6);
 for (const n of mapSizes) {
-  for (const impl of MAP_IMPLS) {
+  for (const impl of MAP_IMPLS.filter((name) => name === 'IDWeakMap' || n <= mapPeersMax)) {
     log(`maps: ${impl} at ${n}`);
     results.maps.push(await runChild('map-scale.mjs', [impl, n], { nodeArgs: bigHeap(n), timeoutMs }));
   }

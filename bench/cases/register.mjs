@@ -44,6 +44,7 @@ export async function registerCase({ rounds, time, batch = 10_000 }) {
       },
       {
         name: 'weak-napi weak(o, cb)',
+        last: true,
         fn: () => {
           for (let i = 0; i < batch; i++) weak(targets[i], onDeath);
         },

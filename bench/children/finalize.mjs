@@ -32,7 +32,10 @@ function registrar() {
 const register = registrar();
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-let targets = new Array(n);
+// On globalThis: a module-level binding alone does not keep the array alive across the awaits
+// below (V8 may drop it early), and every target must die only when the timer has started.
+globalThis.benchTargets = new Array(n);
+let targets = globalThis.benchTargets;
 for (let i = 0; i < n; i++) targets[i] = { id: i };
 const r0 = process.hrtime.bigint();
 for (let i = 0; i < n; i++) register(targets[i], i);
@@ -41,9 +44,11 @@ const registerMs = Number(process.hrtime.bigint() - r0) / 1e6;
 await tick();
 globalThis.gc();
 await tick();
+const firedEarly = fired;
 
 const t0 = process.hrtime.bigint();
 targets = null;
+globalThis.benchTargets = null;
 globalThis.gc();
 const gcMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const deadline = Date.now() + 120_000;
@@ -55,6 +60,10 @@ while (fired < n && Date.now() < deadline) {
 const finalizeMs = Number(process.hrtime.bigint() - t0) / 1e6;
 if (fired < n) {
   console.log(JSON.stringify({ impl, n, error: `only ${fired} of ${n} callbacks ran in 120 s` }));
+  process.exit(1);
+}
+if (firedEarly > 0) {
+  console.log(JSON.stringify({ impl, n, error: `${firedEarly} callbacks ran before the targets were dropped` }));
   process.exit(1);
 }
 console.log(JSON.stringify({ impl, n, registerMs, gcMs, finalizeMs, polls }));

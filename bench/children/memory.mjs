@@ -41,7 +41,8 @@ async function sample() {
 
 // Warm the code path on a few objects that die, so JIT code and lazy setup are in the baseline.
 for (let i = 0; i < 1000; i++) register({ id: i }, i);
-const targets = new Array(n);
+// On globalThis so that V8 cannot drop the array early (a module-level binding alone is not enough).
+const targets = (globalThis.benchTargets = new Array(n));
 for (let i = 0; i < n; i++) targets[i] = { id: i };
 const before = await sample();
 // Cancel functions and weak-napi references are not kept: the benchmark measures what the
