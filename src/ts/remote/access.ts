@@ -41,7 +41,9 @@ function isBuiltinPrototype(value: object): boolean {
 /** Throws ERR_REMOTE_DENIED unless the peer may read, write or call `key` on `target`. */
 export function checkMember(target: object, key: string, allowPrototypeAccess: boolean): void {
   if (allowPrototypeAccess) return;
-  if (PROTECTED_KEYS.has(key)) throw deniedError(`Access to member ${JSON.stringify(key)} of a remote object is refused`);
+  if (PROTECTED_KEYS.has(key)) {
+    throw deniedError(`Access to member ${JSON.stringify(key)} of a remote object is refused`);
+  }
   if (Object.hasOwn(target, key)) return;
   const owner = ownerOf(target, key);
   if (owner !== undefined && isBuiltinPrototype(owner)) {

@@ -99,7 +99,9 @@ export function connect(transport: Transport, options: ConnectOptions = {}): Rem
   if (typeof transport !== 'object' || transport === null || typeof transport.start !== 'function') {
     throw new TypeError('connect: transport must be a Transport');
   }
-  if (typeof options !== 'object' || options === null) throw new TypeError('connect: options must be an object');
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('connect: options must be an object');
+  }
   if (options.sync === true && typeof transport.requestSync !== 'function') {
     throw new TypeError(`connect: options.sync needs a transport with requestSync; "${transport.kind}" has none`);
   }

@@ -215,7 +215,9 @@ function checkKey(key: unknown): string {
   if (typeof key !== 'string') fail('property keys must be strings', key);
   // Refused outright: copying it would either change the new object's prototype or smuggle in a
   // key that other code may later assign from.
-  if (key === '__proto__') throw protocolError('Malformed value: copied data may not contain a __proto__ key');
+  if (key === '__proto__') {
+    throw protocolError('Malformed value: copied data may not contain a __proto__ key');
+  }
   return key as string;
 }
 

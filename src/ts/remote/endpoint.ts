@@ -145,7 +145,9 @@ export class Endpoint implements CodecHost, ProxyHost {
   }
 
   private onHello(message: Fields): unknown {
-    if (this.options.role !== 'server') throw protocolError('Unexpected HELLO: this side is the client');
+    if (this.options.role !== 'server') {
+      throw protocolError('Unexpected HELLO: this side is the client');
+    }
     if (this.greeted) throw protocolError('Duplicate HELLO');
     if (message.protocol !== PROTOCOL_NAME || message.version !== PROTOCOL_VERSION) {
       // Answer first, then hang up: the peer should see why.
@@ -365,18 +367,24 @@ export class Endpoint implements CodecHost, ProxyHost {
     }
   }
 
-  private buildRequest(seq: number, op: RemoteOp | Fields, record: ImportRecord | undefined, encoder: Encoder): WireMessage {
+  private buildRequest(
+    seq: number,
+    op: RemoteOp | Fields,
+    record: ImportRecord | undefined,
+    encoder: Encoder,
+  ): WireMessage {
     const message: Record<string, unknown> = { seq };
     if (record === undefined) return { ...op, seq };
     message.op = op.op;
     message.target = record.id;
     const remote = op as RemoteOp;
-    if (remote.op !== 'set' && remote.op !== 'call' && remote.op !== 'new' && remote.op !== 'get') return message;
     if ('key' in remote && remote.key !== undefined) message.key = remote.key;
     if (remote.op === 'set') message.value = encoder.encode(remote.value);
     if (remote.op === 'call' || remote.op === 'new') {
       message.args = remote.args.map((arg) => encoder.encode(arg));
-      if (remote.op === 'call' && remote.key === undefined && remote.thisArg !== undefined) {
+      // Never export the global object as `this` by accident (`fn.call(globalThis)`).
+      const self = remote.op === 'call' ? remote.thisArg : undefined;
+      if (remote.op === 'call' && remote.key === undefined && self !== undefined && self !== globalThis) {
         message.this = encoder.encode(remote.thisArg);
       }
     }
@@ -521,7 +529,9 @@ export class Endpoint implements CodecHost, ProxyHost {
   closedError(id?: number): RemoteError {
     const what = id === undefined ? '' : `: cannot use remote object #${id}`;
     const why = this.closeReason?.message ?? 'closed';
-    return new RemoteError('ERR_REMOTE_CLOSED', `Remote session closed (${why})${what}`, { cause: this.closeReason });
+    return new RemoteError('ERR_REMOTE_CLOSED', `Remote session closed (${why})${what}`, {
+      cause: this.closeReason,
+    });
   }
 
   /**

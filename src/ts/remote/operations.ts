@@ -20,17 +20,23 @@ export interface OperationContext {
 }
 
 function nameOf(message: Fields): string {
-  if (typeof message.name !== 'string') throw protocolError(`Malformed ${String(message.op)} request: name must be a string`);
+  if (typeof message.name !== 'string') {
+    throw protocolError(`Malformed ${String(message.op)} request: name must be a string`);
+  }
   return message.name;
 }
 
 function targetOf(message: Fields, context: OperationContext): object {
-  if (!isId(message.target)) throw protocolError(`Malformed ${String(message.op)} request: target must be an object id`);
+  if (!isId(message.target)) {
+    throw protocolError(`Malformed ${String(message.op)} request: target must be an object id`);
+  }
   return context.lookupExport(message.target);
 }
 
 function keyOf(key: unknown): string {
-  if (typeof key !== 'string') throw protocolError(`Malformed request: key must be a string, got ${describeValue(key)}`);
+  if (typeof key !== 'string') {
+    throw protocolError(`Malformed request: key must be a string, got ${describeValue(key)}`);
+  }
   return key;
 }
 
@@ -58,7 +64,9 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
       const target = targetOf(message, context);
       const key = keyOf(message.key);
       checkMember(target, key, context.allowPrototypeAccess);
-      if (!Object.hasOwn(message, 'value')) throw protocolError('Malformed set request: value missing');
+      if (!Object.hasOwn(message, 'value')) {
+        throw protocolError('Malformed set request: value missing');
+      }
       if (!Reflect.set(target, key, context.decode(message.value))) {
         throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(key)}`);
       }
@@ -67,7 +75,9 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
     case 'call':
     case 'new': {
       const target = targetOf(message, context);
-      if (!Array.isArray(message.args)) throw protocolError(`Malformed ${message.op} request: args must be an array`);
+      if (!Array.isArray(message.args)) {
+        throw protocolError(`Malformed ${message.op} request: args must be an array`);
+      }
       if (message.args.length > 65536) throw protocolError('Too many arguments');
       let fn: unknown = target;
       let self: unknown;
@@ -76,7 +86,9 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
         checkMember(target, key, context.allowPrototypeAccess);
         fn = Reflect.get(target, key);
         self = target;
-        if (typeof fn !== 'function') throw new TypeError(`Remote member ${JSON.stringify(key)} is not a function`);
+        if (typeof fn !== 'function') {
+          throw new TypeError(`Remote member ${JSON.stringify(key)} is not a function`);
+        }
       } else if (typeof fn !== 'function') {
         throw new TypeError(`Remote object #${String(message.target)} is not a function`);
       } else if (message.this !== undefined) {

@@ -75,8 +75,12 @@ export class RemoteServer {
   constructor(options: RemoteServerOptions = {}) {
     if (!isObjectMap(options)) throw new TypeError('RemoteServer: options must be an object');
     const { modules = {}, globals = {}, allowPrototypeAccess = false } = options;
-    if (!isObjectMap(modules)) throw new TypeError('RemoteServer: options.modules must be an object of factories');
-    if (!isObjectMap(globals)) throw new TypeError('RemoteServer: options.globals must be an object');
+    if (!isObjectMap(modules)) {
+      throw new TypeError('RemoteServer: options.modules must be an object of factories');
+    }
+    if (!isObjectMap(globals)) {
+      throw new TypeError('RemoteServer: options.globals must be an object');
+    }
     for (const [name, factory] of Object.entries(modules)) {
       if (typeof factory !== 'function') {
         throw new TypeError(`RemoteServer: options.modules.${name} must be a function returning the module`);
@@ -99,7 +103,9 @@ export class RemoteServer {
       allowPrototypeAccess: this.allowPrototypeAccess,
       resolveModule: (name) => this.module(name),
       resolveGlobal: (name) => {
-        if (!this.globals.has(name)) throw deniedError(`Global ${JSON.stringify(name)} is not served`);
+        if (!this.globals.has(name)) {
+          throw deniedError(`Global ${JSON.stringify(name)} is not served`);
+        }
         return this.globals.get(name);
       },
       onClose: (closed) => this.sessions.delete(closed),
