@@ -36,6 +36,19 @@ const tools = {
   later: (value: unknown) => Promise.resolve(value),
   laterFail: () => Promise.reject(new SyntaxError('async failure')),
   call: (fn: (...args: unknown[]) => Promise<unknown>, ...args: unknown[]) => fn(...args),
+  // Uses an object the client exports: the server holds a proxy of it and reads it asynchronously.
+  readClientObject: async (fn: () => Promise<{ label: Promise<string>; describe(x: number): Promise<string> }>) => {
+    const obj = await fn();
+    return `${await obj.label} / ${await obj.describe(3)}`;
+  },
+  catchClientError: async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      return 'no error';
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message} (${(error as Error).stack?.includes('[remote stack]')})`;
+    }
+  },
 };
 
 beforeEach(() => {
@@ -241,6 +254,25 @@ describe('references', () => {
     expect(result).toBeInstanceOf(Promise);
     expect(await result).toBe(6);
     expect(await remote.echo(local)).toBe(local); // and it comes back as the original
+  });
+
+  test('the direction is symmetric: the server uses an object the client exports', async () => {
+    const remote = await pair.remote.require('tools');
+    class Local {
+      label = 'local';
+      describe(x: number): string {
+        return `x=${x}`;
+      }
+    }
+    expect(await remote.readClientObject(() => new Local())).toBe('local / x=3');
+  });
+
+  test('an error thrown by a client callback rejects on the server with a marked stack', async () => {
+    const remote = await pair.remote.require('tools');
+    const result = await remote.catchClientError(() => {
+      throw new RangeError('from the client');
+    });
+    expect(result).toBe('RangeError: from the client (true)');
   });
 
   test('remote.set writes a member in async mode; plain assignment says how to', async () => {
