@@ -107,6 +107,21 @@ describe('validation of incoming messages', () => {
     expect(server.stats().objects).toBe(2);
   });
 
+  test('counting rule: a FREE for the receipts seen so far leaves a reference in flight alive', async () => {
+    const { peer: p, tools } = await ready();
+    const first = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    const thing = first.value.id;
+    // The proxy from the first receipt dies; meanwhile the server sends the same object again.
+    const second = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    expect(second.value.id).toBe(thing);
+    p.post({ op: 'free', e: [[thing, 1]] }); // the late FREE covers the first receipt only
+    const use = await p.ask({ op: 'call', target: thing, key: 'hello', args: [] });
+    expect(use).toMatchObject({ op: 'result', value: 'hello' });
+    p.post({ op: 'free', e: [[thing, 1]] }); // the second proxy dies too
+    const gone = await p.ask({ op: 'call', target: thing, key: 'hello', args: [] });
+    expect(gone.error.message).toMatch(`Unknown or freed object id ${thing}`);
+  });
+
   test('a FREE for the full count drops the object; it is then unknown', async () => {
     const { peer: p, tools } = await ready();
     p.post({ op: 'free', e: [[tools, 1]] });
