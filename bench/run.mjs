@@ -21,6 +21,15 @@ const outDir = args.find((a) => a.startsWith('--out='))?.slice(6) ?? here;
 const profileName = args.includes('--quick') ? 'quick' : 'full';
 const profile = PROFILES[profileName];
 
+// --render: redraw results.md and results.svg from an existing results.json, measuring nothing.
+if (args.includes('--render')) {
+  const { readFileSync } = await import('node:fs');
+  const recorded = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
+  writeFileSync(join(outDir, 'results.md'), `${markdown(recorded, recorded.targets)}\n`);
+  writeFileSync(join(outDir, 'results.svg'), await ratioChartSvg(recorded.targets));
+  process.exit(0);
+}
+
 const started = Date.now();
 const measured = await measureAll(profile, { only });
 const results = {

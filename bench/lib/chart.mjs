@@ -27,7 +27,7 @@ export async function ratioChartSvg(targets) {
       { orient: 'bottom', scale: 'x', title: 'ours / peer', values: [0.01, 0.1, 0.5, 1, 2, 10, 100], format: '~g', grid: true },
       { orient: 'left', scale: 'y', labelLimit: 420 },
     ],
-    legends: [{ fill: 'color', title: 'target', orient: 'top-right' }],
+    legends: [{ fill: 'color', title: 'target', orient: 'right' }],
     marks: [
       {
         type: 'rect',
