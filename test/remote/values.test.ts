@@ -41,6 +41,11 @@ const tools = {
     const obj = await fn();
     return `${await obj.label} / ${await obj.describe(3)}`;
   },
+  callThreeWays: async (fn: (a: number, b: number) => Promise<number>) => [
+    await fn.call(null, 1, 2),
+    await fn.apply(null, [3, 4]),
+    await fn.bind(null, 5)(6),
+  ],
   catchClientError: async (fn: () => Promise<unknown>) => {
     try {
       await fn();
@@ -265,6 +270,14 @@ describe('references', () => {
       }
     }
     expect(await remote.readClientObject(() => new Local())).toBe('local / x=3');
+  });
+
+  test('call, apply and bind work on callable proxies, locally', async () => {
+    const remote = await pair.remote.require('tools');
+    expect(await remote.callThreeWays((a: number, b: number) => a + b)).toEqual([3, 7, 11]);
+    const echoFn = await remote.echo;
+    expect(await echoFn.call(null, 'via call')).toBe('via call');
+    expect(await echoFn.apply(null, ['via apply'])).toBe('via apply');
   });
 
   test('an error thrown by a client callback rejects on the server with a marked stack', async () => {

@@ -49,6 +49,19 @@ function localSymbol(record: ImportRecord, callable: boolean, key: symbol): unkn
   return undefined;
 }
 
+/**
+ * `call`, `apply` and `bind` of a callable proxy are answered locally with the builtins: they call
+ * the proxy itself (so `fn.apply(self, args)` works on callbacks), and reading them remotely would
+ * be refused anyway (they are inherited from Function.prototype).
+ */
+function localFunctionMember(callable: boolean, key: string): unknown {
+  if (!callable) return undefined;
+  if (key === 'call') return Function.prototype.call;
+  if (key === 'apply') return Function.prototype.apply;
+  if (key === 'bind') return Function.prototype.bind;
+  return undefined;
+}
+
 function refuse(what: string): never {
   throw new TypeError(`Remote objects do not support ${what}`);
 }
@@ -80,6 +93,8 @@ function syncHandler(host: ProxyHost, record: ImportRecord, callable: boolean): 
       // Never thenable, as in async mode: `await proxy` costs no round trip and cannot run a
       // remote `then`, and it still works on a proxy whose session closed.
       if (key === 'then') return undefined;
+      const local = localFunctionMember(callable, key);
+      if (local !== undefined) return local;
       return host.perform(record, { op: 'get', key });
     },
     set(_target, key, value) {
@@ -103,6 +118,8 @@ function asyncHandler(host: ProxyHost, record: ImportRecord, callable: boolean):
       if (typeof key === 'symbol') return localSymbol(record, callable, key);
       // Not thenable, so `await proxy` and a Promise resolved with a proxy give the proxy itself.
       if (key === 'then') return undefined;
+      const local = localFunctionMember(callable, key);
+      if (local !== undefined) return local;
       host.assertUsable(record);
       return memberReference(host, record, key, receiver as object);
     },
