@@ -16,7 +16,7 @@ export const TARGETS = [
   },
   {
     id: 'finalize-vs-fr',
-    label: 'finalize 1,000,000 / FinalizationRegistry',
+    label: 'finalize 10^6 objects (10^5 in bench:check) / FinalizationRegistry',
     limit: 1.0,
     ratio: (r) => r.ratios['finalize:weakwire/FR'],
   },
