@@ -153,9 +153,12 @@ describe('worker termination with native work pending', () => {
     for (let round = 0; round < 5; round++) {
       const worker = new Worker(fixture, { workerData: { dist, mode: 'terminate' } });
       await once(worker, 'message');
-      await worker.terminate();
+      expect(await worker.terminate()).toBe(1);
     }
-    expect(stats()).toEqual(before);
+    // Nothing of the workers' shows up here (other test files' garbage may still shrink it).
+    const after = stats();
+    expect(after.trackedObjects).toBeLessThanOrEqual(before.trackedObjects);
+    expect(after.mapEntries).toBeLessThanOrEqual(before.mapEntries);
   });
 
   // Terminating a worker makes Node-API calls in flight fail; node-addon-api must not turn that
