@@ -46,7 +46,8 @@ napi_value FastUntrack(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   napi_value result;
-  bool cancelled = static_cast<EnvState*>(data)->handles().Cancel(env, slot);
+  auto* state = static_cast<EnvState*>(data);
+  bool cancelled = state->handles().Cancel(env, slot, state->finalizers_survive_delete());
   if (napi_get_boolean(env, cancelled, &result) != napi_ok) return nullptr;
   return result;
 }
@@ -63,14 +64,16 @@ Napi::Function FastFunction(Napi::Env env, const char* name, napi_callback callb
 WeakwireAddon::WeakwireAddon(Napi::Env env, Napi::Object exports) {
   napi_status status = EnvState::Create(env, &state_);
   NAPI_THROW_IF_FAILED_VOID(env, status);
-  DefineAddon(exports,
-              {
-                  InstanceValue("track", FastFunction(env, "track", FastTrack, state_)),
-                  InstanceValue("untrack", FastFunction(env, "untrack", FastUntrack, state_)),
-                  InstanceMethod<&WeakwireAddon::SetDispatcher>("setDispatcher"),
-                  InstanceMethod<&WeakwireAddon::Stats>("stats"),
-                  InstanceValue("IDWeakMap", IDWeakMap::DefineClass(env)),
-              });
+  DefineAddon(
+      exports,
+      {
+          InstanceValue("track", FastFunction(env, "track", FastTrack, state_)),
+          InstanceValue("untrack", FastFunction(env, "untrack", FastUntrack, state_)),
+          InstanceMethod<&WeakwireAddon::SetDispatcher>("setDispatcher"),
+          InstanceMethod<&WeakwireAddon::Stats>("stats"),
+          InstanceMethod<&WeakwireAddon::SetFinalizersSurviveDelete>("setFinalizersSurviveDelete"),
+          InstanceValue("IDWeakMap", IDWeakMap::DefineClass(env)),
+      });
 }
 
 WeakwireAddon::~WeakwireAddon() {
@@ -82,6 +85,14 @@ Napi::Value WeakwireAddon::SetDispatcher(const Napi::CallbackInfo& info) {
   if (!info[0].IsFunction()) throw Napi::TypeError::New(env, "dispatcher must be a function");
   napi_status status = state_->queue().SetDispatcher(env, info[0]);
   NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  return env.Undefined();
+}
+
+// The JavaScript loader tells us when the runtime keeps finalizers of deleted references (Deno).
+Napi::Value WeakwireAddon::SetFinalizersSurviveDelete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsBoolean()) throw Napi::TypeError::New(env, "value must be a boolean");
+  state_->set_finalizers_survive_delete(info[0].As<Napi::Boolean>().Value());
   return env.Undefined();
 }
 

@@ -18,6 +18,7 @@ class WeakwireAddon : public Napi::Addon<WeakwireAddon> {
  private:
   Napi::Value SetDispatcher(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value SetFinalizersSurviveDelete(const Napi::CallbackInfo& info);
 
   EnvState* state_ = nullptr;
 };

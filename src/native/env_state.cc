@@ -42,7 +42,7 @@ void EnvState::ReleaseMap() {
 }
 
 void EnvState::DeleteIfUnused() {
-  if (!addon_alive_ && live_maps_ == 0 && handles_.tracking() == 0) delete this;
+  if (!addon_alive_ && live_maps_ == 0 && handles_.awaiting_finalizer() == 0) delete this;
 }
 
 }  // namespace weakwire

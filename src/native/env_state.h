@@ -37,6 +37,11 @@ class EnvState {
   void AddMapEntries(std::ptrdiff_t delta) { map_entries_ += static_cast<size_t>(delta); }
   size_t map_entries() const { return map_entries_; }
 
+  // Whether the runtime still runs a Node-API finalizer after its reference was deleted (Deno
+  // does; Node and Bun remove it). Records then wait for their finalizer before being freed.
+  bool finalizers_survive_delete() const { return finalizers_survive_delete_; }
+  void set_finalizers_survive_delete(bool value) { finalizers_survive_delete_ = value; }
+
  private:
   explicit EnvState(napi_env env) : env_(env), queue_(&handles_) {}
   static void OnEnvTeardown(void* arg);
@@ -45,6 +50,7 @@ class EnvState {
   napi_env env_;
   bool env_alive_ = true;
   bool addon_alive_ = true;
+  bool finalizers_survive_delete_ = false;
   size_t live_maps_ = 0;
   size_t map_entries_ = 0;
   WeakHandleTable handles_;

@@ -142,7 +142,16 @@ IDWeakMap::Cell* IDWeakMap::Find(const Key& key) const {
 void IDWeakMap::OnValueCollected(napi_env env, void* data, void*) {
   // Only native bookkeeping here: unlink the cell and drop its reference. No JavaScript.
   auto* cell = static_cast<Cell*>(data);
-  cell->owner->Remove(env, cell);
+  if (cell->owner == nullptr) {
+    // A cell released earlier on a runtime that still runs finalizers of deleted references.
+    delete cell;
+    return;
+  }
+  IDWeakMap* owner = cell->owner;
+  owner->Unlink(cell);
+  napi_delete_reference(env, cell->ref);
+  delete cell;
+  owner->state_->AddMapEntries(-1);
 }
 
 napi_value IDWeakMap::LiveValue(napi_env env, Cell* cell) {
@@ -174,7 +183,7 @@ void IDWeakMap::Link(Cell* cell, Cell* replacing) {
   }
 }
 
-void IDWeakMap::Remove(napi_env env, Cell* cell) {
+void IDWeakMap::Unlink(Cell* cell) {
   if (cell->prev != nullptr) {
     cell->prev->next = cell->next;
   } else if (first_ == cell) {
@@ -193,17 +202,30 @@ void IDWeakMap::Remove(napi_env env, Cell* cell) {
     auto it = numbers_.find(cell->number);
     if (it != numbers_.end() && it->second == cell) numbers_.erase(it);
   }
+}
+
+void IDWeakMap::Release(napi_env env, Cell* cell) {
   napi_delete_reference(env, cell->ref);
-  delete cell;
   state_->AddMapEntries(-1);
+  if (state_->finalizers_survive_delete()) {
+    // The value's finalizer may still run: leave the cell to it, detached from this map.
+    cell->owner = nullptr;
+    cell->ref = nullptr;
+    return;
+  }
+  // Deleting the reference removed the pending finalizer, so nothing can reach the cell.
+  delete cell;
+}
+
+void IDWeakMap::Remove(napi_env env, Cell* cell) {
+  Unlink(cell);
+  Release(env, cell);
 }
 
 void IDWeakMap::RemoveAll(napi_env env) {
   for (Cell* cell = first_; cell != nullptr;) {
     Cell* next = cell->next;
-    napi_delete_reference(env, cell->ref);
-    delete cell;
-    state_->AddMapEntries(-1);
+    Release(env, cell);
     cell = next;
   }
   first_ = last_ = nullptr;
@@ -245,9 +267,7 @@ Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
   Link(cell, old);
   if (old != nullptr) {
     // Overwrite releases the old weak reference at once; its finalizer goes with it.
-    napi_delete_reference(env, old->ref);
-    delete old;
-    state_->AddMapEntries(-1);
+    Release(env, old);
   }
   return info.This();
 }

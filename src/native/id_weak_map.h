@@ -23,7 +23,7 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   // One entry. Its finalizer data is the cell itself; the cell is freed either by that finalizer
   // or together with its reference (deleting the reference removes the finalizer).
   struct Cell {
-    IDWeakMap* owner;
+    IDWeakMap* owner;  // nullptr once released but still awaiting its finalizer
     napi_ref ref;
     Cell* prev;
     Cell* next;
@@ -59,7 +59,12 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   // The cell's value, or nullptr after pruning a cell whose value is already collected.
   napi_value LiveValue(napi_env env, Cell* cell);
   void Link(Cell* cell, Cell* replacing);
-  // Unlinks the cell, deletes its reference (and with it the pending finalizer) and frees it.
+  // Takes the cell out of the list and the key index.
+  void Unlink(Cell* cell);
+  // Deletes the cell's reference and frees the cell, or, on runtimes whose finalizers outlive
+  // deleted references, detaches it (owner = nullptr) for its finalizer to free.
+  void Release(napi_env env, Cell* cell);
+  // Unlink + Release.
   void Remove(napi_env env, Cell* cell);
   void RemoveAll(napi_env env);
 

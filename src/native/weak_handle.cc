@@ -53,15 +53,22 @@ napi_status WeakHandleTable::Track(napi_env env, napi_value target, EnvState* ow
   return napi_ok;
 }
 
-bool WeakHandleTable::Cancel(napi_env env, uint32_t slot) {
+bool WeakHandleTable::Cancel(napi_env env, uint32_t slot, bool finalizers_survive_delete) {
   if (!Valid(slot)) return false;
   Slot& s = slots_[slot];
   switch (s.state) {
     case HandleState::kTracking:
-      // Deleting the reference also removes its finalizer, so the slot can be reused at once.
       napi_delete_reference(env, s.ref);
+      s.ref = nullptr;
       --tracking_;
-      Free(slot);
+      if (finalizers_survive_delete) {
+        // The finalizer will still come: keep the slot until it does, so it cannot hit a reuse.
+        s.state = HandleState::kDetached;
+        ++detached_;
+      } else {
+        // Deleting the reference also removed its finalizer: the slot can be reused at once.
+        Free(slot);
+      }
       return true;
     case HandleState::kQueued:
     case HandleState::kDispatching:
@@ -71,14 +78,22 @@ bool WeakHandleTable::Cancel(napi_env env, uint32_t slot) {
       return true;
     case HandleState::kFree:
     case HandleState::kCancelled:
+    case HandleState::kDetached:
       return false;
   }
   return false;
 }
 
 bool WeakHandleTable::MarkCollected(napi_env env, uint32_t slot, bool can_queue) {
-  if (!Valid(slot) || slots_[slot].state != HandleState::kTracking) return false;
+  if (!Valid(slot)) return false;
   Slot& s = slots_[slot];
+  if (s.state == HandleState::kDetached) {
+    // The late finalizer of a cancelled registration: only now may the slot be reused.
+    --detached_;
+    Free(slot);
+    return false;
+  }
+  if (s.state != HandleState::kTracking) return false;
   napi_delete_reference(env, s.ref);
   s.ref = nullptr;
   --tracking_;

@@ -18,6 +18,7 @@ enum class HandleState : uint8_t {
   kQueued,       // target collected; waiting for its callback batch
   kDispatching,  // part of the batch JavaScript is running right now
   kCancelled,    // cancelled after collection; freed when its batch is done
+  kDetached,     // cancelled, reference deleted, but the runtime may still run its finalizer
 };
 
 // Slots are indexes, not pointers, so JavaScript can keep its callbacks in a plain array indexed
@@ -28,7 +29,9 @@ class WeakHandleTable {
   napi_status Track(napi_env env, napi_value target, EnvState* owner, uint32_t* slot);
 
   // Cancels a pending registration. Returns false when the slot has no pending callback.
-  bool Cancel(napi_env env, uint32_t slot);
+  // When finalizers_survive_delete, the runtime still runs a finalizer after its reference was
+  // deleted (Deno), so the slot is kept out of reuse until that finalizer has run.
+  bool Cancel(napi_env env, uint32_t slot, bool finalizers_survive_delete);
 
   // Called from the target's finalizer. Returns true when the slot's callback should be queued.
   // Deletes the weak reference; never runs JavaScript.
@@ -42,6 +45,8 @@ class WeakHandleTable {
   void EndDispatch(uint32_t slot);
 
   size_t tracking() const { return tracking_; }
+  // Slots whose finalizer may still run (tracking or detached): EnvState must outlive them.
+  size_t awaiting_finalizer() const { return tracking_ + detached_; }
   size_t queued() const { return queued_; }
 
  private:
@@ -61,6 +66,7 @@ class WeakHandleTable {
   uint32_t free_head_ = kNoSlot;
   size_t tracking_ = 0;
   size_t queued_ = 0;
+  size_t detached_ = 0;
 };
 
 }  // namespace weakwire

@@ -32,6 +32,7 @@ export interface NativeBinding {
   untrack(slot: number): boolean;
   setDispatcher(dispatch: (slots: Uint32Array) => unknown[] | undefined): void;
   stats(): Stats;
+  setFinalizersSurviveDelete(value: boolean): void;
   IDWeakMap: new () => NativeIDWeakMap;
 }
 
@@ -83,4 +84,15 @@ function missingBinaryError(root: string, error: unknown): unknown {
 
 /** The addon for this environment. Node caches it per environment, so every copy of this module
  * (CommonJS, ESM, a test runner's module registry) gets the same object and the same state. */
-export const binding: NativeBinding = load();
+/**
+ * Node and Bun remove a Node-API finalizer when its reference is deleted; Deno still runs it.
+ * The native side must then keep a released record until its finalizer came (see
+ * docs/architecture.md), so it is told which kind of runtime it is in.
+ */
+function configure(native: NativeBinding): NativeBinding {
+  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+  if (isDeno) native.setFinalizersSurviveDelete(true);
+  return native;
+}
+
+export const binding: NativeBinding = configure(load());
