@@ -16,7 +16,7 @@ export const TARGETS = [
   },
   {
     id: 'finalize-vs-fr',
-    label: 'finalize 10^6 objects (10^5 in bench:check) / FinalizationRegistry',
+    label: 'finalize 10^6 objects / FinalizationRegistry',
     limit: 1.0,
     ratio: (r) => r.ratios['finalize:weakwire/FR'],
   },

@@ -61,7 +61,7 @@ export async function ratioChartSvg(targets) {
         encode: {
           enter: {
             y: { scale: 'y', field: 'label', band: 0.5 },
-            x: { scale: 'x', field: 'measured', offset: 5 },
+            x: { scale: 'x', signal: 'max(datum.measured, datum.limit)', offset: 7 },
             baseline: { value: 'middle' },
             text: { signal: "format(datum.measured, '.3~g') + '×'" },
             fontSize: { value: 11 },
