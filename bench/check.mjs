@@ -1,5 +1,6 @@
 // npm run bench:check: a short run of every case (5 rounds, medians) that fails when a ratio is
-// past its target by more than the noise it measured (twice the ratio's relative spread).
+// past its target by more than the noise it measured (twice the ratio's relative spread, at
+// least BENCH_MIN_NOISE, default 20 %).
 // --against=recorded: for targets the recorded bench/results.json already misses, guard against
 // regressions instead: the limit becomes that recorded figure.
 import { readFileSync, existsSync } from 'node:fs';
