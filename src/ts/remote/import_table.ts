@@ -16,8 +16,9 @@ export interface ImportRecord {
   cancel: (() => boolean) | undefined;
 }
 
-/** Flush as soon as this many ids wait, rather than at the end of the turn. */
-const BATCH_LIMIT = 1024;
+/** Flush as soon as this many ids wait, rather than at the end of the turn (a FREE of 4,096
+ * entries is about 60 KB of JSON, far below any frame cap). */
+const BATCH_LIMIT = 4096;
 
 export class ImportTable {
   private readonly proxies = new IDWeakMap<number, object>();
