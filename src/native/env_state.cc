@@ -4,7 +4,7 @@ namespace weakwire {
 
 napi_status EnvState::Create(napi_env env, EnvState** result) {
   auto* state = new EnvState(env);
-  napi_status status = state->queue_.Start(env, state);
+  napi_status status = state->queue_.Start(env);
   if (status == napi_ok) status = napi_add_env_cleanup_hook(env, OnEnvTeardown, state);
   if (status != napi_ok) {
     delete state;

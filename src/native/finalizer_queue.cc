@@ -7,7 +7,7 @@
 
 namespace weakwire {
 
-napi_status FinalizerQueue::Start(napi_env env, void* context) {
+napi_status FinalizerQueue::Start(napi_env env) {
   napi_value name;
   napi_status status =
       napi_create_string_utf8(env, "weakwire:destructors", NAPI_AUTO_LENGTH, &name);
@@ -15,7 +15,6 @@ napi_status FinalizerQueue::Start(napi_env env, void* context) {
   status = napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr,
                                            OnWakeFinalized, this, OnWake, &wake_);
   if (status != napi_ok) return status;
-  (void)context;
   return napi_unref_threadsafe_function(env, wake_);
 }
 

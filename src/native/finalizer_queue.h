@@ -22,7 +22,7 @@ class FinalizerQueue {
 
   // Creates the wake-up mechanism: a thread-safe function that is unref'd, so it never keeps
   // the process alive by itself.
-  napi_status Start(napi_env env, void* context);
+  napi_status Start(napi_env env);
 
   // Sets the JavaScript function that runs a batch: fn(slots: Uint32Array) -> errors[] | undefined.
   napi_status SetDispatcher(napi_env env, napi_value fn);

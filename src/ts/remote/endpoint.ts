@@ -367,7 +367,22 @@ export class Endpoint implements CodecHost, ProxyHost {
     }
   }
 
+  /** Encodes a request; if encoding fails, the sends it already counted are undone. */
   private buildRequest(
+    seq: number,
+    op: RemoteOp | Fields,
+    record: ImportRecord | undefined,
+    encoder: Encoder,
+  ): WireMessage {
+    try {
+      return this.encodeRequest(seq, op, record, encoder);
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      throw error;
+    }
+  }
+
+  private encodeRequest(
     seq: number,
     op: RemoteOp | Fields,
     record: ImportRecord | undefined,
@@ -397,13 +412,7 @@ export class Endpoint implements CodecHost, ProxyHost {
     this.imports.flush();
     const seq = this.nextSeq++;
     const encoder = new Encoder(this);
-    let message: WireMessage;
-    try {
-      message = this.buildRequest(seq, op as RemoteOp, record, encoder);
-    } catch (error) {
-      this.exports.unsend(encoder.sent);
-      throw error;
-    }
+    const message = this.buildRequest(seq, op as RemoteOp, record, encoder);
     let answer: WireMessage;
     try {
       answer = (this.transport.requestSync as (m: WireMessage) => WireMessage)(message);
@@ -424,7 +433,6 @@ export class Endpoint implements CodecHost, ProxyHost {
     try {
       message = this.buildRequest(seq, op as RemoteOp, record, encoder);
     } catch (error) {
-      this.exports.unsend(encoder.sent);
       return Promise.reject(error);
     }
     const waiter = deferred();

@@ -191,7 +191,7 @@ class RequestingTransport implements Transport {
       const state = Atomics.load(this.header, STATE);
       if (state === INLINE) {
         const length = Atomics.load(this.header, LENGTH);
-        const text = Buffer.from(this.data.subarray(0, length)).toString('utf8');
+        const text = this.data.toString('utf8', 0, length);
         Atomics.store(this.header, STATE, IDLE);
         return JSON.parse(text) as WireMessage;
       }
