@@ -64,8 +64,11 @@ describe.each([
     const loop = await client.run('requireLoop', { n: 10_000 });
     expect(loop.platform).toBe(process.platform);
     expect(loop.stats.proxiesCreated).toBe(1);
-    // Sync mode also holds os.platform itself as a function proxy: one more reference.
-    expect(setup.server.stats().references - baseline.references).toBe(sync ? 10_001 : 10_000);
+    // Sync mode read os.platform once as a function (to learn it is a method): that receipt
+    // counts until its proxy is collected, which may already have happened.
+    const references = setup.server.stats().references - baseline.references;
+    expect(references).toBeGreaterThanOrEqual(10_000);
+    expect(references).toBeLessThanOrEqual(sync ? 10_001 : 10_000);
     const collected = await client.run('collect');
     expect(collected.ok).toBe(true);
     await serverBackTo(setup.server, baseline.objects);

@@ -13,6 +13,12 @@ export interface ConnectOptions {
   readonly sync?: boolean;
   /** Lets the server read prototype members of the callbacks this client passes it. */
   readonly allowPrototypeAccess?: boolean;
+  /**
+   * Sync mode only. true (default): once a member has been read as a function, `proxy.name`
+   * returns a method stub and `proxy.name(args)` calls the remote object's current `name` in one
+   * round trip. false: every read goes to the peer (a call is then a read plus a call).
+   */
+  readonly cacheMethods?: boolean;
 }
 
 export interface ClientStats {
@@ -102,12 +108,16 @@ export function connect(transport: Transport, options: ConnectOptions = {}): Rem
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('connect: options must be an object');
   }
+  if (options.cacheMethods !== undefined && typeof options.cacheMethods !== 'boolean') {
+    throw new TypeError('connect: options.cacheMethods must be a boolean');
+  }
   if (options.sync === true && typeof transport.requestSync !== 'function') {
     throw new TypeError(`connect: options.sync needs a transport with requestSync; "${transport.kind}" has none`);
   }
   const endpoint = new Endpoint(transport, {
     role: 'client',
     sync: options.sync === true,
+    cacheMethods: options.cacheMethods !== false,
     allowPrototypeAccess: options.allowPrototypeAccess === true,
   });
   return new RemoteClient(endpoint);

@@ -23,6 +23,8 @@ export interface CodecHost {
   lookupExport(id: number): object;
   /** A promise the peer exported: a local promise settled by its `settle` message. */
   importPromise(id: number): Promise<unknown>;
+  /** What a local stand-in for a remote value (a sync method stub) stands for; else `value`. */
+  resolveStandIn(value: Function): unknown;
 }
 
 export type Tagged = { $: string; [key: string]: unknown };
@@ -78,7 +80,8 @@ function isPlainObject(value: object): boolean {
  * fails to encode or to send can give its counts back (`rollback`).
  */
 export class Encoder {
-  private readonly seen = new Map<object, number>();
+  // Made on the first copied object: most messages carry only primitives and references.
+  private seen: Map<object, number> | undefined;
   readonly sent: number[] = [];
 
   constructor(private readonly host: CodecHost) {}
@@ -97,8 +100,10 @@ export class Encoder {
         return { $: 'bigint', v: value.toString() };
       case 'symbol':
         throw new TypeError('Cannot send a symbol to a remote peer');
-      case 'function':
-        return this.host.reference(value, this.sent);
+      case 'function': {
+        const actual = this.host.resolveStandIn(value);
+        return actual === value ? this.host.reference(value, this.sent) : this.encode(actual);
+      }
       default:
         if (value === null) return null;
         return this.encodeObject(value as object, byReference);
@@ -106,7 +111,7 @@ export class Encoder {
   }
 
   private encodeObject(value: object, byReference: boolean): Wire {
-    const index = this.seen.get(value);
+    const index = this.seen?.get(value);
     if (index !== undefined) return { $: 'dup', n: index };
     if (byReference || types.isProxy(value)) return this.host.reference(value, this.sent);
     if (types.isPromise(value)) return { $: 'promise', id: this.host.exportPromise(value) };
@@ -182,6 +187,7 @@ export class Encoder {
   }
 
   private remember(value: object): void {
+    this.seen ??= new Map();
     this.seen.set(value, this.seen.size);
   }
 }

@@ -9,8 +9,8 @@ import { protocolError, RemoteError } from './errors';
 import { ExportTable } from './export_table';
 import { ImportTable, type ImportRecord } from './import_table';
 import { PROTOCOL_NAME, PROTOCOL_VERSION, isId, isRecord, describeValue, literal } from './protocol';
-import { runOperation } from './operations';
-import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
+import { runOperation, type OperationContext } from './operations';
+import { makeProxy, proxyInfo, releasedError, resolveMethodStub, type ProxyHost, type RemoteOp } from './proxy';
 import type { Transport, WireMessage } from './transport';
 
 type Fields = { readonly [key: string]: unknown };
@@ -20,6 +20,8 @@ export interface EndpointOptions {
   readonly role: 'client' | 'server';
   /** Whether imported proxies answer synchronously (needs `transport.requestSync`). */
   readonly sync: boolean;
+  /** Sync mode: members read as functions become one-round-trip method stubs. */
+  readonly cacheMethods?: boolean;
   /** Lets the peer read `__proto__`, `constructor`, `prototype` and inherited builtin members. */
   readonly allowPrototypeAccess: boolean;
   /** Server only: what `require(name)` returns; throws for names not served. */
@@ -47,6 +49,8 @@ export interface EndpointStats {
 const noop = (): void => {};
 export class Endpoint implements CodecHost, ProxyHost {
   readonly sync: boolean;
+  readonly cacheMethods: boolean;
+  private readonly operations: OperationContext;
   private readonly exports = new ExportTable();
   private readonly imports: ImportTable;
   private readonly pending = new Map<number, Deferred>();
@@ -67,6 +71,8 @@ export class Endpoint implements CodecHost, ProxyHost {
     private readonly options: EndpointOptions,
   ) {
     this.sync = options.sync;
+    this.cacheMethods = options.sync && options.cacheMethods !== false;
+    this.operations = this.operationContext();
     this.ready = this.readyDeferred.promise as Promise<void>;
     this.ready.catch(noop);
     this.imports = new ImportTable((entries) => this.sendQuietly({ op: 'free', e: entries }));
@@ -257,14 +263,21 @@ export class Endpoint implements CodecHost, ProxyHost {
   private perform_(message: Fields): [unknown, boolean] {
     if (message.op === 'hello') return [this.onHello(message), false];
     if (!this.greeted) throw protocolError('Handshake required: send HELLO first');
-    const decoder = new Decoder(this);
-    return runOperation(message, {
+    return runOperation(message, this.operations);
+  }
+
+  /** What requests run against; made once, not per request. */
+  private operationContext(): OperationContext {
+    return {
       allowPrototypeAccess: this.options.allowPrototypeAccess,
       resolveModule: this.options.resolveModule,
       resolveGlobal: this.options.resolveGlobal,
       lookupExport: (id) => this.lookupExport(id),
-      decode: (value) => this.decoded(decoder, value),
-    });
+      newDecoder: () => {
+        const decoder = new Decoder(this);
+        return { decode: (value: unknown) => this.decoded(decoder, value) };
+      },
+    };
   }
 
   /**
@@ -523,6 +536,10 @@ export class Endpoint implements CodecHost, ProxyHost {
     const value = this.exports.lookup(id);
     if (value === undefined) throw protocolError(`Unknown or freed object id ${id}`);
     return value;
+  }
+
+  resolveStandIn(value: Function): unknown {
+    return resolveMethodStub(value);
   }
 
   importPromise(id: number): Promise<unknown> {

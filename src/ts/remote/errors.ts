@@ -25,3 +25,9 @@ export function protocolError(message: string): RemoteError {
 export function deniedError(message: string): RemoteError {
   return new RemoteError('ERR_REMOTE_DENIED', message);
 }
+
+/**
+ * The `code` of the TypeError a member call gets when the member is not a function (any more):
+ * a sync client then stops treating that member as a method.
+ */
+export const NOT_A_FUNCTION = 'ERR_REMOTE_NOT_A_FUNCTION';

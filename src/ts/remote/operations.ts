@@ -3,7 +3,7 @@
  * fields, applies the access policy and runs on this side's exported objects.
  */
 import { checkMember } from './access';
-import { deniedError, protocolError } from './errors';
+import { deniedError, NOT_A_FUNCTION, protocolError } from './errors';
 import { describeValue, isId } from './protocol';
 
 type Fields = { readonly [key: string]: unknown };
@@ -15,7 +15,11 @@ export interface OperationContext {
   readonly resolveGlobal?: (name: string) => unknown;
   /** The exported object with this id; throws for unknown or freed ids. */
   lookupExport(id: number): object;
-  /** Decodes a value of this message. */
+  /** Decodes the values of one message (one per message: back-references are per message). */
+  newDecoder(): MessageDecoder;
+}
+
+export interface MessageDecoder {
   decode(value: unknown): unknown;
 }
 
@@ -67,7 +71,7 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
       if (!Object.hasOwn(message, 'value')) {
         throw protocolError('Malformed set request: value missing');
       }
-      if (!Reflect.set(target, key, context.decode(message.value))) {
+      if (!Reflect.set(target, key, context.newDecoder().decode(message.value))) {
         throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(key)}`);
       }
       return [undefined, false];
@@ -79,6 +83,7 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
         throw protocolError(`Malformed ${message.op} request: args must be an array`);
       }
       if (message.args.length > 65536) throw protocolError('Too many arguments');
+      const decoder = context.newDecoder();
       let fn: unknown = target;
       let self: unknown;
       if (message.key !== undefined) {
@@ -87,14 +92,17 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
         fn = Reflect.get(target, key);
         self = target;
         if (typeof fn !== 'function') {
-          throw new TypeError(`Remote member ${JSON.stringify(key)} is not a function`);
+          // The code tells a sync client to stop treating the member as a method (proxy.ts).
+          throw Object.assign(new TypeError(`Remote member ${JSON.stringify(key)} is not a function`), {
+            code: NOT_A_FUNCTION,
+          });
         }
       } else if (typeof fn !== 'function') {
         throw new TypeError(`Remote object #${String(message.target)} is not a function`);
       } else if (message.this !== undefined) {
-        self = context.decode(message.this);
+        self = decoder.decode(message.this);
       }
-      const args = message.args.map((arg) => context.decode(arg));
+      const args = message.args.map((arg) => decoder.decode(arg));
       if (message.op === 'new') return [Reflect.construct(fn as new (...a: unknown[]) => object, args), false];
       return [Reflect.apply(fn as (...a: unknown[]) => unknown, self, args), false];
     }

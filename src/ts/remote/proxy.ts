@@ -5,7 +5,7 @@
  * awaitable (`await proxy.name`) and callable (`await proxy.method(1)`, one round trip).
  */
 import { inspect } from 'node:util';
-import { RemoteError } from './errors';
+import { NOT_A_FUNCTION, RemoteError } from './errors';
 import type { ImportRecord } from './import_table';
 
 export type RemoteOp =
@@ -17,6 +17,8 @@ export type RemoteOp =
 /** What a proxy needs from its session. */
 export interface ProxyHost {
   readonly sync: boolean;
+  /** Sync mode: members read as functions become method stubs (one-round-trip calls). */
+  readonly cacheMethods: boolean;
   /** Throws the right error when the session is closed or the proxy released. */
   assertUsable(record: ImportRecord): void;
   /** Sync sessions return the result; async sessions return a Promise of it. */
@@ -36,7 +38,7 @@ const infos = new WeakMap<object, ProxyInfo>();
 /** The session behind a remote-object proxy, or undefined for anything else. */
 export function proxyInfo(value: unknown): ProxyInfo | undefined {
   if ((typeof value !== 'object' || value === null) && typeof value !== 'function') return undefined;
-  return infos.get(value as object);
+  return infos.get(resolveMethodStub(value) as object);
 }
 
 function label(record: ImportRecord, callable: boolean): string {
@@ -79,13 +81,22 @@ function commonTraps(): ProxyHandler<object> {
 export function makeProxy(host: ProxyHost, record: ImportRecord, callable: boolean): object {
   // A function target gives the proxy [[Call]] and [[Construct]]; only callables get one.
   const target = callable ? function remote() {} : {};
-  const handler = host.sync ? syncHandler(host, record, callable) : asyncHandler(host, record, callable);
-  const proxy = new Proxy(target, handler);
+  let proxy: object | undefined;
+  const self = (): object => proxy as object;
+  const handler = host.sync ? syncHandler(host, record, callable, self) : asyncHandler(host, record, callable);
+  proxy = new Proxy(target, handler);
   infos.set(proxy, { host, record, callable });
   return proxy;
 }
 
-function syncHandler(host: ProxyHost, record: ImportRecord, callable: boolean): ProxyHandler<object> {
+function syncHandler(
+  host: ProxyHost,
+  record: ImportRecord,
+  callable: boolean,
+  self: () => object,
+): ProxyHandler<object> {
+  // Members this proxy has seen to be functions, as method stubs (see methodStub).
+  let methods: Map<string, object> | undefined;
   return {
     ...commonTraps(),
     get(_target, key) {
@@ -95,10 +106,21 @@ function syncHandler(host: ProxyHost, record: ImportRecord, callable: boolean): 
       if (key === 'then') return undefined;
       const local = localFunctionMember(callable, key);
       if (local !== undefined) return local;
-      return host.perform(record, { op: 'get', key });
+      const known = methods?.get(key);
+      if (known !== undefined) {
+        host.assertUsable(record);
+        return known;
+      }
+      const value = host.perform(record, { op: 'get', key });
+      if (!host.cacheMethods || !isCallableProxyOf(host, value)) return value;
+      methods ??= new Map();
+      const stub = methodStub({ host, record, key, parent: self(), methods });
+      methods.set(key, stub);
+      return stub;
     },
     set(_target, key, value) {
       if (typeof key === 'symbol') refuse('symbol keys');
+      methods?.delete(key);
       host.perform(record, { op: 'set', key, value });
       return true;
     },
@@ -121,7 +143,7 @@ function asyncHandler(host: ProxyHost, record: ImportRecord, callable: boolean):
       const local = localFunctionMember(callable, key);
       if (local !== undefined) return local;
       host.assertUsable(record);
-      return memberReference(host, record, key, receiver as object);
+      return memberReference({ host, record, key, parent: receiver as object, read: undefined });
     },
     set(_target, key) {
       throw new TypeError(
@@ -137,35 +159,157 @@ function asyncHandler(host: ProxyHost, record: ImportRecord, callable: boolean):
   };
 }
 
+function isCallableProxyOf(host: ProxyHost, value: unknown): boolean {
+  const info = typeof value === 'function' ? infos.get(value) : undefined;
+  return info !== undefined && info.host === host && info.callable;
+}
+
+/**
+ * Member references and method stubs are made per member access, so they share one handler each
+ * and keep their state in the target: a function that returns it (the target is never called
+ * directly, the `apply` trap stands in front of it). That makes one a closure and a Proxy, nothing
+ * more.
+ */
+type StateTarget<S> = () => S;
+
+function stateOf<S>(target: StateTarget<S>): S {
+  return target();
+}
+
+interface MemberState {
+  readonly host: ProxyHost;
+  readonly record: ImportRecord;
+  readonly key: string;
+  /** Keeps the parent proxy alive, so that its FREE cannot overtake the request. */
+  readonly parent: object;
+  read: Promise<unknown> | undefined;
+}
+
+function readMember(state: MemberState): Promise<unknown> {
+  return (state.read ??= state.host.perform(state.record, { op: 'get', key: state.key }) as Promise<unknown>);
+}
+
+const memberTraps: ProxyHandler<StateTarget<MemberState>> = {
+  ...commonTraps(),
+  get(target, k) {
+    const state = stateOf(target);
+    if (k === 'then') {
+      return (ok?: (v: unknown) => unknown, no?: (e: unknown) => unknown) => readMember(state).then(ok, no);
+    }
+    if (k === 'catch') return (no?: (e: unknown) => unknown) => readMember(state).catch(no);
+    if (k === 'finally') return (fn?: () => void) => readMember(state).finally(fn);
+    if (k === Symbol.toPrimitive || k === inspect.custom) {
+      return () => `[remote member ${state.key} of #${state.record.id}]`;
+    }
+    return undefined;
+  },
+  set() {
+    return refuse('assignment on a member reference');
+  },
+  apply(target, _thisArg, args) {
+    const state = stateOf(target);
+    return state.host.perform(state.record, { op: 'call', key: state.key, args });
+  },
+  construct(target, args) {
+    const state = stateOf(target);
+    return state.host.perform(state.record, { op: 'new', key: state.key, args }) as object;
+  },
+};
+
 /**
  * `proxy.key` in async mode: awaiting it reads the member, calling it calls the method on the
- * remote object in one round trip, `new` constructs. It keeps the parent proxy alive so that the
- * parent's FREE cannot overtake the request.
+ * remote object in one round trip, `new` constructs.
  */
-function memberReference(host: ProxyHost, record: ImportRecord, key: string, parent: object): object {
-  let read: Promise<unknown> | undefined;
-  const get = (): Promise<unknown> => (read ??= host.perform(record, { op: 'get', key }) as Promise<unknown>);
-  return new Proxy(function member() {}, {
-    ...commonTraps(),
-    get(_target, k) {
-      if (k === 'then') return (ok?: (v: unknown) => unknown, no?: (e: unknown) => unknown) => get().then(ok, no);
-      if (k === 'catch') return (no?: (e: unknown) => unknown) => get().catch(no);
-      if (k === 'finally') return (fn?: () => void) => get().finally(fn);
-      if (k === Symbol.toPrimitive || k === inspect.custom) return () => `[remote member ${key} of #${record.id}]`;
-      return undefined;
-    },
-    set() {
-      return refuse('assignment on a member reference');
-    },
-    apply(_target, _thisArg, args) {
-      void parent;
-      return host.perform(record, { op: 'call', key, args });
-    },
-    construct(_target, args) {
-      void parent;
-      return host.perform(record, { op: 'new', key, args }) as object;
-    },
-  });
+function memberReference(state: MemberState): object {
+  return new Proxy<StateTarget<MemberState>>(function member() {
+    return state;
+  }, memberTraps);
+}
+
+interface MethodState {
+  readonly host: ProxyHost;
+  readonly record: ImportRecord;
+  readonly key: string;
+  /** The proxy the method was read from: calls name it, so it must stay alive. */
+  readonly parent: object;
+  /** The parent's stub cache, to forget this stub when the member stops being a function. */
+  readonly methods: Map<string, object>;
+}
+
+const methodStates = new WeakMap<object, MethodState>();
+
+/** The member's current value, read from the remote object (one round trip). */
+function currentMember(state: MethodState): unknown {
+  const value = state.host.perform(state.record, { op: 'get', key: state.key });
+  if (!isCallableProxyOf(state.host, value)) state.methods.delete(state.key);
+  return value;
+}
+
+function memberOf(state: MethodState, key: string | symbol): object {
+  const value = currentMember(state);
+  if (value === null || value === undefined) {
+    throw new TypeError(`Cannot read ${String(key)} of remote member ${JSON.stringify(state.key)}: it is ${value}`);
+  }
+  return Object(value) as object;
+}
+
+const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
+  ...commonTraps(),
+  get(target, key) {
+    const state = stateOf(target);
+    if (typeof key === 'symbol') {
+      if (key === Symbol.toPrimitive || key === inspect.custom) {
+        return () => `[remote method ${state.key} of #${state.record.id}]`;
+      }
+      return key === Symbol.toStringTag ? 'RemoteObject' : undefined;
+    }
+    if (key === 'then') return undefined;
+    const local = localFunctionMember(true, key);
+    if (local !== undefined) return local;
+    return Reflect.get(memberOf(state, key), key);
+  },
+  set(target, key, value) {
+    if (typeof key === 'symbol') refuse('symbol keys');
+    return Reflect.set(memberOf(stateOf(target), key), key, value);
+  },
+  apply(target, thisArg, args) {
+    const state = stateOf(target);
+    // Any other `this` (`fn.call(other)`, a detached `fn()`) calls the current function with it.
+    if (thisArg !== state.parent) return Reflect.apply(memberOf(state, 'call') as Function, thisArg, args);
+    try {
+      return state.host.perform(state.record, { op: 'call', key: state.key, args });
+    } catch (error) {
+      if ((error as { code?: unknown } | null)?.code === NOT_A_FUNCTION) state.methods.delete(state.key);
+      throw error;
+    }
+  },
+  construct(target, args) {
+    const state = stateOf(target);
+    return state.host.perform(state.record, { op: 'new', key: state.key, args }) as object;
+  },
+};
+
+/**
+ * A member of a sync proxy that was a function when read. `proxy.key(args)` then calls the
+ * remote object's current `key` in one round trip (a `call` with the key), instead of reading
+ * the function first. Everything else done with the stub (its own members, another `this`,
+ * passing it to the peer) works on the member read afresh.
+ */
+function methodStub(state: MethodState): object {
+  const stub = new Proxy<StateTarget<MethodState>>(function method() {
+    return state;
+  }, methodTraps);
+  methodStates.set(stub, state);
+  return stub;
+}
+
+/**
+ * The value a method stub stands for, read now (one round trip); `value` itself if it is not a
+ * method stub.
+ */
+export function resolveMethodStub(value: unknown): unknown {
+  const state = typeof value === 'function' ? methodStates.get(value) : undefined;
+  return state === undefined ? value : currentMember(state);
 }
 
 /**
