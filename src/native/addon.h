@@ -21,6 +21,7 @@ class WeakwireAddon : public Napi::Addon<WeakwireAddon> {
   Napi::Value SetFinalizersSurviveDelete(const Napi::CallbackInfo& info);
 
   EnvState* state_ = nullptr;
+  Napi::Reference<Napi::Uint32Array> generation_cell_;
 };
 
 }  // namespace weakwire

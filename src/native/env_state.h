@@ -25,6 +25,10 @@ class EnvState {
   WeakHandleTable& handles() { return handles_; }
   FinalizerQueue& queue() { return queue_; }
 
+  // Where track() leaves the generation of the registration it made (see addon.cc).
+  uint32_t* generation_cell() const { return generation_cell_; }
+  void set_generation_cell(uint32_t* cell) { generation_cell_ = cell; }
+
   // From a weak handle's finalizer.
   void OnHandleCollected(napi_env env, uint32_t slot);
 
@@ -51,6 +55,7 @@ class EnvState {
   bool env_alive_ = true;
   bool addon_alive_ = true;
   bool finalizers_survive_delete_ = false;
+  uint32_t* generation_cell_ = nullptr;
   size_t live_maps_ = 0;
   size_t map_entries_ = 0;
   WeakHandleTable handles_;

@@ -15,27 +15,33 @@ void OnTargetCollected(napi_env env, void* data, void* hint) {
 
 }  // namespace
 
+static_assert(static_cast<uint32_t>(HandleState::kDetached) < 8, "states must fit in 3 bits");
+
 uint32_t WeakHandleTable::Allocate() {
+  uint32_t slot;
   if (free_head_ != kNoSlot) {
-    uint32_t slot = free_head_;
-    free_head_ = slots_[slot].next_free;
-    return slot;
+    slot = free_head_;
+    free_head_ = links_[slot].next_free;
+  } else {
+    if (tags_.size() >= kNoSlot) return kNoSlot;
+    links_.emplace_back();
+    tags_.push_back(0);
+    slot = static_cast<uint32_t>(tags_.size() - 1);
   }
-  if (slots_.size() >= kNoSlot) return kNoSlot;
-  slots_.emplace_back();
-  return static_cast<uint32_t>(slots_.size() - 1);
+  // A new registration in this slot: a new generation (the state is set by the caller).
+  uint32_t generation = (GenerationOf(slot) + 1) & kGenerationMask;
+  tags_[slot] = (generation << kStateBits) | static_cast<uint32_t>(HandleState::kFree);
+  return slot;
 }
 
 void WeakHandleTable::Free(uint32_t slot) {
-  Slot& s = slots_[slot];
-  s.ref = nullptr;
-  s.state = HandleState::kFree;
-  s.next_free = free_head_;
+  SetState(slot, HandleState::kFree);
+  links_[slot].next_free = free_head_;
   free_head_ = slot;
 }
 
-napi_status WeakHandleTable::Track(napi_env env, napi_value target, EnvState* owner,
-                                   uint32_t* slot) {
+napi_status WeakHandleTable::Track(napi_env env, napi_value target, EnvState* owner, uint32_t* slot,
+                                   uint32_t* generation) {
   uint32_t index = Allocate();
   if (index == kNoSlot) return napi_generic_failure;
   napi_ref ref = nullptr;
@@ -45,25 +51,26 @@ napi_status WeakHandleTable::Track(napi_env env, napi_value target, EnvState* ow
     Free(index);
     return status;
   }
-  Slot& s = slots_[index];
-  s.ref = ref;
-  s.state = HandleState::kTracking;
+  links_[index].ref = ref;
+  SetState(index, HandleState::kTracking);
   ++tracking_;
   *slot = index;
+  *generation = GenerationOf(index);
   return napi_ok;
 }
 
-bool WeakHandleTable::Cancel(napi_env env, uint32_t slot, bool finalizers_survive_delete) {
-  if (!Valid(slot)) return false;
-  Slot& s = slots_[slot];
-  switch (s.state) {
+bool WeakHandleTable::Cancel(napi_env env, uint32_t slot, uint32_t generation,
+                             bool finalizers_survive_delete) {
+  // A cancel function from an earlier use of a reused slot must not touch the newer one.
+  if (!Valid(slot) || GenerationOf(slot) != generation) return false;
+  switch (StateOf(slot)) {
     case HandleState::kTracking:
-      napi_delete_reference(env, s.ref);
-      s.ref = nullptr;
+      napi_delete_reference(env, links_[slot].ref);
+      links_[slot].ref = nullptr;
       --tracking_;
       if (finalizers_survive_delete) {
         // The finalizer will still come: keep the slot until it does, so it cannot hit a reuse.
-        s.state = HandleState::kDetached;
+        SetState(slot, HandleState::kDetached);
         ++detached_;
       } else {
         // Deleting the reference also removed its finalizer: the slot can be reused at once.
@@ -73,7 +80,7 @@ bool WeakHandleTable::Cancel(napi_env env, uint32_t slot, bool finalizers_surviv
     case HandleState::kQueued:
     case HandleState::kDispatching:
       // Still listed in a batch: keep the slot until that batch is done with it.
-      s.state = HandleState::kCancelled;
+      SetState(slot, HandleState::kCancelled);
       --queued_;
       return true;
     case HandleState::kFree:
@@ -86,39 +93,38 @@ bool WeakHandleTable::Cancel(napi_env env, uint32_t slot, bool finalizers_surviv
 
 bool WeakHandleTable::MarkCollected(napi_env env, uint32_t slot, bool can_queue) {
   if (!Valid(slot)) return false;
-  Slot& s = slots_[slot];
-  if (s.state == HandleState::kDetached) {
+  HandleState state = StateOf(slot);
+  if (state == HandleState::kDetached) {
     // The late finalizer of a cancelled registration: only now may the slot be reused.
     --detached_;
     Free(slot);
     return false;
   }
-  if (s.state != HandleState::kTracking) return false;
-  napi_delete_reference(env, s.ref);
-  s.ref = nullptr;
+  if (state != HandleState::kTracking) return false;
+  napi_delete_reference(env, links_[slot].ref);
+  links_[slot].ref = nullptr;
   --tracking_;
   if (!can_queue) {
     Free(slot);
     return false;
   }
-  s.state = HandleState::kQueued;
+  SetState(slot, HandleState::kQueued);
   ++queued_;
   return true;
 }
 
 bool WeakHandleTable::BeginDispatch(uint32_t slot) {
-  Slot& s = slots_[slot];
-  if (s.state == HandleState::kQueued) {
-    s.state = HandleState::kDispatching;
+  HandleState state = StateOf(slot);
+  if (state == HandleState::kQueued) {
+    SetState(slot, HandleState::kDispatching);
     return true;
   }
-  if (s.state == HandleState::kCancelled) Free(slot);
+  if (state == HandleState::kCancelled) Free(slot);
   return false;
 }
 
 void WeakHandleTable::EndDispatch(uint32_t slot) {
-  Slot& s = slots_[slot];
-  if (s.state == HandleState::kDispatching) --queued_;
+  if (StateOf(slot) == HandleState::kDispatching) --queued_;
   Free(slot);
 }
 

@@ -28,8 +28,10 @@ export interface NativeIDWeakMap {
 
 /** The addon's exports (src/native/addon.cc). */
 export interface NativeBinding {
+  /** Returns the registration's slot; its generation is then in `generation[0]`. */
   track(target: object): number;
-  untrack(slot: number): boolean;
+  untrack(slot: number, generation: number): boolean;
+  generation: Uint32Array;
   setDispatcher(dispatch: (slots: Uint32Array) => unknown[] | undefined): void;
   stats(): Stats;
   setFinalizersSurviveDelete(value: boolean): void;

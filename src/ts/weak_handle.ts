@@ -11,10 +11,6 @@ export type Destructor<H> = (held: H) => void;
 class DestructorTable {
   private readonly callbacks: Array<Destructor<unknown> | undefined> = [];
   private readonly helds: unknown[] = [];
-  // Registration count per slot. A cancel function remembers the generation it was made for, so
-  // one left over from an earlier use of a reused slot does nothing. Keeping a number instead of
-  // the cancel function itself lets callers drop the function (most do) and the GC reclaim it.
-  private readonly generations: number[] = [];
 
   constructor(private readonly native: NativeBinding) {
     native.setDispatcher(this.dispatch);
@@ -22,9 +18,11 @@ class DestructorTable {
 
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
     const slot = this.native.track(target);
-    // Small integers only: generations wrap well below 2^30 so the array stays unboxed.
-    const generation = ((this.generations[slot] ?? 0) + 1) & 0x3fffffff;
-    this.generations[slot] = generation;
+    // The native side counts registrations per slot (generations). A cancel function remembers
+    // the one it was made for, so one left over from an earlier use of a reused slot does nothing.
+    // Keeping a number instead of the cancel function itself lets callers drop the function (most
+    // do) and the GC reclaim it.
+    const generation = this.native.generation[0];
     this.callbacks[slot] = callback as Destructor<unknown>;
     this.helds[slot] = held;
     return cancelFunction(this, slot, generation);
@@ -32,10 +30,12 @@ class DestructorTable {
 
   /** @internal */
   cancel(slot: number, generation: number): boolean {
-    // The slot may have been reused by a later registration: only its own cancel counts.
-    if (this.generations[slot] !== generation || this.callbacks[slot] === undefined) return false;
+    // No callback: it ran, is running, or was cancelled (a batch marks it here before calling).
+    if (this.callbacks[slot] === undefined) return false;
+    // Native decides the rest, including a stale generation (the slot was reused since).
+    if (!this.native.untrack(slot, generation)) return false;
     this.clear(slot);
-    return this.native.untrack(slot);
+    return true;
   }
 
   private clear(slot: number): void {
