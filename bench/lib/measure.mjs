@@ -85,7 +85,10 @@ export async function measureAll(profile, { only } = {}) {
 
   if (want('remote')) {
     log('remote objects');
-    const r = await remoteCase({ rounds: profile.rounds, time: profile.time, quick: profile === PROFILES.quick });
+    // Round trips between threads swing with the machine's scheduling far more than the
+    // in-process cases, and a round here is short (~2 s): take the median of more rounds.
+    const rounds = Math.max(profile.rounds, 7);
+    const r = await remoteCase({ rounds, time: profile.time, quick: profile === PROFILES.quick });
     cases.remote = r;
     for (const [name, ratio] of Object.entries(r.ratios ?? {})) ratios[`remote:${name}`] = ratio;
     if (r.unavailable) {
