@@ -82,11 +82,18 @@ describe('validation of incoming messages', () => {
     ['args that are not an array', { op: 'call', target: 1, key: 'echo', args: 'x' }, /args must be an array/],
     ['an unknown value tag', { op: 'call', target: 1, key: 'echo', args: [{ $: 'weird' }] }, /unknown tag/],
     ['a bad back-reference', { op: 'call', target: 1, key: 'echo', args: [{ $: 'dup', n: 3 }] }, /bad back-reference/],
+    ['an expect that is not an id', { op: 'call', target: 1, key: 'echo', args: [], expect: 'x' }, /expect must be an object id/],
   ])('%s gets an error answer', async (_what, message, pattern) => {
     const { peer: p } = await ready();
     const answer = await p.ask(message);
     expect(answer.op).toBe('error');
     expect(answer.error.message).toMatch(pattern);
+  });
+
+  test('a keyed call that expects another function calls nothing and answers stale', async () => {
+    const { peer: p, tools } = await ready();
+    const answer = await p.ask({ op: 'call', target: tools, key: 'echo', args: [1], expect: tools });
+    expect(answer).toEqual({ op: 'result', seq: expect.any(Number), stale: true });
   });
 
   test('__proto__ keys in copied data are refused and pollute nothing', async () => {

@@ -63,13 +63,31 @@ describe('sync mode method stubs', () => {
     expect(setup.trips() - before).toBe(2);
   });
 
-  test('a stub calls the member as it is now, after the server replaced it', async () => {
+  test('after the server replaced the method, proxy.method(x) calls the new one', async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    expect(api.greet('x')).toBe('hello x');
+    api.swap();
+    expect(api.greet('y')).toBe('bye y');
+    expect(api.greet('z')).toBe('bye z');
+  });
+
+  test('a method read before the server replaced it is still the function that was read', async () => {
     setup = await syncClient();
     const api = setup.remote.require('methods');
     const greet = api.greet;
-    expect(greet('x')).toBe('hello x'); // detached call: reads the member now
+    api.swap();
+    expect(greet('y')).toBe('hello y');
+  });
+
+  test('once a call found the replacement, reading the member gives the new function', async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    const before = api.greet;
     api.swap();
     expect(api.greet('y')).toBe('bye y');
+    expect(api.greet).not.toBe(before);
+    expect(api.isGreet(api.greet)).toBe(true);
   });
 
   test('a member that stops being a function: the call fails with a TypeError, the next read sees the value', async () => {
@@ -88,12 +106,37 @@ describe('sync mode method stubs', () => {
     expect(api.greet).toBe(42);
   });
 
+  test('new on a member that stopped being a class fails with a TypeError, the next read sees the value', async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    expect(new api.Greeter('a').name).toBe('a');
+    api.unclass();
+    expect(() => new api.Greeter('b')).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_NOT_A_FUNCTION' }));
+    expect(api.Greeter).toBe('gone');
+  });
+
   test('assigning the member through the proxy drops its stub', async () => {
     setup = await syncClient();
     const api = setup.remote.require('methods');
     expect(typeof api.greet).toBe('function');
     api.greet = 'plain';
     expect(api.greet).toBe('plain');
+  });
+
+  test('remote.set() on the member drops its stub too', async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    expect(typeof api.greet).toBe('function');
+    setup.remote.set(api, 'greet', 'plain');
+    expect(api.greet).toBe('plain');
+  });
+
+  test('a wrapper assigned through the proxy can call the method it saved', async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    const original = api.greet;
+    api.greet = (who: string) => `wrapped ${original(who)}`;
+    expect(api.greet('z')).toBe('wrapped hello z');
   });
 
   test('the stub is stable while the member is a method', async () => {
@@ -113,15 +156,16 @@ describe('sync mode method stubs', () => {
     expect(whoami.apply({ name: 'applied' }, [])).toBe('applied');
   });
 
-  test('a stub passed to the server arrives as the remote function itself', async () => {
+  test('a stub passed to the server arrives as the function it was read as, with no extra round trip', async () => {
     setup = await syncClient();
     const api = setup.remote.require('methods');
     expect(api.isGreet(api.greet)).toBe(true);
-    api.swap();
+    const before = setup.trips();
     expect(api.isGreet(api.greet)).toBe(true);
+    expect(setup.trips() - before).toBe(1);
   });
 
-  test("the stub's own members are read from the remote function, and new constructs in one round trip", async () => {
+  test("the stub's own members are the function's, and new constructs in one round trip", async () => {
     setup = await syncClient();
     const api = setup.remote.require('methods');
     expect(api.Greeter.kind).toBe('greeter');
@@ -131,29 +175,46 @@ describe('sync mode method stubs', () => {
     expect(greeter.name).toBe('g');
   });
 
-  test('a stub of a released proxy, or of a closed session, throws a clear error', async () => {
+  test('release(stub) releases the function it stands for, once; the proxy reads the member again', async () => {
     setup = await syncClient();
     const api = setup.remote.require('methods');
     const greet = api.greet;
-    expect(greet('a')).toBe('hello a');
-    release(api);
-    expect(() => api.greet).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_RELEASED' }));
-    expect(() => api.greet('b')).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_RELEASED' }));
-    const again = setup.remote.require('methods');
-    const stub = again.greet;
-    setup.remote.close();
-    expect(() => stub('c')).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_CLOSED' }));
+    expect(release(greet)).toBe(true);
+    expect(release(greet)).toBe(false);
+    expect(() => greet('a')).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_RELEASED' }));
+    expect(api.greet('b')).toBe('hello b');
   });
 
-  test('a proxy and its stubs are collected together (the stub cache pins nothing)', async () => {
+  test('a method read from a proxy that is then released stays usable; the released proxy throws', async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    const greet = api.greet;
+    release(api);
+    expect(greet('a')).toBe('hello a');
+    expect(() => api.greet).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_RELEASED' }));
+    expect(() => api.greet('b')).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_RELEASED' }));
+  });
+
+  test('stubs of a closed session throw ERR_REMOTE_CLOSED', async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    const greet = api.greet;
+    setup.remote.close();
+    expect(() => greet('c')).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_CLOSED' }));
+    expect(() => api.greet('c')).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_CLOSED' }));
+  });
+
+  test('a proxy and its stubs are collected together, and their FREEs leave', async () => {
     setup = await syncClient();
     let api: any = setup.remote.require('methods');
     let greet = api.greet;
     expect(greet('a')).toBe('hello a');
+    const sent = setup.remote.stats().freeMessagesSent;
     api = null;
     greet = null;
-    await gcUntil(() => setup.remote.stats().proxies === 0);
+    await gcUntil(() => setup.remote.stats().proxies === 0 && setup.remote.stats().pendingFrees === 0);
     expect(setup.remote.stats().proxies).toBe(0);
+    expect(setup.remote.stats().freeMessagesSent).toBeGreaterThan(sent);
   });
 });
 

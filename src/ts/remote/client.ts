@@ -73,6 +73,7 @@ export class RemoteClient<S extends boolean = boolean> {
       throw new TypeError('set: proxy must be a remote object of this session');
     }
     if (typeof key !== 'string') throw new TypeError('set: key must be a string');
+    info.methods?.delete(key); // a method stub of this member would stand for the old value
     return this.endpoint.perform(info.record, { op: 'set', key, value }) as Result<S, void>;
   }
 

@@ -8,7 +8,7 @@ import { deferred, type Deferred } from './deferred';
 import { protocolError, RemoteError } from './errors';
 import { ExportTable } from './export_table';
 import { ImportTable, type ImportRecord } from './import_table';
-import { PROTOCOL_NAME, PROTOCOL_VERSION, isId, isRecord, describeValue, literal } from './protocol';
+import { PROTOCOL_NAME, PROTOCOL_VERSION, STALE, isId, isRecord, describeValue, literal } from './protocol';
 import { runOperation, type OperationContext } from './operations';
 import { makeProxy, proxyInfo, releasedError, resolveMethodStub, type ProxyHost, type RemoteOp } from './proxy';
 import type { Transport, WireMessage } from './transport';
@@ -245,7 +245,8 @@ export class Endpoint implements CodecHost, ProxyHost {
     const encoder = new Encoder(this);
     try {
       const [value, byReference] = this.perform_(message);
-      answer = { op: 'result', seq, value: encoder.encode(value, byReference) };
+      answer =
+        value === STALE ? { op: 'result', seq, stale: true } : { op: 'result', seq, value: encoder.encode(value, byReference) };
     } catch (error) {
       this.exports.unsend(encoder.sent);
       answer = this.errorAnswer(seq, error);
@@ -273,6 +274,7 @@ export class Endpoint implements CodecHost, ProxyHost {
       resolveModule: this.options.resolveModule,
       resolveGlobal: this.options.resolveGlobal,
       lookupExport: (id) => this.lookupExport(id),
+      findExport: (id) => this.exports.lookup(id),
       newDecoder: () => {
         const decoder = new Decoder(this);
         return { decode: (value: unknown) => this.decoded(decoder, value) };
@@ -407,6 +409,7 @@ export class Endpoint implements CodecHost, ProxyHost {
     message.target = record.id;
     const remote = op as RemoteOp;
     if ('key' in remote && remote.key !== undefined) message.key = remote.key;
+    if ((remote.op === 'call' || remote.op === 'new') && remote.expect !== undefined) message.expect = remote.expect;
     if (remote.op === 'set') message.value = encoder.encode(remote.value);
     if (remote.op === 'call' || remote.op === 'new') {
       message.args = remote.args.map((arg) => encoder.encode(arg));
@@ -433,6 +436,11 @@ export class Endpoint implements CodecHost, ProxyHost {
       this.exports.unsend(encoder.sent);
       this.close(error as Error, false);
       throw this.closedError();
+    }
+    // Only a keyed call that named the function it expects may be answered "stale".
+    if ((message as Fields).expect !== undefined && isRecord(answer) && answer.op === 'result' && answer.stale === true) {
+      if (answer.seq !== seq) throw protocolError(`Malformed answer: expected the answer to request ${seq}`);
+      return STALE;
     }
     return this.readAnswer(answer, seq);
   }

@@ -4,7 +4,7 @@
  */
 import { checkMember } from './access';
 import { deniedError, NOT_A_FUNCTION, protocolError } from './errors';
-import { describeValue, isId } from './protocol';
+import { describeValue, isId, STALE } from './protocol';
 
 type Fields = { readonly [key: string]: unknown };
 
@@ -15,6 +15,8 @@ export interface OperationContext {
   readonly resolveGlobal?: (name: string) => unknown;
   /** The exported object with this id; throws for unknown or freed ids. */
   lookupExport(id: number): object;
+  /** The exported object with this id, or undefined. */
+  findExport(id: number): object | undefined;
   /** Decodes the values of one message (one per message: back-references are per message). */
   newDecoder(): MessageDecoder;
 }
@@ -44,7 +46,10 @@ function keyOf(key: unknown): string {
   return key;
 }
 
-/** Runs one request on this side's objects: the result, and whether it must go by reference. */
+/**
+ * Runs one request on this side's objects: the result, and whether it must go by reference. The
+ * result is STALE when a keyed call's member is not the function it was expected to be.
+ */
 export function runOperation(message: Fields, context: OperationContext): [unknown, boolean] {
   switch (message.op) {
     case 'require': {
@@ -91,6 +96,13 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
         checkMember(target, key, context.allowPrototypeAccess);
         fn = Reflect.get(target, key);
         self = target;
+        if (message.expect !== undefined) {
+          // A sync method stub: call only the function the caller read; else it reads again.
+          if (!isId(message.expect)) {
+            throw protocolError(`Malformed ${message.op} request: expect must be an object id`);
+          }
+          if (fn !== context.findExport(message.expect)) return [STALE, false];
+        }
         if (typeof fn !== 'function') {
           // The code tells a sync client to stop treating the member as a method (proxy.ts).
           throw Object.assign(new TypeError(`Remote member ${JSON.stringify(key)} is not a function`), {

@@ -10,6 +10,12 @@ export const PROTOCOL_VERSION = 1;
 /** Operations a peer may ask the other to perform; each carries a `seq` and gets one answer. */
 export const REQUEST_OPS = new Set(['hello', 'get', 'set', 'call', 'new', 'require', 'global']);
 
+/**
+ * What a keyed `call`/`new` with `expect` yields when the member is no longer the function the
+ * caller expected: the peer did not call it, and answers `{ op: 'result', seq, stale: true }`.
+ */
+export const STALE: unique symbol = Symbol('weakwire.staleMember');
+
 /** Object, promise and request ids: positive safe integers, nothing else. */
 export function isId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;

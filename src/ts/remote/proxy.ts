@@ -6,13 +6,21 @@
  */
 import { inspect } from 'node:util';
 import { NOT_A_FUNCTION, RemoteError } from './errors';
+import { STALE } from './protocol';
 import type { ImportRecord } from './import_table';
 
 export type RemoteOp =
   | { readonly op: 'get'; readonly key: string }
   | { readonly op: 'set'; readonly key: string; readonly value: unknown }
-  | { readonly op: 'call'; readonly key?: string; readonly thisArg?: unknown; readonly args: unknown[] }
-  | { readonly op: 'new'; readonly key?: string; readonly args: unknown[] };
+  | {
+      readonly op: 'call';
+      readonly key?: string;
+      readonly thisArg?: unknown;
+      readonly args: unknown[];
+      /** With `key`: the export id the member is expected to be (sync method stubs). */
+      readonly expect?: number;
+    }
+  | { readonly op: 'new'; readonly key?: string; readonly args: unknown[]; readonly expect?: number };
 
 /** What a proxy needs from its session. */
 export interface ProxyHost {
@@ -21,7 +29,10 @@ export interface ProxyHost {
   readonly cacheMethods: boolean;
   /** Throws the right error when the session is closed or the proxy released. */
   assertUsable(record: ImportRecord): void;
-  /** Sync sessions return the result; async sessions return a Promise of it. */
+  /**
+   * Sync sessions return the result; async sessions return a Promise of it. A keyed call with
+   * `expect` returns STALE when the member is no longer that function (it was not called).
+   */
   perform(record: ImportRecord, op: RemoteOp): unknown;
   /** Async member writes (`remote.set`). */
   release(record: ImportRecord): boolean;
@@ -31,14 +42,22 @@ export interface ProxyInfo {
   readonly host: ProxyHost;
   readonly record: ImportRecord;
   readonly callable: boolean;
+  /** Sync mode: members this proxy has seen to be functions, as method stubs (see methodStub). */
+  methods: Map<string, object> | undefined;
 }
 
 const infos = new WeakMap<object, ProxyInfo>();
 
-/** The session behind a remote-object proxy, or undefined for anything else. */
+/**
+ * The session behind a remote-object proxy, or undefined for anything else. A method stub
+ * answers for the function it was read as.
+ */
 export function proxyInfo(value: unknown): ProxyInfo | undefined {
   if ((typeof value !== 'object' || value === null) && typeof value !== 'function') return undefined;
-  return infos.get(resolveMethodStub(value) as object);
+  const info = infos.get(value as object);
+  if (info !== undefined) return info;
+  const stub = methodStates.get(value as object);
+  return stub === undefined ? undefined : infos.get(stub.fn);
 }
 
 function label(record: ImportRecord, callable: boolean): string {
@@ -81,22 +100,17 @@ function commonTraps(): ProxyHandler<object> {
 export function makeProxy(host: ProxyHost, record: ImportRecord, callable: boolean): object {
   // A function target gives the proxy [[Call]] and [[Construct]]; only callables get one.
   const target = callable ? function remote() {} : {};
+  const info: ProxyInfo = { host, record, callable, methods: undefined };
   let proxy: object | undefined;
   const self = (): object => proxy as object;
-  const handler = host.sync ? syncHandler(host, record, callable, self) : asyncHandler(host, record, callable);
+  const handler = host.sync ? syncHandler(info, self) : asyncHandler(host, record, callable);
   proxy = new Proxy(target, handler);
-  infos.set(proxy, { host, record, callable });
+  infos.set(proxy, info);
   return proxy;
 }
 
-function syncHandler(
-  host: ProxyHost,
-  record: ImportRecord,
-  callable: boolean,
-  self: () => object,
-): ProxyHandler<object> {
-  // Members this proxy has seen to be functions, as method stubs (see methodStub).
-  let methods: Map<string, object> | undefined;
+function syncHandler(info: ProxyInfo, self: () => object): ProxyHandler<object> {
+  const { host, record, callable } = info;
   return {
     ...commonTraps(),
     get(_target, key) {
@@ -106,21 +120,24 @@ function syncHandler(
       if (key === 'then') return undefined;
       const local = localFunctionMember(callable, key);
       if (local !== undefined) return local;
-      const known = methods?.get(key);
-      if (known !== undefined) {
+      const known = info.methods?.get(key);
+      if (known !== undefined && !(methodStates.get(known) as MethodState).fnRecord.released) {
         host.assertUsable(record);
         return known;
       }
       const value = host.perform(record, { op: 'get', key });
-      if (!host.cacheMethods || !isCallableProxyOf(host, value)) return value;
-      methods ??= new Map();
-      const stub = methodStub({ host, record, key, parent: self(), methods });
-      methods.set(key, stub);
+      const fn = host.cacheMethods ? callableInfoOf(host, value) : undefined;
+      if (fn === undefined) {
+        info.methods?.delete(key);
+        return value;
+      }
+      const stub = methodStub({ owner: info, key, parent: self(), fn: value as object, fnRecord: fn.record });
+      (info.methods ??= new Map()).set(key, stub);
       return stub;
     },
     set(_target, key, value) {
       if (typeof key === 'symbol') refuse('symbol keys');
-      methods?.delete(key);
+      info.methods?.delete(key);
       host.perform(record, { op: 'set', key, value });
       return true;
     },
@@ -159,9 +176,10 @@ function asyncHandler(host: ProxyHost, record: ImportRecord, callable: boolean):
   };
 }
 
-function isCallableProxyOf(host: ProxyHost, value: unknown): boolean {
+/** The proxy info of `value` if it is a callable proxy of `host`'s session. */
+function callableInfoOf(host: ProxyHost, value: unknown): ProxyInfo | undefined {
   const info = typeof value === 'function' ? infos.get(value) : undefined;
-  return info !== undefined && info.host === host && info.callable;
+  return info !== undefined && info.host === host && info.callable ? info : undefined;
 }
 
 /**
@@ -227,30 +245,46 @@ function memberReference(state: MemberState): object {
 }
 
 interface MethodState {
-  readonly host: ProxyHost;
-  readonly record: ImportRecord;
+  /** The proxy the method was read from, and its session and stub cache. */
+  readonly owner: ProxyInfo;
   readonly key: string;
-  /** The proxy the method was read from: calls name it, so it must stay alive. */
+  /** That proxy itself: method calls name its id, so it must stay alive while the stub does. */
   readonly parent: object;
-  /** The parent's stub cache, to forget this stub when the member stops being a function. */
-  readonly methods: Map<string, object>;
+  /** The function proxy the member was read as, and its record. */
+  readonly fn: object;
+  readonly fnRecord: ImportRecord;
 }
 
 const methodStates = new WeakMap<object, MethodState>();
 
-/** The member's current value, read from the remote object (one round trip). */
-function currentMember(state: MethodState): unknown {
-  const value = state.host.perform(state.record, { op: 'get', key: state.key });
-  if (!isCallableProxyOf(state.host, value)) state.methods.delete(state.key);
-  return value;
+/** Drops the stub of `state` from its proxy's cache (if it is still the cached one). */
+function forgetStub(state: MethodState): void {
+  const cached = state.owner.methods?.get(state.key);
+  if (cached !== undefined && methodStates.get(cached) === state) state.owner.methods?.delete(state.key);
 }
 
-function memberOf(state: MethodState, key: string | symbol): object {
-  const value = currentMember(state);
-  if (value === null || value === undefined) {
-    throw new TypeError(`Cannot read ${String(key)} of remote member ${JSON.stringify(state.key)}: it is ${value}`);
+function notAFunction(key: string): TypeError {
+  return Object.assign(new TypeError(`Remote member ${JSON.stringify(key)} is not a function`), {
+    code: NOT_A_FUNCTION,
+  });
+}
+
+/**
+ * `proxy.key(args)` / `new proxy.key(args)`: one round trip that names the function the stub was
+ * read as (`expect`). The peer calls it only if the member still is that function; otherwise it
+ * answers STALE, and this does what JavaScript does: read the member, then call it.
+ */
+function callMember(state: MethodState, op: 'call' | 'new', args: unknown[]): unknown {
+  const { host, record } = state.owner;
+  if (!state.fnRecord.released) {
+    const result = host.perform(record, { op, key: state.key, args, expect: state.fnRecord.id });
+    if (result !== STALE) return result;
   }
-  return Object(value) as object;
+  forgetStub(state);
+  const current = host.perform(record, { op: 'get', key: state.key });
+  if (typeof current !== 'function') throw notAFunction(state.key);
+  if (op === 'new') return Reflect.construct(current as new (...a: unknown[]) => object, args);
+  return Reflect.apply(current as (...a: unknown[]) => unknown, state.parent, args);
 }
 
 const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
@@ -259,41 +293,35 @@ const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
     const state = stateOf(target);
     if (typeof key === 'symbol') {
       if (key === Symbol.toPrimitive || key === inspect.custom) {
-        return () => `[remote method ${state.key} of #${state.record.id}]`;
+        return () => `[remote method ${state.key} of #${state.owner.record.id}]`;
       }
       return key === Symbol.toStringTag ? 'RemoteObject' : undefined;
     }
     if (key === 'then') return undefined;
     const local = localFunctionMember(true, key);
     if (local !== undefined) return local;
-    return Reflect.get(memberOf(state, key), key);
+    return Reflect.get(state.fn, key);
   },
   set(target, key, value) {
     if (typeof key === 'symbol') refuse('symbol keys');
-    return Reflect.set(memberOf(stateOf(target), key), key, value);
+    return Reflect.set(stateOf(target).fn, key, value);
   },
   apply(target, thisArg, args) {
     const state = stateOf(target);
-    // Any other `this` (`fn.call(other)`, a detached `fn()`) calls the current function with it.
-    if (thisArg !== state.parent) return Reflect.apply(memberOf(state, 'call') as Function, thisArg, args);
-    try {
-      return state.host.perform(state.record, { op: 'call', key: state.key, args });
-    } catch (error) {
-      if ((error as { code?: unknown } | null)?.code === NOT_A_FUNCTION) state.methods.delete(state.key);
-      throw error;
-    }
+    // Any other `this` (`fn.call(other)`, a detached `fn()`): the function as read, with that this.
+    if (thisArg !== state.parent) return Reflect.apply(state.fn as (...a: unknown[]) => unknown, thisArg, args);
+    return callMember(state, 'call', args);
   },
   construct(target, args) {
-    const state = stateOf(target);
-    return state.host.perform(state.record, { op: 'new', key: state.key, args }) as object;
+    return callMember(stateOf(target), 'new', args) as object;
   },
 };
 
 /**
- * A member of a sync proxy that was a function when read. `proxy.key(args)` then calls the
- * remote object's current `key` in one round trip (a `call` with the key), instead of reading
- * the function first. Everything else done with the stub (its own members, another `this`,
- * passing it to the peer) works on the member read afresh.
+ * A member of a sync proxy that was a function when read. It stands for that function (its own
+ * members, another `this`, passing it to the peer, `release`), and `proxy.key(args)` calls it in
+ * one round trip (a `call` with the key) instead of reading the member first, for as long as the
+ * member still is that function.
  */
 function methodStub(state: MethodState): object {
   const stub = new Proxy<StateTarget<MethodState>>(function method() {
@@ -303,13 +331,10 @@ function methodStub(state: MethodState): object {
   return stub;
 }
 
-/**
- * The value a method stub stands for, read now (one round trip); `value` itself if it is not a
- * method stub.
- */
+/** The function proxy a method stub stands for; `value` itself if it is not a method stub. */
 export function resolveMethodStub(value: unknown): unknown {
   const state = typeof value === 'function' ? methodStates.get(value) : undefined;
-  return state === undefined ? value : currentMember(state);
+  return state === undefined ? value : state.fn;
 }
 
 /**
