@@ -403,23 +403,30 @@ export class Endpoint implements CodecHost, ProxyHost {
     record: ImportRecord | undefined,
     encoder: Encoder,
   ): WireMessage {
-    const message: Record<string, unknown> = { seq };
     if (record === undefined) return { ...op, seq };
-    message.op = op.op;
-    message.target = record.id;
     const remote = op as RemoteOp;
-    if ('key' in remote && remote.key !== undefined) message.key = remote.key;
-    if ((remote.op === 'call' || remote.op === 'new') && remote.expect !== undefined) message.expect = remote.expect;
-    if (remote.op === 'set') message.value = encoder.encode(remote.value);
-    if (remote.op === 'call' || remote.op === 'new') {
-      message.args = remote.args.map((arg) => encoder.encode(arg));
-      // Never export the global object as `this` by accident (`fn.call(globalThis)`).
-      const self = remote.op === 'call' ? remote.thisArg : undefined;
-      if (remote.op === 'call' && remote.key === undefined && self !== undefined && self !== globalThis) {
-        message.this = encoder.encode(remote.thisArg);
+    const target = record.id;
+    // Object literals of fixed shapes: these are built on every call.
+    switch (remote.op) {
+      case 'get':
+        return { seq, op: 'get', target, key: remote.key };
+      case 'set':
+        return { seq, op: 'set', target, key: remote.key, value: encoder.encode(remote.value) };
+      default: {
+        const args: unknown[] = new Array(remote.args.length);
+        for (let i = 0; i < args.length; i++) args[i] = encoder.encode(remote.args[i]);
+        if (remote.key !== undefined) {
+          return remote.expect === undefined
+            ? { seq, op: remote.op, target, key: remote.key, args }
+            : { seq, op: remote.op, target, key: remote.key, args, expect: remote.expect };
+        }
+        const message: Record<string, unknown> = { seq, op: remote.op, target, args };
+        // Never export the global object as `this` by accident (`fn.call(globalThis)`).
+        const self = remote.op === 'call' ? remote.thisArg : undefined;
+        if (self !== undefined && self !== globalThis) message.this = encoder.encode(self);
+        return message;
       }
     }
-    return message;
   }
 
   /** Sends a request and waits for its answer synchronously (sync mode). */
