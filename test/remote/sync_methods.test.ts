@@ -90,6 +90,14 @@ describe('sync mode method stubs', () => {
     expect(api.isGreet(api.greet)).toBe(true);
   });
 
+  test("a method replaced by the client's own function is called here, returning its result directly", async () => {
+    setup = await syncClient();
+    const api = setup.remote.require('methods');
+    expect(api.greet('a')).toBe('hello a');
+    api.setGreet((who: string) => `local ${who}`);
+    expect(api.greet('b')).toBe('local b');
+  });
+
   test('a member that stops being a function: the call fails with a TypeError, the next read sees the value', async () => {
     setup = await syncClient();
     const api = setup.remote.require('methods');
