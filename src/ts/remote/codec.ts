@@ -23,8 +23,6 @@ export interface CodecHost {
   lookupExport(id: number): object;
   /** A promise the peer exported: a local promise settled by its `settle` message. */
   importPromise(id: number): Promise<unknown>;
-  /** What a local stand-in for a remote value (a sync method stub) stands for; else `value`. */
-  resolveStandIn(value: Function): unknown;
 }
 
 export type Tagged = { $: string; [key: string]: unknown };
@@ -100,10 +98,8 @@ export class Encoder {
         return { $: 'bigint', v: value.toString() };
       case 'symbol':
         throw new TypeError('Cannot send a symbol to a remote peer');
-      case 'function': {
-        const actual = this.host.resolveStandIn(value);
-        return actual === value ? this.host.reference(value, this.sent) : this.encode(actual);
-      }
+      case 'function':
+        return this.host.reference(value, this.sent);
       default:
         if (value === null) return null;
         return this.encodeObject(value as object, byReference);

@@ -10,7 +10,7 @@ import { ExportTable } from './export_table';
 import { ImportTable, type ImportRecord } from './import_table';
 import { PROTOCOL_NAME, PROTOCOL_VERSION, STALE, isId, isRecord, describeValue, literal } from './protocol';
 import { runOperation, type OperationContext } from './operations';
-import { makeProxy, proxyInfo, releasedError, resolveMethodStub, type ProxyHost, type RemoteOp } from './proxy';
+import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
 import type { Transport, WireMessage } from './transport';
 
 type Fields = { readonly [key: string]: unknown };
@@ -510,6 +510,7 @@ export class Endpoint implements CodecHost, ProxyHost {
   // ---- CodecHost -------------------------------------------------------------------------
 
   reference(value: object, sent: number[]): Tagged {
+    // A proxy of this session (or a method stub: its function) goes back as the peer's own object.
     const info = proxyInfo(value);
     if (info !== undefined && info.host === this) {
       this.assertUsable(info.record);
@@ -551,10 +552,6 @@ export class Endpoint implements CodecHost, ProxyHost {
     const value = this.exports.lookup(id);
     if (value === undefined) throw protocolError(`Unknown or freed object id ${id}`);
     return value;
-  }
-
-  resolveStandIn(value: Function): unknown {
-    return resolveMethodStub(value);
   }
 
   importPromise(id: number): Promise<unknown> {

@@ -27,7 +27,11 @@ export function deniedError(message: string): RemoteError {
 }
 
 /**
- * The `code` of the TypeError a member call gets when the member is not a function (any more):
- * a sync client then stops treating that member as a method.
+ * What a member call gets when the member is not a function, on either side: a TypeError with
+ * `code` ERR_REMOTE_NOT_A_FUNCTION.
  */
-export const NOT_A_FUNCTION = 'ERR_REMOTE_NOT_A_FUNCTION';
+export function notAFunctionError(key: string): TypeError {
+  return Object.assign(new TypeError(`Remote member ${JSON.stringify(key)} is not a function`), {
+    code: 'ERR_REMOTE_NOT_A_FUNCTION',
+  });
+}

@@ -3,7 +3,7 @@
  * fields, applies the access policy and runs on this side's exported objects.
  */
 import { checkMember } from './access';
-import { deniedError, NOT_A_FUNCTION, protocolError } from './errors';
+import { deniedError, notAFunctionError, protocolError } from './errors';
 import { describeValue, isId, STALE } from './protocol';
 
 type Fields = { readonly [key: string]: unknown };
@@ -104,10 +104,7 @@ export function runOperation(message: Fields, context: OperationContext): [unkno
           if (fn !== context.findExport(message.expect)) return [STALE, false];
         }
         if (typeof fn !== 'function') {
-          // The code tells a sync client to stop treating the member as a method (proxy.ts).
-          throw Object.assign(new TypeError(`Remote member ${JSON.stringify(key)} is not a function`), {
-            code: NOT_A_FUNCTION,
-          });
+          throw notAFunctionError(key);
         }
       } else if (typeof fn !== 'function') {
         throw new TypeError(`Remote object #${String(message.target)} is not a function`);

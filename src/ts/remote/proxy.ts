@@ -5,7 +5,7 @@
  * awaitable (`await proxy.name`) and callable (`await proxy.method(1)`, one round trip).
  */
 import { inspect } from 'node:util';
-import { NOT_A_FUNCTION, RemoteError } from './errors';
+import { notAFunctionError, RemoteError } from './errors';
 import { STALE } from './protocol';
 import type { ImportRecord } from './import_table';
 
@@ -42,8 +42,8 @@ export interface ProxyInfo {
   readonly host: ProxyHost;
   readonly record: ImportRecord;
   readonly callable: boolean;
-  /** Sync mode: members this proxy has seen to be functions, as method stubs (see methodStub). */
-  methods: Map<string, object> | undefined;
+  /** Sync mode: members this proxy has seen to be functions, with their method stubs. */
+  methods: Map<string, MethodState> | undefined;
 }
 
 const infos = new WeakMap<object, ProxyInfo>();
@@ -121,9 +121,9 @@ function syncHandler(info: ProxyInfo, self: () => object): ProxyHandler<object> 
       const local = localFunctionMember(callable, key);
       if (local !== undefined) return local;
       const known = info.methods?.get(key);
-      if (known !== undefined && !(methodStates.get(known) as MethodState).fnRecord.released) {
+      if (known !== undefined && !known.fnRecord.released) {
         host.assertUsable(record);
-        return known;
+        return known.stub;
       }
       const value = host.perform(record, { op: 'get', key });
       const fn = host.cacheMethods ? callableInfoOf(host, value) : undefined;
@@ -131,9 +131,9 @@ function syncHandler(info: ProxyInfo, self: () => object): ProxyHandler<object> 
         info.methods?.delete(key);
         return value;
       }
-      const stub = methodStub({ owner: info, key, parent: self(), fn: value as object, fnRecord: fn.record });
-      (info.methods ??= new Map()).set(key, stub);
-      return stub;
+      const state = methodStub({ owner: info, key, parent: self(), fn: value as object, fnRecord: fn.record });
+      (info.methods ??= new Map()).set(key, state);
+      return state.stub;
     },
     set(_target, key, value) {
       if (typeof key === 'symbol') refuse('symbol keys');
@@ -253,20 +253,15 @@ interface MethodState {
   /** The function proxy the member was read as, and its record. */
   readonly fn: object;
   readonly fnRecord: ImportRecord;
+  /** The stub itself (set once it is made). */
+  stub: object;
 }
 
 const methodStates = new WeakMap<object, MethodState>();
 
 /** Drops the stub of `state` from its proxy's cache (if it is still the cached one). */
 function forgetStub(state: MethodState): void {
-  const cached = state.owner.methods?.get(state.key);
-  if (cached !== undefined && methodStates.get(cached) === state) state.owner.methods?.delete(state.key);
-}
-
-function notAFunction(key: string): TypeError {
-  return Object.assign(new TypeError(`Remote member ${JSON.stringify(key)} is not a function`), {
-    code: NOT_A_FUNCTION,
-  });
+  if (state.owner.methods?.get(state.key) === state) state.owner.methods.delete(state.key);
 }
 
 /**
@@ -282,7 +277,7 @@ function callMember(state: MethodState, op: 'call' | 'new', args: unknown[]): un
   }
   forgetStub(state);
   const current = host.perform(record, { op: 'get', key: state.key });
-  if (typeof current !== 'function') throw notAFunction(state.key);
+  if (typeof current !== 'function') throw notAFunctionError(state.key);
   if (op === 'new') return Reflect.construct(current as new (...a: unknown[]) => object, args);
   return Reflect.apply(current as (...a: unknown[]) => unknown, state.parent, args);
 }
@@ -323,18 +318,13 @@ const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
  * one round trip (a `call` with the key) instead of reading the member first, for as long as the
  * member still is that function.
  */
-function methodStub(state: MethodState): object {
-  const stub = new Proxy<StateTarget<MethodState>>(function method() {
+function methodStub(fields: Omit<MethodState, 'stub'>): MethodState {
+  const state = fields as MethodState;
+  state.stub = new Proxy<StateTarget<MethodState>>(function method() {
     return state;
   }, methodTraps);
-  methodStates.set(stub, state);
-  return stub;
-}
-
-/** The function proxy a method stub stands for; `value` itself if it is not a method stub. */
-export function resolveMethodStub(value: unknown): unknown {
-  const state = typeof value === 'function' ? methodStates.get(value) : undefined;
-  return state === undefined ? value : state.fn;
+  methodStates.set(state.stub, state);
+  return state;
 }
 
 /**
