@@ -50,10 +50,12 @@ describe('expectNoLeak passes', () => {
   });
 
   test('a bounded cache that fills up early and then stays flat', async () => {
+    // Full within the 100 warm-up calls: a bound of 300 kept it growing through the first 200
+    // measured calls (~60 KiB), right at the 64 KiB noise floor, and the test failed at random.
     const cache = new Map<number, object>();
     await expectNoLeak((i) => {
       cache.set(i, { payload: 'x'.repeat(200) });
-      if (cache.size > 300) cache.delete(cache.keys().next().value!);
+      if (cache.size > 50) cache.delete(cache.keys().next().value!);
     });
   });
 
