@@ -7,7 +7,8 @@
         "src/native/env_state.cc",
         "src/native/finalizer_queue.cc",
         "src/native/weak_handle.cc",
-        "src/native/id_weak_map.cc"
+        "src/native/id_weak_map.cc",
+        "src/native/teardown_flag.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

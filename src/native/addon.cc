@@ -2,6 +2,7 @@
 
 #include "env_state.h"
 #include "id_weak_map.h"
+#include "teardown_flag.h"
 
 namespace weakwire {
 
@@ -91,6 +92,9 @@ WeakwireAddon::WeakwireAddon(Napi::Env env, Napi::Object exports) {
           InstanceMethod<&WeakwireAddon::Stats>("stats"),
           InstanceMethod<&WeakwireAddon::SetFinalizersSurviveDelete>("setFinalizersSurviveDelete"),
           InstanceValue("IDWeakMap", IDWeakMap::DefineClass(env)),
+          InstanceValue("watchTeardown", Napi::Function::New<WatchTeardown>(env, "watchTeardown")),
+          InstanceValue("unwatchTeardown",
+                        Napi::Function::New<UnwatchTeardown>(env, "unwatchTeardown")),
       });
 }
 

@@ -36,6 +36,10 @@ export interface NativeBinding {
   stats(): Stats;
   setFinalizersSurviveDelete(value: boolean): void;
   IDWeakMap: new () => NativeIDWeakMap;
+  /** At this environment's teardown (even a terminated worker's), `cells[index]` becomes 1. */
+  watchTeardown(cells: Int32Array, index: number): object;
+  /** Stops a watch (idempotent). */
+  unwatchTeardown(handle: object): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,18 +1,19 @@
 /**
  * The connecting side: `connect(transport, { sync })` returns a `RemoteClient`.
  */
+import { EventEmitter } from 'node:events';
 import { Endpoint } from './endpoint';
-import { proxyInfo } from './proxy';
+import { FailureChannel } from './failures';
+import { forgetMethod, proxyInfo } from './proxy';
+import { sessionPolicy, type SessionOptions } from './session_options';
 import type { Transport } from './transport';
 
-export interface ConnectOptions {
+export interface ConnectOptions extends SessionOptions {
   /**
    * true: member reads, writes, calls and `new` return results directly (needs a transport with
    * `requestSync`). false (default): they return Promises.
    */
   readonly sync?: boolean;
-  /** Lets the server read prototype members of the callbacks this client passes it. */
-  readonly allowPrototypeAccess?: boolean;
   /**
    * Sync mode only. true (default): once a member has been read as a function, `proxy.name`
    * returns a method stub and `proxy.name(args)` calls the remote object's current `name` in one
@@ -32,13 +33,43 @@ export interface ClientStats {
   freeMessagesSent: number;
   /** Objects this side exports to the server (callbacks and other by-reference arguments). */
   exportedObjects: number;
+  /** Requests waiting for an answer. */
+  pendingCalls: number;
+  /** Messages dropped: malformed, late or unknown answers, lost by the transport. */
+  dropped: number;
 }
 
 type Result<S extends boolean, T> = S extends true ? T : Promise<T>;
 
-export class RemoteClient<S extends boolean = boolean> {
+export interface RemoteClient {
+  /** A failure nobody awaited (see docs/security.md); without a listener it is a process warning. */
+  on(event: 'error', listener: (error: Error) => void): this;
+  /** The session ended; `reason` says why. */
+  on(event: 'close', listener: (reason: Error) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * One session with a server. An EventEmitter: `'error'` carries failures nobody awaited (a call
+ * whose promise nobody subscribed to, a message the transport lost), `'close'` the end of the
+ * session. With no `'error'` listener those failures become process warnings.
+ */
+export class RemoteClient<S extends boolean = boolean> extends EventEmitter {
+  private readonly endpoint: Endpoint;
+
   /** @internal */
-  constructor(private readonly endpoint: Endpoint) {}
+  constructor(transport: Transport, options: ConnectOptions) {
+    super();
+    const failures = new FailureChannel([{ emitter: this }]);
+    this.endpoint = new Endpoint(transport, {
+      role: 'client',
+      sync: options.sync === true,
+      cacheMethods: options.cacheMethods !== false,
+      policy: sessionPolicy(options, 'connect'),
+      report: failures.report,
+      onClose: (_endpoint, reason) => this.emit('close', reason),
+    });
+  }
 
   /** Whether member access answers synchronously. */
   get sync(): S {
@@ -66,14 +97,14 @@ export class RemoteClient<S extends boolean = boolean> {
     return this.endpoint.call({ op: 'global', name }) as Result<S, T>;
   }
 
-  /** Writes a member of a remote object; the way to assign in async mode. */
+  /** Writes a member of a remote object and gives the outcome (the server must allow writes). */
   set(proxy: object, key: string, value: unknown): Result<S, void> {
     const info = proxyInfo(proxy);
     if (info === undefined || info.host !== this.endpoint) {
       throw new TypeError('set: proxy must be a remote object of this session');
     }
     if (typeof key !== 'string') throw new TypeError('set: key must be a string');
-    info.methods?.delete(key); // a method stub of this member would stand for the old value
+    forgetMethod(info, key);
     return this.endpoint.perform(info.record, { op: 'set', key, value }) as Result<S, void>;
   }
 
@@ -91,6 +122,8 @@ export class RemoteClient<S extends boolean = boolean> {
       proxiesCreated: c.proxiesCreated,
       freeMessagesSent: c.freeMessagesSent,
       exportedObjects: s.objects,
+      pendingCalls: s.pendingCalls,
+      dropped: this.endpoint.dropped,
     };
   }
 }
@@ -109,17 +142,15 @@ export function connect(transport: Transport, options: ConnectOptions = {}): Rem
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('connect: options must be an object');
   }
+  if (options.sync !== undefined && typeof options.sync !== 'boolean') {
+    throw new TypeError('connect: options.sync must be a boolean');
+  }
   if (options.cacheMethods !== undefined && typeof options.cacheMethods !== 'boolean') {
     throw new TypeError('connect: options.cacheMethods must be a boolean');
   }
   if (options.sync === true && typeof transport.requestSync !== 'function') {
     throw new TypeError(`connect: options.sync needs a transport with requestSync; "${transport.kind}" has none`);
   }
-  const endpoint = new Endpoint(transport, {
-    role: 'client',
-    sync: options.sync === true,
-    cacheMethods: options.cacheMethods !== false,
-    allowPrototypeAccess: options.allowPrototypeAccess === true,
-  });
-  return new RemoteClient(endpoint);
+  sessionPolicy(options, 'connect');
+  return new RemoteClient(transport, options);
 }

@@ -2,18 +2,34 @@
  * One side of one session. Both peers run the same endpoint: each exports (objects it sends by
  * reference) and imports (proxies for the other side's objects), answers the other side's
  * requests and sends its own. A server endpoint additionally resolves `require` / `getGlobal`.
+ *
+ * The endpoint coordinates focused parts: `Incoming` (validation and dispatch), `Handshake`,
+ * `RequestTracker` (our requests, timeouts), `PromiseTable`, the export and import tables, and
+ * the codec. Its own rules are few and global:
+ * - every request gets exactly one answer, whatever it carries;
+ * - every reference the peer sends either becomes a proxy receipt or is given back with a FREE
+ *   (a refused, malformed, late or otherwise unused message pins nothing on the peer);
+ * - a message we fail to encode or to send gives back the references it counted;
+ * - a message the transport cannot carry (too large, too deep) fails only that message;
+ * - nothing throws into the transport, and no promise of ours is left rejected unobserved.
  */
-import { Decoder, Encoder, type CodecHost, type Tagged } from './codec';
-import { deferred, type Deferred } from './deferred';
-import { protocolError, RemoteError } from './errors';
+import { decodeValues, encodeValues } from './codec/messages';
+import { Decoder, type DecoderHost } from './codec/decoder';
+import { Encoder, type EncoderHost, type EncoderOptions } from './codec/encoder';
+import { countReferences } from './codec/references';
+import { codeOf, isMessageFailure, protocolError, RemoteError } from './errors';
 import { ExportTable } from './export_table';
+import { Handshake } from './handshake';
 import { ImportTable, type ImportRecord } from './import_table';
-import { PROTOCOL_NAME, PROTOCOL_VERSION, STALE, isId, isRecord, describeValue, literal } from './protocol';
-import { runOperation, type OperationContext } from './operations';
+import { Incoming, type Handlers, type Reply } from './incoming';
+import { runOperation, type OperationContext, type Outcome } from './operations';
+import { PromiseTable } from './promise_table';
+import { isId, Malformed, parseMessage, STALE, type Answer, type MessageOf, type Request, type Tagged } from './protocol';
 import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
+import { rejected, settler, type Settler } from './remote_promise';
+import { currentTimeoutOverride, RequestTracker, type RequestLabel } from './requests';
+import type { SessionPolicy } from './session_options';
 import type { Transport, WireMessage } from './transport';
-
-type Fields = { readonly [key: string]: unknown };
 
 export interface EndpointOptions {
   /** Client endpoints send HELLO; server endpoints require it before anything else. */
@@ -22,13 +38,14 @@ export interface EndpointOptions {
   readonly sync: boolean;
   /** Sync mode: members read as functions become one-round-trip method stubs. */
   readonly cacheMethods?: boolean;
-  /** Lets the peer read `__proto__`, `constructor`, `prototype` and inherited builtin members. */
-  readonly allowPrototypeAccess: boolean;
+  readonly policy: SessionPolicy;
   /** Server only: what `require(name)` returns; throws for names not served. */
   readonly resolveModule?: (name: string) => object;
   /** Server only: what `getGlobal(name)` returns; throws for names not served. */
   readonly resolveGlobal?: (name: string) => unknown;
-  readonly onClose?: (endpoint: Endpoint) => void;
+  /** The session's 'error' channel: failures nobody awaits. */
+  readonly report: (failure: unknown) => void;
+  readonly onClose?: (endpoint: Endpoint, reason: Error) => void;
 }
 
 export interface EndpointStats {
@@ -46,23 +63,28 @@ export interface EndpointStats {
   pendingPromises: number;
 }
 
-const noop = (): void => {};
-export class Endpoint implements CodecHost, ProxyHost {
+/** The error answer sent when even encoding the failure failed (it never should). */
+function lastResortAnswer(seq: number): WireMessage {
+  return { op: 'error', seq, error: { $: 'error', name: 'Error', message: 'The remote error could not be sent' } };
+}
+
+function labelOf(record: ImportRecord, op: RemoteOp): RequestLabel {
+  return { op: op.op, target: record.id, key: op.key };
+}
+
+export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
   readonly sync: boolean;
   readonly cacheMethods: boolean;
+  private readonly policy: SessionPolicy;
+  private readonly encoderOptions: EncoderOptions;
   private readonly operations: OperationContext;
   private readonly exports = new ExportTable();
   private readonly imports: ImportTable;
-  private readonly pending = new Map<number, Deferred>();
-  private readonly inbound = new Map<number, Deferred>();
-  private nextSeq = 1;
-  private nextPromise = 1;
-  private greeted = false;
+  private readonly requests: RequestTracker;
+  private readonly promises: PromiseTable;
+  private readonly handshake: Handshake;
   private closeReason: Error | undefined;
-  /** Resolves once the peer accepted our HELLO (client) or we accepted its HELLO (server). */
-  readonly ready: Promise<void>;
-  private readonly readyDeferred = deferred();
-  /** Messages dropped because they were malformed and could not be answered. */
+  /** Messages dropped: malformed, unknown answers and settles, lost by the transport. */
   dropped = 0;
   freeMessagesReceived = 0;
 
@@ -72,15 +94,35 @@ export class Endpoint implements CodecHost, ProxyHost {
   ) {
     this.sync = options.sync;
     this.cacheMethods = options.sync && options.cacheMethods !== false;
-    this.operations = this.operationContext();
-    this.ready = this.readyDeferred.promise as Promise<void>;
-    this.ready.catch(noop);
-    this.imports = new ImportTable((entries) => this.sendQuietly({ op: 'free', e: entries }));
-    transport.start({
-      message: (message, reply) => this.receive(message, reply),
-      close: (error) => this.close(error ?? new Error(`the ${transport.kind} transport closed`), false),
+    this.policy = options.policy;
+    this.encoderOptions = { maxDepth: this.policy.maxDepth, errorStacks: this.policy.errorStacks };
+    this.operations = {
+      allowPrototypeAccess: this.policy.allowPrototypeAccess,
+      allowWrites: this.policy.allowWrites,
+      resolveModule: options.resolveModule,
+      resolveGlobal: options.resolveGlobal,
+      lookupExport: (id) => this.lookupExport(id),
+      findExport: (id) => this.exports.lookup(id),
+    };
+    this.imports = new ImportTable((entries) => this.sendNotice({ op: 'free', e: entries }));
+    this.requests = new RequestTracker(this.policy.callTimeoutMs, this.policy.maxPendingCalls);
+    this.promises = new PromiseTable(this.policy.maxPendingCalls, () => this.settler());
+    this.handshake = new Handshake(options.role);
+    const incoming = new Incoming(this.handlers(), {
+      closed: () => this.closed,
+      malformed: (problem, reply) => this.onMalformed(problem, reply),
+      unanswered: (reply) => reply(this.failureAnswer(0, protocolError('Message expects no reply'))),
+      bug: (error) => options.report(error),
     });
-    if (options.role === 'client') this.hello();
+    transport.start({
+      message: incoming.receive,
+      close: (error) => this.close(error ?? new Error(`the ${transport.kind} transport closed`), false),
+      problem: (error) => {
+        this.dropped++;
+        options.report(error);
+      },
+    });
+    if (options.role === 'client' && !this.closed) this.hello();
   }
 
   get closed(): boolean {
@@ -91,14 +133,18 @@ export class Endpoint implements CodecHost, ProxyHost {
     return this.transport.kind;
   }
 
+  get ready(): Promise<void> {
+    return this.handshake.ready;
+  }
+
   stats(): EndpointStats {
     return {
       objects: this.exports.size,
       references: this.exports.references,
       proxies: this.closed ? 0 : this.imports.liveProxies,
       pendingFrees: this.imports.pendingFrees,
-      pendingCalls: this.pending.size,
-      pendingPromises: this.inbound.size,
+      pendingCalls: this.requests.size,
+      pendingPromises: this.promises.pending,
     };
   }
 
@@ -110,378 +156,386 @@ export class Endpoint implements CodecHost, ProxyHost {
     };
   }
 
-  // ---- handshake -------------------------------------------------------------------------
+  // ---- incoming ----------------------------------------------------------------------------
 
-  private hello(): void {
-    const message = { op: 'hello', protocol: PROTOCOL_NAME, version: PROTOCOL_VERSION };
-    if (this.sync) {
-      if (typeof this.transport.requestSync !== 'function') {
-        throw new TypeError(`connect: sync mode needs a transport with requestSync; "${this.transport.kind}" has none`);
-      }
-      try {
-        this.checkVersion(this.requestSync(message));
-        this.accept();
-      } catch (error) {
-        this.close(error as Error);
-        throw error;
-      }
-      return;
-    }
-    this.request(message)
-      .then((version) => {
-        this.checkVersion(version);
-        this.accept();
-      })
-      .catch((error: Error) => this.close(error));
-  }
-
-  private checkVersion(version: unknown): void {
-    if (version !== PROTOCOL_VERSION) {
-      throw new RemoteError(
-        'ERR_REMOTE_VERSION',
-        `Protocol version mismatch: the server speaks version ${literal(version)}, ` +
-          `this side speaks "${PROTOCOL_NAME}" version ${PROTOCOL_VERSION}`,
-      );
-    }
-  }
-
-  private accept(): void {
-    this.greeted = true;
-    this.readyDeferred.resolve(undefined);
-  }
-
-  private onHello(message: Fields): unknown {
-    if (this.options.role !== 'server') {
-      throw protocolError('Unexpected HELLO: this side is the client');
-    }
-    if (this.greeted) throw protocolError('Duplicate HELLO');
-    if (message.protocol !== PROTOCOL_NAME || message.version !== PROTOCOL_VERSION) {
-      // Answer first, then hang up: the peer should see why.
-      setImmediate(() => this.close(new RemoteError('ERR_REMOTE_VERSION', 'peer speaks another protocol version')));
-      throw new RemoteError(
-        'ERR_REMOTE_VERSION',
-        `Protocol version mismatch: the peer speaks ${literal(message.protocol)} version ` +
-          `${literal(message.version)}, this side speaks "${PROTOCOL_NAME}" version ${PROTOCOL_VERSION}`,
-      );
-    }
-    this.accept();
-    return PROTOCOL_VERSION;
-  }
-
-  // ---- incoming --------------------------------------------------------------------------
-
-  private receive(message: WireMessage, reply?: (answer: WireMessage) => void): void {
-    let answered = false;
-    const answer = (value: WireMessage): void => {
-      if (answered) return;
-      answered = true;
-      if (reply !== undefined) reply(value);
-      else this.sendQuietly(value);
-    };
-    try {
-      this.dispatch(message, reply === undefined ? undefined : answer);
-    } catch {
-      // dispatch never throws on purpose; this keeps a bug from taking the process down.
-    } finally {
-      // A synchronous requester is blocked on us: it gets an answer whatever happened.
-      if (reply !== undefined && !answered) answer(this.errorAnswer(0, protocolError('Message expects no reply')));
-    }
-  }
-
-  private dispatch(message: unknown, reply?: (answer: WireMessage) => void): void {
-    if (this.closed) {
-      reply?.(this.errorAnswer(0, this.closedError()));
-      return;
-    }
-    if (!isRecord(message) || typeof message.op !== 'string') {
-      this.drop(reply, 0, `Malformed message: expected { op: string }, got ${describeValue(message)}`);
-      return;
-    }
-    switch (message.op) {
-      case 'hello':
-      case 'get':
-      case 'set':
-      case 'call':
-      case 'new':
-      case 'require':
-      case 'global':
-        this.onRequest(message, reply);
-        return;
-      case 'result':
-      case 'error':
-        this.onAnswer(message);
-        return;
-      case 'free':
-        this.onFree(message);
-        return;
-      case 'settle':
-        this.onSettle(message);
-        return;
-      case 'bye':
-        this.close(new Error('the peer closed the session'), false);
-        return;
-      default:
-        this.drop(reply, isId(message.seq) ? message.seq : 0, `Unknown operation ${describeValue(message.op)}`);
-    }
-  }
-
-  private drop(reply: ((answer: WireMessage) => void) | undefined, seq: number, why: string): void {
-    if (reply !== undefined || seq !== 0) {
-      const answer = this.errorAnswer(seq, protocolError(why));
-      if (reply !== undefined) reply(answer);
-      else this.sendQuietly(answer);
-      return;
-    }
-    this.dropped++;
-  }
-
-  private onRequest(message: Fields, reply?: (answer: WireMessage) => void): void {
-    const seq = message.seq;
-    if (!isId(seq)) {
-      this.drop(reply, 0, `Malformed ${String(message.op)} request: seq must be a positive safe integer`);
-      return;
-    }
-    let answer: WireMessage;
-    const encoder = new Encoder(this);
-    try {
-      const [value, byReference] = this.perform_(message);
-      answer =
-        value === STALE ? { op: 'result', seq, stale: true } : { op: 'result', seq, value: encoder.encode(value, byReference) };
-    } catch (error) {
-      this.exports.unsend(encoder.sent);
-      answer = this.errorAnswer(seq, error);
-    }
-    try {
-      if (reply !== undefined) reply(answer);
-      else this.transport.send(answer);
-    } catch (error) {
-      this.exports.unsend(encoder.sent);
-      this.close(error as Error);
-    }
-  }
-
-  /** Runs one request: the result, and whether it must go by reference. */
-  private perform_(message: Fields): [unknown, boolean] {
-    if (message.op === 'hello') return [this.onHello(message), false];
-    if (!this.greeted) throw protocolError('Handshake required: send HELLO first');
-    return runOperation(message, this.operations);
-  }
-
-  /** What requests run against; made once, not per request. */
-  private operationContext(): OperationContext {
+  private handlers(): Handlers {
+    const request = (message: Exclude<Request, MessageOf<'hello'>>, reply: Reply | undefined): void =>
+      this.onRequest(message, reply);
     return {
-      allowPrototypeAccess: this.options.allowPrototypeAccess,
-      resolveModule: this.options.resolveModule,
-      resolveGlobal: this.options.resolveGlobal,
-      lookupExport: (id) => this.lookupExport(id),
-      findExport: (id) => this.exports.lookup(id),
-      newDecoder: () => {
-        const decoder = new Decoder(this);
-        return { decode: (value: unknown) => this.decoded(decoder, value) };
-      },
+      hello: (message, reply) => this.onHello(message, reply),
+      require: request,
+      global: request,
+      get: request,
+      set: request,
+      call: request,
+      new: request,
+      result: (message) => this.onAnswer(message),
+      error: (message) => this.onAnswer(message),
+      free: (message) => this.onFree(message),
+      settle: (message) => this.onSettle(message),
+      bye: () => this.close(new Error('the peer closed the session'), false),
     };
   }
 
-  /**
-   * Decodes one value of a message. If it is malformed, the promises the message announced so far
-   * are forgotten: nobody will ever see them, and their peer has no reason to settle them.
-   */
-  private decoded(decoder: Decoder, value: unknown): unknown {
+  private onMalformed(problem: Malformed, reply: Reply | undefined): void {
+    this.dropped++;
+    this.giveBack(problem.raw);
+    if (reply !== undefined || problem.seq !== 0) this.answer(this.failureAnswer(problem.seq, protocolError(problem.why)), reply);
+  }
+
+  private onHello(message: MessageOf<'hello'>, reply: Reply | undefined): void {
+    let version: number;
     try {
-      return decoder.decode(value);
+      version = this.handshake.onHello(message);
     } catch (error) {
-      for (const id of decoder.promises) this.inbound.delete(id);
+      this.answer(this.failureAnswer(message.seq, error), reply);
+      // Answer first, then hang up: the peer should see why.
+      if (codeOf(error) === 'ERR_REMOTE_VERSION') setImmediate(() => this.close(error as Error));
+      return;
+    }
+    this.answer({ op: 'result', seq: message.seq, value: version }, reply);
+  }
+
+  private onRequest(message: Exclude<Request, MessageOf<'hello'>>, reply: Reply | undefined): void {
+    let decoder = undefined as Decoder | undefined;
+    let handedOver = false;
+    let outcome: Outcome | typeof STALE;
+    try {
+      this.handshake.assertGreeted();
+      outcome = runOperation(message, this.operations, (m) => {
+        decoder = this.decoder();
+        const values = decodeValues(decoder, m);
+        handedOver = true;
+        return values;
+      });
+    } catch (error) {
+      // Refused before anything used its values: nothing of it may stay counted on the peer.
+      if (!handedOver) this.giveBack(message, decoder);
+      this.answer(this.failureAnswer(message.seq, error), reply);
+      return;
+    }
+    if (outcome === STALE) {
+      this.giveBack(message);
+      this.answer({ op: 'result', seq: message.seq, stale: true }, reply);
+      return;
+    }
+    this.answerResult(message.seq, outcome, reply);
+  }
+
+  private onAnswer(message: Answer): void {
+    const request = this.requests.take(message.seq);
+    if (request === undefined) {
+      // Late (timed out), unknown, or an error about a message that had no usable seq.
+      this.dropped++;
+      if (message.op === 'error' && message.seq === 0) this.reportPeerError(message);
+      else this.giveBack(message);
+      return;
+    }
+    this.settleRequest(request.settler, request.expectsStale, message);
+  }
+
+  private settleRequest(target: Settler, expectsStale: boolean, message: Answer): void {
+    try {
+      const value = this.readAnswer(message, expectsStale);
+      target.resolve(value);
+    } catch (error) {
+      target.reject(error);
+    }
+  }
+
+  /** The value of a `result` (STALE for a stale one), or throws the decoded error of an `error`. */
+  private readAnswer(message: Answer, expectsStale: boolean): unknown {
+    if (message.op === 'result' && message.stale === true) {
+      if (!expectsStale) throw protocolError('Malformed answer: stale, but the request named no expected function');
+      return STALE;
+    }
+    const decoder = this.decoder();
+    let failure: unknown;
+    try {
+      if (message.op === 'result') return decodeValues(decoder, message).value;
+      failure = decodeValues(decoder, message).error;
+    } catch (error) {
+      this.giveBack(message, decoder);
       throw error;
     }
+    throw failure;
   }
 
-  private onAnswer(message: Fields): void {
-    const seq = message.seq;
-    if (!isId(seq)) {
-      this.dropped++;
-      return;
-    }
-    const waiter = this.pending.get(seq);
-    if (waiter === undefined) {
-      this.dropped++;
-      return;
-    }
-    this.pending.delete(seq);
+  private reportPeerError(message: MessageOf<'error'>): void {
+    const decoder = this.decoder();
     try {
-      const value = this.readAnswer(message, seq);
-      waiter.resolve(value);
+      this.options.report(decodeValues(decoder, message).error);
     } catch (error) {
-      waiter.reject(error);
+      this.giveBack(message, decoder);
+      this.options.report(error);
     }
   }
 
-  /** The value of a `result`, or throws the decoded error of an `error` answer. */
-  private readAnswer(answer: unknown, seq: number): unknown {
-    if (!isRecord(answer) || (answer.seq !== seq && answer.seq !== 0)) {
-      throw protocolError(`Malformed answer: expected the answer to request ${seq}, got ${describeValue(answer)}`);
-    }
-    const decoder = new Decoder(this);
-    if (answer.op === 'result') return this.decoded(decoder, answer.value);
-    if (answer.op === 'error') throw this.decoded(decoder, answer.error);
-    throw protocolError(`Malformed answer: unknown operation ${describeValue(answer.op)}`);
-  }
-
-  private onFree(message: Fields): void {
+  private onFree(message: MessageOf<'free'>): void {
     this.freeMessagesReceived++;
-    if (!Array.isArray(message.e)) {
-      this.dropped++;
-      return;
-    }
-    for (const entry of message.e) {
+    const entries = message.e;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (entry === undefined) break; // a hole: the rest of a sparse list is not really there
       if (Array.isArray(entry) && entry.length === 2 && isId(entry[0]) && isId(entry[1])) {
         this.exports.free(entry[0], entry[1]);
       }
     }
   }
 
-  private onSettle(message: Fields): void {
-    if (!isId(message.id) || typeof message.ok !== 'boolean' || !Object.hasOwn(message, 'value')) {
+  private onSettle(message: MessageOf<'settle'>): void {
+    const known = this.promises.settle(message.id, message.ok, () => {
+      const decoder = this.decoder();
+      try {
+        return decodeValues(decoder, message).value;
+      } catch (error) {
+        this.giveBack(message, decoder);
+        throw error;
+      }
+    });
+    if (!known) {
       this.dropped++;
-      return;
-    }
-    const waiter = this.inbound.get(message.id);
-    if (waiter === undefined) {
-      this.dropped++;
-      return;
-    }
-    this.inbound.delete(message.id);
-    try {
-      const value = this.decoded(new Decoder(this), message.value);
-      if (message.ok) waiter.resolve(value);
-      else waiter.reject(value);
-    } catch (error) {
-      waiter.reject(error);
+      this.giveBack(message);
     }
   }
 
-  // ---- outgoing --------------------------------------------------------------------------
+  /**
+   * A message nobody will use: the receipts its decoder counted are taken back, the promises it
+   * announced forgotten, and every reference in it given back to the peer with a FREE.
+   */
+  private giveBack(raw: unknown, decoder?: Decoder): void {
+    if (decoder !== undefined) {
+      for (const id of decoder.imported) this.imports.unreceive(id);
+      this.promises.forget(decoder.promises);
+    }
+    const counts = new Map<number, number>();
+    countReferences(raw, counts);
+    if (counts.size > 0) this.imports.giveBack(counts);
+  }
 
-  private errorAnswer(seq: number, error: unknown): WireMessage {
-    const encoder = new Encoder(this);
+  // ---- answers -----------------------------------------------------------------------------
+
+  private answerResult(seq: number, outcome: Outcome, reply: Reply | undefined): void {
+    const encoder = this.encoder();
+    let answer: WireMessage;
     try {
-      return { op: 'error', seq, error: encoder.encode(error) };
+      answer = { op: 'result', seq, value: encoder.encode(outcome.value, outcome.byReference) };
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      this.answer(this.failureAnswer(seq, error), reply);
+      return;
+    }
+    this.answer(answer, reply, encoder, seq);
+  }
+
+  /** An error answer for request `seq`. Never throws. */
+  private failureAnswer(seq: number, error: unknown): WireMessage {
+    const encoder = this.encoder();
+    try {
+      return encodeValues(encoder, { op: 'error', seq }, { error });
     } catch {
       this.exports.unsend(encoder.sent);
-      const fallback = new Error(String(error instanceof Error ? error.message : 'Remote error'));
-      return { op: 'error', seq, error: new Encoder(this).encode(fallback) };
+      return lastResortAnswer(seq);
     }
   }
 
-  /** Sends a message that needs no answer; a failure to send ends the session. */
-  private sendQuietly(message: WireMessage): void {
+  /**
+   * Sends an answer (in place for a synchronous request). If the transport cannot carry it (too
+   * large), the request gets an error answer saying so instead; only a dead transport closes.
+   */
+  private answer(answer: WireMessage, reply: Reply | undefined, encoder?: Encoder, seq?: number): void {
+    if (this.closed && reply === undefined) return;
+    try {
+      if (reply !== undefined) reply(answer);
+      else this.transport.send(answer);
+    } catch (error) {
+      if (encoder !== undefined) this.exports.unsend(encoder.sent);
+      if (!isMessageFailure(error)) {
+        this.close(error as Error, false);
+        return;
+      }
+      if (seq !== undefined) this.answer(this.failureAnswer(seq, error), reply);
+      else this.options.report(error);
+    }
+  }
+
+  /** Sends a message that needs no answer (free, settle); a dead transport ends the session. */
+  private sendNotice(message: WireMessage, encoder?: Encoder): boolean {
+    if (this.closed) return false;
+    try {
+      this.transport.send(message);
+      return true;
+    } catch (error) {
+      if (encoder !== undefined) this.exports.unsend(encoder.sent);
+      if (isMessageFailure(error)) this.options.report(error);
+      else this.close(error as Error, false);
+      return false;
+    }
+  }
+
+  private settle(id: number, ok: boolean, value: unknown): void {
+    if (this.closed) return;
+    const encoder = this.encoder();
+    let message: WireMessage;
+    try {
+      message = encodeValues(encoder, { op: 'settle', id, ok }, { value });
+    } catch (error) {
+      // The value could not be sent: the peer's promise rejects with why.
+      this.exports.unsend(encoder.sent);
+      this.settle(id, false, error);
+      return;
+    }
     if (this.closed) return;
     try {
       this.transport.send(message);
     } catch (error) {
-      this.close(error as Error, false);
-    }
-  }
-
-  /** Encodes a request; if encoding fails, the sends it already counted are undone. */
-  private buildRequest(
-    seq: number,
-    op: RemoteOp | Fields,
-    record: ImportRecord | undefined,
-    encoder: Encoder,
-  ): WireMessage {
-    try {
-      return this.encodeRequest(seq, op, record, encoder);
-    } catch (error) {
       this.exports.unsend(encoder.sent);
-      throw error;
+      if (isMessageFailure(error) && ok) this.settle(id, false, error);
+      else if (isMessageFailure(error)) this.options.report(error);
+      else this.close(error as Error, false);
     }
   }
 
-  private encodeRequest(
-    seq: number,
-    op: RemoteOp | Fields,
-    record: ImportRecord | undefined,
-    encoder: Encoder,
-  ): WireMessage {
-    if (record === undefined) return { ...op, seq };
-    const remote = op as RemoteOp;
-    const target = record.id;
-    // Object literals of fixed shapes: these are built on every call.
-    switch (remote.op) {
-      case 'get':
-        return { seq, op: 'get', target, key: remote.key };
-      case 'set':
-        return { seq, op: 'set', target, key: remote.key, value: encoder.encode(remote.value) };
-      default: {
-        const args: unknown[] = new Array(remote.args.length);
-        for (let i = 0; i < args.length; i++) args[i] = encoder.encode(remote.args[i]);
-        if (remote.key !== undefined) {
-          return remote.expect === undefined
-            ? { seq, op: remote.op, target, key: remote.key, args }
-            : { seq, op: remote.op, target, key: remote.key, args, expect: remote.expect };
-        }
-        const message: Record<string, unknown> = { seq, op: remote.op, target, args };
-        // Never export the global object as `this` by accident (`fn.call(globalThis)`).
-        const self = remote.op === 'call' ? remote.thisArg : undefined;
-        if (self !== undefined && self !== globalThis) message.this = encoder.encode(self);
-        return message;
+  // ---- outgoing requests -------------------------------------------------------------------
+
+  private hello(): void {
+    const seq = this.requests.sequence();
+    const message = this.handshake.hello(seq);
+    const label: RequestLabel = { op: 'hello' };
+    if (this.sync) {
+      if (typeof this.transport.requestSync !== 'function') {
+        throw new TypeError(`connect: sync mode needs a transport with requestSync; "${this.transport.kind}" has none`);
       }
+      try {
+        this.handshake.accepted(this.exchange(message, seq, false, label));
+      } catch (error) {
+        this.close(error as Error);
+        throw error;
+      }
+      return;
     }
+    // A failed handshake closes the session; `ready`, the 'close' event and every request say why.
+    this.send(message, seq, undefined, label, false, this.requests.timeoutFor(undefined))
+      .then((version) => this.handshake.accepted(version))
+      .catch((error: Error) => this.close(error));
   }
 
-  /** Sends a request and waits for its answer synchronously (sync mode). */
-  requestSync(op: Fields, record?: ImportRecord): unknown {
-    if (this.closed) throw this.closedError();
-    this.imports.flush();
-    const seq = this.nextSeq++;
-    const encoder = new Encoder(this);
-    const message = this.buildRequest(seq, op as RemoteOp, record, encoder);
-    let answer: WireMessage;
-    try {
-      answer = (this.transport.requestSync as (m: WireMessage) => WireMessage)(message);
-    } catch (error) {
-      this.exports.unsend(encoder.sent);
-      this.close(error as Error, false);
-      throw this.closedError();
-    }
-    // Only a keyed call that named the function it expects may be answered "stale".
-    if ((message as Fields).expect !== undefined && isRecord(answer) && answer.op === 'result' && answer.stale === true) {
-      if (answer.seq !== seq) throw protocolError(`Malformed answer: expected the answer to request ${seq}`);
-      return STALE;
-    }
-    return this.readAnswer(answer, seq);
-  }
-
-  /** Sends a request; the Promise settles with its answer. */
-  request(op: Fields, record?: ImportRecord): Promise<unknown> {
-    if (this.closed) return Promise.reject(this.closedError());
-    const seq = this.nextSeq++;
-    const encoder = new Encoder(this);
+  /**
+   * Sends an async request built by `build` and returns its answer's promise. Never throws: a
+   * closed session, a full request table, an encoding or sending failure all reject.
+   */
+  private request(build: (seq: number, encoder: Encoder) => WireMessage, label: RequestLabel, expectsStale: boolean, timeoutMs: number): Promise<unknown> {
+    if (this.closed) return this.rejected(this.closedError(label.target));
+    const seq = this.requests.sequence();
+    const encoder = this.encoder();
     let message: WireMessage;
     try {
-      message = this.buildRequest(seq, op as RemoteOp, record, encoder);
+      this.requests.assertRoom();
+      message = build(seq, encoder);
     } catch (error) {
-      return Promise.reject(error);
+      this.exports.unsend(encoder.sent);
+      return this.rejected(error);
     }
-    const waiter = deferred();
-    this.pending.set(seq, waiter);
+    return this.send(message, seq, encoder, label, expectsStale, timeoutMs);
+  }
+
+  private send(message: WireMessage, seq: number, encoder: Encoder | undefined, label: RequestLabel, expectsStale: boolean, timeoutMs: number): Promise<unknown> {
+    const waiter = this.settler();
+    this.requests.open(seq, waiter, label, expectsStale, timeoutMs);
     try {
       this.transport.send(message);
     } catch (error) {
-      this.pending.delete(seq);
-      this.exports.unsend(encoder.sent);
-      this.close(error as Error, false);
-      return Promise.reject(this.closedError());
+      this.requests.take(seq);
+      if (encoder !== undefined) this.exports.unsend(encoder.sent);
+      if (isMessageFailure(error)) {
+        waiter.reject(error);
+      } else {
+        this.close(error as Error, false);
+        waiter.reject(this.closedError(label.target));
+      }
     }
     return waiter.promise;
   }
 
-  /** A request from the API (require, getGlobal, set) in this endpoint's mode. */
-  call(op: Fields, record?: ImportRecord): unknown {
-    return this.sync ? this.requestSync(op, record) : this.request(op, record);
+  /** Sends a request and waits for its answer synchronously (sync mode). */
+  private requestSync(build: (seq: number, encoder: Encoder) => WireMessage, label: RequestLabel, expectsStale: boolean, timeoutMs: number): unknown {
+    if (this.closed) throw this.closedError(label.target);
+    this.imports.flush();
+    const seq = this.requests.sequence();
+    const encoder = this.encoder();
+    let message: WireMessage;
+    try {
+      message = build(seq, encoder);
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      throw error;
+    }
+    return this.exchange(message, seq, expectsStale, label, encoder, timeoutMs);
   }
 
-  // ---- ProxyHost -------------------------------------------------------------------------
+  private exchange(message: WireMessage, seq: number, expectsStale: boolean, label: RequestLabel, encoder?: Encoder, timeoutMs = this.requests.timeoutFor(undefined)): unknown {
+    let raw: WireMessage;
+    try {
+      raw = (this.transport.requestSync as (m: WireMessage, t?: number) => WireMessage)(message, timeoutMs);
+    } catch (error) {
+      if (encoder !== undefined) this.exports.unsend(encoder.sent);
+      if (isMessageFailure(error)) throw error;
+      // A lost or late answer leaves the channel out of step: the session cannot go on.
+      this.close(error as Error, false);
+      throw codeOf(error) === 'ERR_REMOTE_TIMEOUT' ? error : this.closedError(label.target);
+    }
+    const answer = parseMessage(raw);
+    if (
+      answer instanceof Malformed ||
+      (answer.op !== 'result' && answer.op !== 'error') ||
+      (answer.seq !== seq && !(answer.op === 'error' && answer.seq === 0))
+    ) {
+      this.giveBack(raw);
+      throw protocolError(`Malformed answer: expected the answer to request ${seq}`);
+    }
+    return this.readAnswer(answer, expectsStale);
+  }
+
+  private build(record: ImportRecord, op: RemoteOp): (seq: number, encoder: Encoder) => WireMessage {
+    const target = record.id;
+    return (seq, encoder) => {
+      switch (op.op) {
+        case 'get':
+          return { op: 'get', seq, target, key: op.key };
+        case 'set':
+          return encodeValues(encoder, { op: 'set', seq, target, key: op.key }, { value: op.value });
+        case 'call':
+          if (op.key === undefined) {
+            return encodeValues(encoder, { op: 'call', seq, target }, { this: op.thisArg, args: op.args });
+          }
+          return encodeValues(
+            encoder,
+            op.expect === undefined ? { op: 'call', seq, target, key: op.key } : { op: 'call', seq, target, key: op.key, expect: op.expect },
+            { this: undefined, args: op.args },
+          );
+        case 'new':
+          return encodeValues(
+            encoder,
+            op.key === undefined
+              ? { op: 'new', seq, target }
+              : op.expect === undefined
+                ? { op: 'new', seq, target, key: op.key }
+                : { op: 'new', seq, target, key: op.key, expect: op.expect },
+            { args: op.args },
+          );
+      }
+    };
+  }
+
+  /** A request from the client API (require, getGlobal) in this endpoint's mode. */
+  call(message: { readonly op: 'require' | 'global'; readonly name: string }): unknown {
+    const label: RequestLabel = { op: message.op, key: message.name };
+    const build = (seq: number): WireMessage => ({ op: message.op, seq, name: message.name });
+    const timeoutMs = this.requests.timeoutFor(currentTimeoutOverride());
+    return this.sync ? this.requestSync(build, label, false, timeoutMs) : this.request(build, label, false, timeoutMs);
+  }
+
+  // ---- ProxyHost ---------------------------------------------------------------------------
 
   assertUsable(record: ImportRecord): void {
     if (this.closed) throw this.closedError(record.id);
@@ -489,16 +543,15 @@ export class Endpoint implements CodecHost, ProxyHost {
   }
 
   perform(record: ImportRecord, op: RemoteOp): unknown {
+    const timeoutMs = this.requests.timeoutFor(op.op === 'get' && op.timeoutMs !== undefined ? op.timeoutMs : currentTimeoutOverride());
+    const expectsStale = op.op !== 'get' && op.op !== 'set' && op.expect !== undefined;
     if (this.sync) {
       this.assertUsable(record);
-      return this.requestSync(op, record);
+      return this.requestSync(this.build(record, op), labelOf(record, op), expectsStale, timeoutMs);
     }
-    try {
-      this.assertUsable(record);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.request(op, record);
+    if (this.closed) return this.rejected(this.closedError(record.id));
+    if (record.released) return this.rejected(releasedError(record));
+    return this.request(this.build(record, op), labelOf(record, op), expectsStale, timeoutMs);
   }
 
   release(record: ImportRecord): boolean {
@@ -507,7 +560,7 @@ export class Endpoint implements CodecHost, ProxyHost {
     return released;
   }
 
-  // ---- CodecHost -------------------------------------------------------------------------
+  // ---- codec hosts -------------------------------------------------------------------------
 
   reference(value: object, sent: number[]): Tagged {
     // A proxy of this session (or a method stub: its function) goes back as the peer's own object.
@@ -521,26 +574,14 @@ export class Endpoint implements CodecHost, ProxyHost {
     return typeof value === 'function' ? { $: 'ref', id, fn: true } : { $: 'ref', id };
   }
 
-  exportPromise(value: Promise<unknown>): number {
-    const id = this.nextPromise++;
-    value.then(
-      (result) => this.settle(id, true, result),
-      (error) => this.settle(id, false, error),
-    );
-    return id;
+  homeReference(value: object): Tagged | undefined {
+    const info = proxyInfo(value);
+    if (info === undefined || info.host !== this || info.record.released || this.closed) return undefined;
+    return { $: 'yours', id: info.record.id };
   }
 
-  private settle(id: number, ok: boolean, value: unknown): void {
-    if (this.closed) return;
-    const encoder = new Encoder(this);
-    let message: WireMessage;
-    try {
-      message = { op: 'settle', id, ok, value: encoder.encode(value) };
-    } catch (error) {
-      this.exports.unsend(encoder.sent);
-      message = { op: 'settle', id, ok: false, value: new Encoder(this).encode(error) };
-    }
-    this.sendQuietly(message);
+  exportPromise(value: Promise<unknown>): number {
+    return this.promises.export(value, (id, ok, result) => this.settle(id, ok, result));
   }
 
   importRef(id: number, callable: boolean): object {
@@ -555,13 +596,26 @@ export class Endpoint implements CodecHost, ProxyHost {
   }
 
   importPromise(id: number): Promise<unknown> {
-    if (this.inbound.has(id)) throw protocolError(`Duplicate promise id ${id}`);
-    const waiter = deferred();
-    this.inbound.set(id, waiter);
-    return waiter.promise;
+    return this.promises.import(id);
   }
 
-  // ---- closing ---------------------------------------------------------------------------
+  private encoder(): Encoder {
+    return new Encoder(this, this.encoderOptions);
+  }
+
+  private decoder(): Decoder {
+    return new Decoder(this, this.policy.maxDepth);
+  }
+
+  private settler(): Settler {
+    return settler(this.options.report);
+  }
+
+  private rejected(error: unknown): Promise<never> {
+    return rejected(error, this.options.report);
+  }
+
+  // ---- closing -----------------------------------------------------------------------------
 
   closedError(id?: number): RemoteError {
     const what = id === undefined ? '' : `: cannot use remote object #${id}`;
@@ -586,14 +640,9 @@ export class Endpoint implements CodecHost, ProxyHost {
       }
     }
     const error = this.closedError();
-    this.readyDeferred.reject(error);
-    for (const waiter of [...this.pending.values(), ...this.inbound.values()]) {
-      // Nobody may be listening (a fire-and-forget call): a closed session must not crash the process.
-      waiter.promise.catch(noop);
-      waiter.reject(error);
-    }
-    this.pending.clear();
-    this.inbound.clear();
+    this.handshake.fail(error);
+    this.requests.failAll(error);
+    this.promises.rejectAll(error);
     this.exports.clear();
     this.imports.close();
     try {
@@ -601,6 +650,6 @@ export class Endpoint implements CodecHost, ProxyHost {
     } catch {
       // already closed
     }
-    this.options.onClose?.(this);
+    this.options.onClose?.(this, reason);
   }
 }

@@ -1,11 +1,32 @@
-/** Error codes the remote protocol raises itself (application errors keep their own names). */
+/**
+ * The error taxonomy of the remote layer: every failure the machinery raises itself is a
+ * `RemoteError` with one of these codes (application errors keep their own classes and names).
+ */
+
+/** Error codes the remote layer raises. */
 export type RemoteErrorCode =
+  /** The session (or its transport) is closed; nothing more can be sent or answered. */
   | 'ERR_REMOTE_CLOSED'
+  /** The proxy was released with `release()` and can no longer be used. */
   | 'ERR_REMOTE_RELEASED'
+  /** The peers speak different protocol versions. */
   | 'ERR_REMOTE_VERSION'
+  /** The peer sent a malformed message or value. */
   | 'ERR_REMOTE_PROTOCOL'
+  /** The access policy refused the operation (default-deny, prototype members, writes). */
   | 'ERR_REMOTE_DENIED'
-  | 'ERR_REMOTE_TIMEOUT';
+  /** No answer came within the call timeout. */
+  | 'ERR_REMOTE_TIMEOUT'
+  /** `maxPendingCalls` requests (or unsettled promises of the peer) are already waiting. */
+  | 'ERR_REMOTE_BUSY'
+  /** One message is larger than the transport accepts; only that message failed. */
+  | 'ERR_REMOTE_TOO_LARGE'
+  /** A copied value is nested deeper than `maxDepth`; only that message failed. */
+  | 'ERR_REMOTE_TOO_DEEP'
+  /** Too much is queued for a peer that does not read; the transport closed. */
+  | 'ERR_REMOTE_BACKLOG'
+  /** A value the transport could not carry (a clone failure); only that message failed. */
+  | 'ERR_REMOTE_UNENCODABLE';
 
 /** An error raised by the remote-object machinery rather than by the remote code. */
 export class RemoteError extends Error {
@@ -16,6 +37,26 @@ export class RemoteError extends Error {
     this.name = 'RemoteError';
     this.code = code;
   }
+}
+
+/** The code of a RemoteError (or of any error carrying a string `code`), else undefined. */
+export function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  try {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a failure to send concerned only that one message (it was too large, too deep or could
+ * not be cloned) and the transport is still usable. Anything else means the pipe is gone.
+ */
+export function isMessageFailure(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === 'ERR_REMOTE_TOO_LARGE' || code === 'ERR_REMOTE_TOO_DEEP' || code === 'ERR_REMOTE_UNENCODABLE';
 }
 
 export function protocolError(message: string): RemoteError {

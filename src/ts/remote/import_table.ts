@@ -8,6 +8,7 @@
  */
 import { IDWeakMap } from '../id_weak_map';
 import { setDestructor } from '../weak_handle';
+import { WIRE_LIMITS } from './limits';
 
 export interface ImportRecord {
   readonly id: number;
@@ -16,9 +17,6 @@ export interface ImportRecord {
   cancel: (() => boolean) | undefined;
 }
 
-/** Flush as soon as this many ids wait, rather than at the end of the turn (a FREE of 4,096
- * entries is about 60 KB of JSON, far below any frame cap). */
-const BATCH_LIMIT = 4096;
 
 export class ImportTable {
   private readonly proxies = new IDWeakMap<number, object>();
@@ -49,6 +47,29 @@ export class ImportTable {
     return proxy;
   }
 
+  /**
+   * Takes back one receipt of `id` counted by a message that was then dropped before anything
+   * used it. A proxy that the message itself created goes away again; its receipts are given
+   * back by `giveBack`, not by a FREE of its own.
+   */
+  unreceive(id: number): void {
+    const record = this.records.get(id);
+    if (record === undefined) return;
+    record.count--;
+    if (record.count > 0) return;
+    record.released = true;
+    record.cancel?.();
+    record.cancel = undefined;
+    this.records.delete(id);
+    this.proxies.delete(id);
+  }
+
+  /** Queues FREEs for receipts that never became proxies (dropped or refused messages). */
+  giveBack(counts: ReadonlyMap<number, number>): void {
+    if (this.closed) return;
+    for (const [id, count] of counts) this.queue(id, count);
+  }
+
   /** Explicit release: frees now instead of at collection. False if it was already released. */
   release(record: ImportRecord): boolean {
     if (record.released || this.closed) return false;
@@ -68,8 +89,12 @@ export class ImportTable {
       this.records.delete(record.id);
       this.proxies.delete(record.id);
     }
-    this.pending.set(record.id, (this.pending.get(record.id) ?? 0) + record.count);
-    if (this.pending.size >= BATCH_LIMIT) this.flush();
+    this.queue(record.id, record.count);
+  }
+
+  private queue(id: number, count: number): void {
+    this.pending.set(id, (this.pending.get(id) ?? 0) + count);
+    if (this.pending.size >= WIRE_LIMITS.freeBatch) this.flush();
     else this.scheduled ??= setImmediate(this.flush);
   }
 

@@ -5,7 +5,9 @@
 export { RemoteServer, RemoteSession, type RemoteServerOptions, type ServerStats } from './server';
 export type { EndpointStats as SessionStats } from './endpoint';
 export { connect, RemoteClient, type ConnectOptions, type ClientStats } from './client';
+export type { SessionOptions, ErrorStacks } from './session_options';
 export { release } from './proxy';
+export { withTimeout } from './requests';
 export { RemoteError, type RemoteErrorCode } from './errors';
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './protocol';
 export { transports } from './transports';

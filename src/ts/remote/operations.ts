@@ -1,121 +1,101 @@
 /**
- * The operations a peer may ask for: require, global, get, set, call, new. Each validates its
- * fields, applies the access policy and runs on this side's exported objects.
+ * The operations a peer may ask for: require, global, get, set, call, new. Each applies the
+ * access policy and runs on this side's exported objects.
+ *
+ * Every check runs before the request's values are decoded: a refused request never makes a
+ * proxy or hands anything to application code, so the session can give back every reference it
+ * carried. `decode` is called once, right before the values are handed over.
  */
 import { checkMember } from './access';
-import { deniedError, notAFunctionError, protocolError } from './errors';
-import { describeValue, isId, STALE } from './protocol';
-
-type Fields = { readonly [key: string]: unknown };
+import { deniedError, notAFunctionError } from './errors';
+import { STALE, type MessageOf, type Op, type Request, type ValuesOf } from './protocol';
 
 /** What an operation needs from its session. */
 export interface OperationContext {
   readonly allowPrototypeAccess: boolean;
+  /** Whether the peer may assign members of our objects (`set`). */
+  readonly allowWrites: boolean;
   readonly resolveModule?: (name: string) => object;
   readonly resolveGlobal?: (name: string) => unknown;
   /** The exported object with this id; throws for unknown or freed ids. */
   lookupExport(id: number): object;
   /** The exported object with this id, or undefined. */
   findExport(id: number): object | undefined;
-  /** Decodes the values of one message (one per message: back-references are per message). */
-  newDecoder(): MessageDecoder;
 }
 
-export interface MessageDecoder {
-  decode(value: unknown): unknown;
+/** Decodes a message's values; the operation calls it once all checks passed. */
+export type DecodeValues = <K extends Op>(message: MessageOf<K>) => ValuesOf<K>;
+
+/** A request's result, and whether it must go by reference (a module or a served object). */
+export interface Outcome {
+  readonly value: unknown;
+  readonly byReference: boolean;
 }
 
-function nameOf(message: Fields): string {
-  if (typeof message.name !== 'string') {
-    throw protocolError(`Malformed ${String(message.op)} request: name must be a string`);
-  }
-  return message.name;
-}
+const byValue = (value: unknown): Outcome => ({ value, byReference: false });
 
-function targetOf(message: Fields, context: OperationContext): object {
-  if (!isId(message.target)) {
-    throw protocolError(`Malformed ${String(message.op)} request: target must be an object id`);
-  }
-  return context.lookupExport(message.target);
-}
-
-function keyOf(key: unknown): string {
-  if (typeof key !== 'string') {
-    throw protocolError(`Malformed request: key must be a string, got ${describeValue(key)}`);
-  }
-  return key;
+function callable(fn: unknown, key: string | undefined, target: number): (...args: unknown[]) => unknown {
+  if (typeof fn === 'function') return fn as (...args: unknown[]) => unknown;
+  if (key !== undefined) throw notAFunctionError(key);
+  throw new TypeError(`Remote object #${target} is not a function`);
 }
 
 /**
- * Runs one request on this side's objects: the result, and whether it must go by reference. The
- * result is STALE when a keyed call's member is not the function it was expected to be.
+ * Runs one request (every one but HELLO) on this side's objects. Returns STALE, having called
+ * nothing, when a keyed call's member is no longer the function the caller expected.
  */
-export function runOperation(message: Fields, context: OperationContext): [unknown, boolean] {
+export function runOperation(
+  message: Exclude<Request, MessageOf<'hello'>>,
+  context: OperationContext,
+  decode: DecodeValues,
+): Outcome | typeof STALE {
   switch (message.op) {
-    case 'require': {
-      const name = nameOf(message);
+    case 'require':
       if (context.resolveModule === undefined) throw deniedError('This peer serves no modules');
-      return [context.resolveModule(name), true];
-    }
+      return { value: context.resolveModule(message.name), byReference: true };
     case 'global': {
-      const name = nameOf(message);
       if (context.resolveGlobal === undefined) throw deniedError('This peer serves no globals');
-      const value = context.resolveGlobal(name);
-      return [value, typeof value === 'object' && value !== null];
+      const value = context.resolveGlobal(message.name);
+      return { value, byReference: typeof value === 'object' && value !== null };
     }
     case 'get': {
-      const target = targetOf(message, context);
-      const key = keyOf(message.key);
-      checkMember(target, key, context.allowPrototypeAccess);
-      return [Reflect.get(target, key), false];
+      const target = context.lookupExport(message.target);
+      checkMember(target, message.key, context.allowPrototypeAccess);
+      return byValue(Reflect.get(target, message.key));
     }
     case 'set': {
-      const target = targetOf(message, context);
-      const key = keyOf(message.key);
-      checkMember(target, key, context.allowPrototypeAccess);
-      if (!Object.hasOwn(message, 'value')) {
-        throw protocolError('Malformed set request: value missing');
+      const target = context.lookupExport(message.target);
+      if (!context.allowWrites) {
+        throw deniedError(
+          `Assigning member ${JSON.stringify(message.key)} of a remote object is refused: this peer does not allow writes`,
+        );
       }
-      if (!Reflect.set(target, key, context.newDecoder().decode(message.value))) {
-        throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(key)}`);
+      checkMember(target, message.key, context.allowPrototypeAccess);
+      const { value } = decode(message);
+      if (!Reflect.set(target, message.key, value)) {
+        throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(message.key)}`);
       }
-      return [undefined, false];
+      return byValue(undefined);
     }
     case 'call':
     case 'new': {
-      const target = targetOf(message, context);
-      if (!Array.isArray(message.args)) {
-        throw protocolError(`Malformed ${message.op} request: args must be an array`);
-      }
-      if (message.args.length > 65536) throw protocolError('Too many arguments');
-      const decoder = context.newDecoder();
+      const target = context.lookupExport(message.target);
       let fn: unknown = target;
       let self: unknown;
       if (message.key !== undefined) {
-        const key = keyOf(message.key);
-        checkMember(target, key, context.allowPrototypeAccess);
-        fn = Reflect.get(target, key);
+        checkMember(target, message.key, context.allowPrototypeAccess);
+        fn = Reflect.get(target, message.key);
         self = target;
-        if (message.expect !== undefined) {
-          // A sync method stub: call only the function the caller read; else it reads again.
-          if (!isId(message.expect)) {
-            throw protocolError(`Malformed ${message.op} request: expect must be an object id`);
-          }
-          if (fn !== context.findExport(message.expect)) return [STALE, false];
-        }
-        if (typeof fn !== 'function') {
-          throw notAFunctionError(key);
-        }
-      } else if (typeof fn !== 'function') {
-        throw new TypeError(`Remote object #${String(message.target)} is not a function`);
-      } else if (message.this !== undefined) {
-        self = decoder.decode(message.this);
+        // A sync method stub: call only the function the caller read; else it reads again.
+        if (message.expect !== undefined && fn !== context.findExport(message.expect)) return STALE;
       }
-      const args = message.args.map((arg) => decoder.decode(arg));
-      if (message.op === 'new') return [Reflect.construct(fn as new (...a: unknown[]) => object, args), false];
-      return [Reflect.apply(fn as (...a: unknown[]) => unknown, self, args), false];
+      const f = callable(fn, message.key, message.target);
+      if (message.op === 'new') {
+        const { args } = decode(message);
+        return byValue(Reflect.construct(f, args));
+      }
+      const values = decode(message);
+      return byValue(Reflect.apply(f, message.key === undefined ? values.this : self, values.args));
     }
-    default:
-      throw protocolError(`Unknown operation ${describeValue(message.op)}`);
   }
 }

@@ -1,20 +1,144 @@
 /**
- * Wire-level constants and validators shared by both peers. See docs/protocol.md.
+ * The wire protocol: every message is one member of the `Message` union, and one table (`OPS`)
+ * says for each operation which fields it has, of what kind, in which order its values are
+ * encoded, and whether it is a request, an answer or a notice. Validation reads the table; the
+ * types are derived from it; the dispatcher routes by it. See docs/protocol.md.
  */
-import type { WireMessage } from './transport';
+import { WIRE_LIMITS } from './limits';
 
 export const PROTOCOL_NAME = 'weakwire-remote';
 /** Bumped on any incompatible change to messages or value encoding. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-/** Operations a peer may ask the other to perform; each carries a `seq` and gets one answer. */
-export const REQUEST_OPS = new Set(['hello', 'get', 'set', 'call', 'new', 'require', 'global']);
+/** An encoded value: a JSON scalar or a tagged record (see the codec). */
+export type Tagged = { readonly $: string; readonly [key: string]: unknown };
+export type Wire = string | number | boolean | null | Tagged;
+
+/** What each field kind holds once validated. */
+interface KindTypes {
+  /** A request's sequence number: a positive safe integer. */
+  seq: number;
+  /** The sequence number an answer answers, or 0 when the request had no usable one. */
+  answerSeq: number;
+  /** An object or promise id: a positive safe integer. */
+  id: number;
+  string: string;
+  number: number;
+  boolean: boolean;
+  true: true;
+  /** One encoded value; checked when it is decoded. */
+  value: Wire;
+  /**
+   * One encoded value that carries no new reference (a call's `this`): copyable data, or the
+   * receiver's own object coming home. Anything else is left out by the sender.
+   */
+  data: Wire;
+  /** A thrown or rejected value: copied as data; what cannot be copied becomes an Error. */
+  failure: Wire;
+  /** Encoded values (arguments); the count is checked here, the items when decoded. */
+  values: readonly Wire[];
+  /** FREE entries `[id, count]`; the count is checked here, each entry when applied. */
+  frees: readonly unknown[];
+}
+type Kind = keyof KindTypes;
+
+interface FieldSpec<K extends Kind = Kind, O extends boolean = boolean> {
+  readonly kind: K;
+  readonly optional: O;
+}
+const required = <K extends Kind>(kind: K): FieldSpec<K, false> => ({ kind, optional: false });
+const optional = <K extends Kind>(kind: K): FieldSpec<K, true> => ({ kind, optional: true });
 
 /**
- * What a keyed `call`/`new` with `expect` yields when the member is no longer the function the
- * caller expected: the peer did not call it, and answers `{ op: 'result', seq, stale: true }`.
+ * The operations. Value fields (`value`, `data`, `failure`, `values`) are encoded and decoded in
+ * the order they are listed here, so that back-references inside one message resolve to the same
+ * objects on both sides: a call's `this` comes before its arguments. A `settle` whose `ok` is
+ * false carries its value as a failure.
  */
-export const STALE: unique symbol = Symbol('weakwire.staleMember');
+export const OPS = {
+  hello: {
+    role: 'request',
+    fields: { seq: required('seq'), protocol: required('string'), version: required('number') },
+  },
+  require: { role: 'request', fields: { seq: required('seq'), name: required('string') } },
+  global: { role: 'request', fields: { seq: required('seq'), name: required('string') } },
+  get: {
+    role: 'request',
+    fields: { seq: required('seq'), target: required('id'), key: required('string') },
+  },
+  set: {
+    role: 'request',
+    fields: {
+      seq: required('seq'),
+      target: required('id'),
+      key: required('string'),
+      value: required('value'),
+    },
+  },
+  call: {
+    role: 'request',
+    fields: {
+      seq: required('seq'),
+      target: required('id'),
+      key: optional('string'),
+      expect: optional('id'),
+      this: optional('data'),
+      args: required('values'),
+    },
+  },
+  new: {
+    role: 'request',
+    fields: {
+      seq: required('seq'),
+      target: required('id'),
+      key: optional('string'),
+      expect: optional('id'),
+      args: required('values'),
+    },
+  },
+  result: {
+    role: 'answer',
+    fields: { seq: required('answerSeq'), value: optional('value'), stale: optional('true') },
+  },
+  error: { role: 'answer', fields: { seq: required('answerSeq'), error: required('failure') } },
+  free: { role: 'notice', fields: { e: required('frees') } },
+  settle: {
+    role: 'notice',
+    fields: { id: required('id'), ok: required('boolean'), value: required('value') },
+  },
+  bye: { role: 'notice', fields: {} },
+} as const;
+
+export type Op = keyof typeof OPS;
+type Role = (typeof OPS)[Op]['role'];
+type SpecFields<K extends Op> = (typeof OPS)[K]['fields'];
+type Required<F> = { [N in keyof F as F[N] extends FieldSpec<Kind, false> ? N : never]: F[N] };
+type Optional<F> = { [N in keyof F as F[N] extends FieldSpec<Kind, true> ? N : never]: F[N] };
+type TypeOf<S> = S extends FieldSpec<infer K> ? KindTypes[K] : never;
+
+/** The message of operation `K`, as the table describes it. */
+export type MessageOf<K extends Op> = { readonly op: K } & {
+  readonly [N in keyof Required<SpecFields<K>>]: TypeOf<Required<SpecFields<K>>[N]>;
+} & { readonly [N in keyof Optional<SpecFields<K>>]?: TypeOf<Optional<SpecFields<K>>[N]> };
+
+/** Every protocol message. */
+export type Message = { [K in Op]: MessageOf<K> }[Op];
+export type OpsOfRole<R extends Role> = { [K in Op]: (typeof OPS)[K]['role'] extends R ? K : never }[Op];
+export type RequestOp = OpsOfRole<'request'>;
+export type Request = { [K in RequestOp]: MessageOf<K> }[RequestOp];
+export type Answer = { [K in OpsOfRole<'answer'>]: MessageOf<K> }[OpsOfRole<'answer'>];
+
+/**
+ * A message that failed validation. `seq` is the request id to answer with an error (0 when
+ * it had none or was not a request); `message` is the raw input, for releasing what it carried.
+ */
+export class Malformed {
+  constructor(
+    readonly seq: number,
+    readonly why: string,
+    readonly raw: unknown,
+  ) {}
+}
 
 /** Object, promise and request ids: positive safe integers, nothing else. */
 export function isId(value: unknown): value is number {
@@ -41,4 +165,102 @@ export function literal(value: unknown): string {
   return describeValue(value);
 }
 
-export type Message = WireMessage;
+function fieldProblem(kind: Kind, value: unknown): string | undefined {
+  switch (kind) {
+    case 'seq':
+    case 'id':
+      return isId(value) ? undefined : 'must be a positive safe integer';
+    case 'answerSeq':
+      return value === 0 || isId(value) ? undefined : 'must be a positive safe integer or 0';
+    case 'string':
+      return typeof value === 'string' ? undefined : 'must be a string';
+    case 'number':
+      return typeof value === 'number' ? undefined : 'must be a number';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be a boolean';
+    case 'true':
+      return value === true ? undefined : 'must be true';
+    case 'value':
+    case 'data':
+    case 'failure':
+      return undefined;
+    case 'values':
+      if (!Array.isArray(value)) return 'must be an array';
+      return value.length <= WIRE_LIMITS.maxArgs ? undefined : `has more than ${WIRE_LIMITS.maxArgs} items`;
+    case 'frees':
+      if (!Array.isArray(value)) return 'must be an array';
+      return value.length <= WIRE_LIMITS.maxFreeEntries
+        ? undefined
+        : `has more than ${WIRE_LIMITS.maxFreeEntries} entries`;
+  }
+}
+
+/**
+ * Checks one incoming message against the table: the typed message, or a Malformed saying why
+ * (and which request to answer). Values inside are checked later, when decoded.
+ */
+export function parseMessage(raw: unknown): Message | Malformed {
+  if (!isRecord(raw)) return new Malformed(0, `Malformed message: expected an object, got ${describeValue(raw)}`, raw);
+  const op = raw.op;
+  const seq = isId(raw.seq) ? raw.seq : 0;
+  if (typeof op !== 'string' || !Object.hasOwn(OPS, op)) {
+    return new Malformed(seq, `Unknown operation ${describeValue(op)}`, raw);
+  }
+  const spec = OPS[op as Op];
+  const answerable = spec.role === 'request' ? seq : 0;
+  const fields: { readonly [name: string]: FieldSpec } = spec.fields;
+  for (const name in fields) {
+    const field = fields[name];
+    const value = raw[name];
+    if (value === undefined) {
+      if (field.optional) continue;
+      return new Malformed(answerable, `Malformed ${op} message: ${name} is missing`, raw);
+    }
+    const problem = fieldProblem(field.kind, value);
+    if (problem !== undefined) {
+      return new Malformed(answerable, `Malformed ${op} message: ${name} ${problem}`, raw);
+    }
+  }
+  if (op === 'result' && (raw.value === undefined) === (raw.stale === undefined)) {
+    return new Malformed(0, 'Malformed result message: it must carry either value or stale', raw);
+  }
+  return raw as Message;
+}
+
+/** A value field of an operation: how it is encoded, and whether it is a list (arguments). */
+export interface ValueField {
+  readonly name: string;
+  readonly kind: 'value' | 'data' | 'failure' | 'values';
+}
+
+const VALUE_KINDS: ReadonlySet<Kind> = new Set(['value', 'data', 'failure', 'values']);
+
+const VALUE_FIELDS: { readonly [op: string]: readonly ValueField[] } = Object.fromEntries(
+  (Object.keys(OPS) as Op[]).map((op) => {
+    const fields: { readonly [name: string]: FieldSpec } = OPS[op].fields;
+    const values = Object.keys(fields)
+      .filter((name) => VALUE_KINDS.has(fields[name].kind))
+      .map((name) => ({ name, kind: fields[name].kind as ValueField['kind'] }));
+    return [op, values];
+  }),
+);
+
+/** The value fields of `op`, in the order both peers encode and decode them. */
+export function valueFields(op: Op): readonly ValueField[] {
+  return VALUE_FIELDS[op];
+}
+
+type ValueNames<K extends Op> = {
+  [N in keyof SpecFields<K>]: SpecFields<K>[N] extends FieldSpec<ValueField['kind']> ? N : never;
+}[keyof SpecFields<K>];
+
+/** The decoded values of a message of operation `K`: one per value field (lists as arrays). */
+export type ValuesOf<K extends Op> = {
+  [N in ValueNames<K>]: SpecFields<K>[N] extends FieldSpec<'values'> ? unknown[] : unknown;
+};
+
+/**
+ * What a keyed `call`/`new` with `expect` yields when the member is no longer the function the
+ * caller expected: the peer did not call it, and answers `{ op: 'result', seq, stale: true }`.
+ */
+export const STALE: unique symbol = Symbol('weakwire.staleMember');

@@ -3,14 +3,22 @@
  * write, call and construct goes to its session (`ProxyHost`). Sync sessions return results;
  * async sessions return Promises, and a member read returns a "member reference" that is both
  * awaitable (`await proxy.name`) and callable (`await proxy.method(1)`, one round trip).
+ *
+ * This module owns the sync method-stub cache: nothing outside it reads or changes the cache.
  */
 import { inspect } from 'node:util';
 import { notAFunctionError, RemoteError } from './errors';
 import { STALE } from './protocol';
 import type { ImportRecord } from './import_table';
+import { currentTimeoutOverride } from './requests';
 
 export type RemoteOp =
-  | { readonly op: 'get'; readonly key: string }
+  | {
+      readonly op: 'get';
+      readonly key: string;
+      /** A member reference's read: the timeout in force when the reference was made. */
+      readonly timeoutMs?: number;
+    }
   | { readonly op: 'set'; readonly key: string; readonly value: unknown }
   | {
       readonly op: 'call';
@@ -27,14 +35,14 @@ export interface ProxyHost {
   readonly sync: boolean;
   /** Sync mode: members read as functions become method stubs (one-round-trip calls). */
   readonly cacheMethods: boolean;
-  /** Throws the right error when the session is closed or the proxy released. */
+  /** Sync mode: throws the right error when the session is closed or the proxy released. */
   assertUsable(record: ImportRecord): void;
   /**
-   * Sync sessions return the result; async sessions return a Promise of it. A keyed call with
-   * `expect` returns STALE when the member is no longer that function (it was not called).
+   * Sync sessions return the result (or throw); async sessions return a Promise of it and never
+   * throw. A keyed call with `expect` yields STALE when the member is no longer that function
+   * (it was not called).
    */
   perform(record: ImportRecord, op: RemoteOp): unknown;
-  /** Async member writes (`remote.set`). */
   release(record: ImportRecord): boolean;
 }
 
@@ -60,27 +68,46 @@ export function proxyInfo(value: unknown): ProxyInfo | undefined {
   return stub === undefined ? undefined : infos.get(stub.fn);
 }
 
+/**
+ * Tells the proxy of `info` that the client assigned member `key`: a method stub of it would
+ * stand for the old value.
+ */
+export function forgetMethod(info: ProxyInfo, key: string): void {
+  info.methods?.delete(key);
+}
+
 function label(record: ImportRecord, callable: boolean): string {
   return `[remote ${callable ? 'function' : 'object'} #${record.id}]`;
 }
 
-function localSymbol(record: ImportRecord, callable: boolean, key: symbol): unknown {
-  if (key === Symbol.toPrimitive || key === inspect.custom) return () => label(record, callable);
-  if (key === Symbol.toStringTag) return 'RemoteObject';
-  return undefined;
-}
+/** Returned by `localMember` for members that go to the peer. */
+const REMOTE: unique symbol = Symbol('remote member');
 
 /**
- * `call`, `apply` and `bind` of a callable proxy are answered locally with the builtins: they call
- * the proxy itself (so `fn.apply(self, args)` works on callbacks), and reading them remotely would
- * be refused anyway (they are inherited from Function.prototype).
+ * Members every proxy, member reference and method stub answers itself, never asking the peer:
+ * the ones ordinary code reads without meaning to reach the remote object. `JSON.stringify`,
+ * `String(x)`, template literals and `util.inspect` then print `text` instead of sending a
+ * request whose failure nobody would await, and `await proxy` never runs a remote `then`.
  */
-function localFunctionMember(callable: boolean, key: string): unknown {
-  if (!callable) return undefined;
-  if (key === 'call') return Function.prototype.call;
-  if (key === 'apply') return Function.prototype.apply;
-  if (key === 'bind') return Function.prototype.bind;
-  return undefined;
+function localMember(key: string | symbol, text: string, callable: boolean): unknown {
+  switch (key) {
+    case 'then':
+      return undefined;
+    case 'toJSON':
+    case 'toString':
+    case Symbol.toPrimitive:
+    case inspect.custom:
+      return () => text;
+    case 'valueOf':
+      return Object.prototype.valueOf;
+    case Symbol.toStringTag:
+      return 'RemoteObject';
+  }
+  if (typeof key === 'symbol') return undefined;
+  // `call`, `apply` and `bind` of a callable are the builtins: they call the proxy itself (so
+  // `fn.apply(self, args)` works on callbacks); reading them remotely would be refused anyway.
+  if (callable && (key === 'call' || key === 'apply' || key === 'bind')) return Function.prototype[key];
+  return REMOTE;
 }
 
 function refuse(what: string): never {
@@ -111,28 +138,26 @@ export function makeProxy(host: ProxyHost, record: ImportRecord, callable: boole
 
 function syncHandler(info: ProxyInfo, self: () => object): ProxyHandler<object> {
   const { host, record, callable } = info;
+  const text = label(record, callable);
   return {
     ...commonTraps(),
     get(_target, key) {
-      if (typeof key === 'symbol') return localSymbol(record, callable, key);
-      // Never thenable, as in async mode: `await proxy` costs no round trip and cannot run a
-      // remote `then`, and it still works on a proxy whose session closed.
-      if (key === 'then') return undefined;
-      const local = localFunctionMember(callable, key);
-      if (local !== undefined) return local;
-      const known = info.methods?.get(key);
+      const local = localMember(key, text, callable);
+      if (local !== REMOTE) return local;
+      const name = key as string;
+      const known = info.methods?.get(name);
       if (known !== undefined && !known.fnRecord.released) {
         host.assertUsable(record);
         return known.stub;
       }
-      const value = host.perform(record, { op: 'get', key });
+      const value = host.perform(record, { op: 'get', key: name });
       const fn = host.cacheMethods ? callableInfoOf(host, value) : undefined;
       if (fn === undefined) {
-        info.methods?.delete(key);
+        info.methods?.delete(name);
         return value;
       }
-      const state = methodStub({ owner: info, key, parent: self(), fn: value as object, fnRecord: fn.record });
-      (info.methods ??= new Map()).set(key, state);
+      const state = methodStub({ owner: info, key: name, parent: self(), fn: value as object, fnRecord: fn.record });
+      (info.methods ??= new Map()).set(name, state);
       return state.stub;
     },
     set(_target, key, value) {
@@ -151,21 +176,28 @@ function syncHandler(info: ProxyInfo, self: () => object): ProxyHandler<object> 
 }
 
 function asyncHandler(host: ProxyHost, record: ImportRecord, callable: boolean): ProxyHandler<object> {
+  const text = label(record, callable);
   return {
     ...commonTraps(),
     get(_target, key, receiver) {
-      if (typeof key === 'symbol') return localSymbol(record, callable, key);
-      // Not thenable, so `await proxy` and a Promise resolved with a proxy give the proxy itself.
-      if (key === 'then') return undefined;
-      const local = localFunctionMember(callable, key);
-      if (local !== undefined) return local;
-      host.assertUsable(record);
-      return memberReference({ host, record, key, parent: receiver as object, read: undefined });
+      const local = localMember(key, text, callable);
+      if (local !== REMOTE) return local;
+      // Never throws, even on a closed session: the reference's read or call rejects instead.
+      return memberReference({
+        host,
+        record,
+        key: key as string,
+        parent: receiver as object,
+        timeoutMs: currentTimeoutOverride(),
+        read: undefined,
+      });
     },
-    set(_target, key) {
-      throw new TypeError(
-        `Cannot assign ${String(key)} on an async remote object: use await remote.set(proxy, key, value)`,
-      );
+    set(_target, key, value) {
+      if (typeof key === 'symbol') refuse('symbol keys');
+      // Sent in order with every later operation; a failure nobody awaits goes to the session's
+      // 'error' channel (`await remote.set(...)` gives the outcome to those who want it).
+      host.perform(record, { op: 'set', key, value });
+      return true;
     },
     apply(_target, thisArg, args) {
       return host.perform(record, { op: 'call', thisArg, args });
@@ -200,11 +232,18 @@ interface MemberState {
   readonly key: string;
   /** Keeps the parent proxy alive, so that its FREE cannot overtake the request. */
   readonly parent: object;
+  /** The `withTimeout` in force when the reference was made: its read happens later. */
+  readonly timeoutMs: number | undefined;
   read: Promise<unknown> | undefined;
 }
 
 function readMember(state: MemberState): Promise<unknown> {
-  return (state.read ??= state.host.perform(state.record, { op: 'get', key: state.key }) as Promise<unknown>);
+  state.read ??= state.host.perform(state.record, { op: 'get', key: state.key, timeoutMs: state.timeoutMs }) as Promise<unknown>;
+  return state.read;
+}
+
+function memberText(state: MemberState): string {
+  return `[remote member ${state.key} of #${state.record.id}]`;
 }
 
 const memberTraps: ProxyHandler<StateTarget<MemberState>> = {
@@ -216,10 +255,8 @@ const memberTraps: ProxyHandler<StateTarget<MemberState>> = {
     }
     if (k === 'catch') return (no?: (e: unknown) => unknown) => readMember(state).catch(no);
     if (k === 'finally') return (fn?: () => void) => readMember(state).finally(fn);
-    if (k === Symbol.toPrimitive || k === inspect.custom) {
-      return () => `[remote member ${state.key} of #${state.record.id}]`;
-    }
-    return undefined;
+    const local = localMember(k, memberText(state), true);
+    return local === REMOTE ? undefined : local;
   },
   set() {
     return refuse('assignment on a member reference');
@@ -286,15 +323,8 @@ const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
   ...commonTraps(),
   get(target, key) {
     const state = stateOf(target);
-    if (typeof key === 'symbol') {
-      if (key === Symbol.toPrimitive || key === inspect.custom) {
-        return () => `[remote method ${state.key} of #${state.owner.record.id}]`;
-      }
-      return key === Symbol.toStringTag ? 'RemoteObject' : undefined;
-    }
-    if (key === 'then') return undefined;
-    const local = localFunctionMember(true, key);
-    if (local !== undefined) return local;
+    const local = localMember(key, `[remote method ${state.key} of #${state.owner.record.id}]`, true);
+    if (local !== REMOTE) return local;
     return Reflect.get(state.fn, key);
   },
   set(target, key, value) {
@@ -329,7 +359,8 @@ function methodStub(fields: Omit<MethodState, 'stub'>): MethodState {
 
 /**
  * Releases a remote-object proxy now instead of waiting for GC: the peer's count for it drops by
- * every receipt this proxy stood for. Idempotent. Using the proxy afterwards throws.
+ * every receipt this proxy stood for. Idempotent. Using the proxy afterwards throws (sync) or
+ * rejects (async).
  * @returns true if this call released it, false if it was already released or its session closed.
  * @throws TypeError if `proxy` is not a remote-object proxy.
  */

@@ -1,21 +1,18 @@
 /**
  * The serving side: what a peer may reach (default-deny) and the sessions currently open.
  */
+import { EventEmitter } from 'node:events';
 import { deniedError } from './errors';
 import { Endpoint, type EndpointStats } from './endpoint';
+import { FailureChannel } from './failures';
+import { sessionPolicy, type SessionOptions, type SessionPolicy } from './session_options';
 import type { Transport } from './transport';
 
-export interface RemoteServerOptions {
+export interface RemoteServerOptions extends SessionOptions {
   /** What `remote.require(name)` may return: a factory per name, called once. Nothing else is reachable. */
   readonly modules?: { readonly [name: string]: () => object };
   /** What `remote.getGlobal(name)` may return. Objects go by reference. */
   readonly globals?: { readonly [name: string]: unknown };
-  /**
-   * Lets peers read and write `__proto__`, `constructor`, `prototype` and members inherited from
-   * `Object.prototype` / `Function.prototype`. Off by default: those lead to escapes such as
-   * `proxy.constructor.constructor('return process')()`.
-   */
-  readonly allowPrototypeAccess?: boolean;
 }
 
 export interface ServerStats {
@@ -27,10 +24,48 @@ export interface ServerStats {
   references: number;
 }
 
-/** One peer being served. */
-export class RemoteSession {
+export interface RemoteSession {
+  /** A failure nobody awaited; without a listener here it goes to the server's, else a warning. */
+  on(event: 'error', listener: (error: Error) => void): this;
+  /** The session ended; `reason` says why. */
+  on(event: 'close', listener: (reason: Error) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * One peer being served. An EventEmitter: `'error'` carries failures nobody awaited (a client
+ * callback that threw while nobody awaited it, a callback of a closed session, a message the
+ * transport lost), `'close'` the end of the session.
+ */
+export class RemoteSession extends EventEmitter {
+  private readonly endpoint: Endpoint;
+
   /** @internal */
-  constructor(private readonly endpoint: Endpoint) {}
+  constructor(
+    transport: Transport,
+    server: RemoteServer,
+    options: {
+      policy: SessionPolicy;
+      resolveModule: (name: string) => object;
+      resolveGlobal: (name: string) => unknown;
+      onClose: (session: RemoteSession) => void;
+    },
+  ) {
+    super();
+    const failures = new FailureChannel([{ emitter: this }, { emitter: server, extra: [this] }]);
+    this.endpoint = new Endpoint(transport, {
+      role: 'server',
+      sync: false,
+      policy: options.policy,
+      resolveModule: options.resolveModule,
+      resolveGlobal: options.resolveGlobal,
+      report: failures.report,
+      onClose: (_endpoint, reason) => {
+        options.onClose(this);
+        this.emit('close', reason);
+      },
+    });
+  }
 
   /** Ends the session: the peer is told, everything it held is released. Idempotent. */
   close(): void {
@@ -51,7 +86,7 @@ export class RemoteSession {
     return { sessions: this.closed ? 0 : 1, ...this.endpoint.stats() };
   }
 
-  /** Messages dropped because they were malformed and had no request id to answer. */
+  /** Messages dropped: malformed, late or unknown answers, lost by the transport. */
   get dropped(): number {
     return this.endpoint.dropped;
   }
@@ -65,16 +100,27 @@ function isObjectMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export class RemoteServer {
+export interface RemoteServer {
+  /** A failure of a session that has no 'error' listener of its own. */
+  on(event: 'error', listener: (error: Error, session: RemoteSession) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/**
+ * Serves modules and globals to peers, default-deny. An EventEmitter: `'error'` receives the
+ * failures of sessions that have no `'error'` listener of their own.
+ */
+export class RemoteServer extends EventEmitter {
   private readonly modules: ReadonlyMap<string, () => object>;
   private readonly globals: ReadonlyMap<string, unknown>;
   private readonly loaded = new Map<string, object>();
-  private readonly sessions = new Set<Endpoint>();
-  private readonly allowPrototypeAccess: boolean;
+  private readonly sessions = new Set<RemoteSession>();
+  private readonly policy: SessionPolicy;
 
   constructor(options: RemoteServerOptions = {}) {
+    super();
     if (!isObjectMap(options)) throw new TypeError('RemoteServer: options must be an object');
-    const { modules = {}, globals = {}, allowPrototypeAccess = false } = options;
+    const { modules = {}, globals = {} } = options;
     if (!isObjectMap(modules)) {
       throw new TypeError('RemoteServer: options.modules must be an object of factories');
     }
@@ -86,10 +132,10 @@ export class RemoteServer {
         throw new TypeError(`RemoteServer: options.modules.${name} must be a function returning the module`);
       }
     }
+    this.policy = sessionPolicy(options, 'RemoteServer');
     // Copied into Maps so later changes to the options, or their prototypes, change nothing.
     this.modules = new Map(Object.entries(modules) as Array<[string, () => object]>);
     this.globals = new Map(Object.entries(globals));
-    this.allowPrototypeAccess = allowPrototypeAccess === true;
   }
 
   /** Serves one peer over `transport` until either side closes it. */
@@ -97,10 +143,8 @@ export class RemoteServer {
     if (typeof transport !== 'object' || transport === null || typeof transport.start !== 'function') {
       throw new TypeError('RemoteServer.serve: transport must be a Transport');
     }
-    const endpoint = new Endpoint(transport, {
-      role: 'server',
-      sync: false,
-      allowPrototypeAccess: this.allowPrototypeAccess,
+    const session = new RemoteSession(transport, this, {
+      policy: this.policy,
       resolveModule: (name) => this.module(name),
       resolveGlobal: (name) => {
         if (!this.globals.has(name)) {
@@ -110,8 +154,8 @@ export class RemoteServer {
       },
       onClose: (closed) => this.sessions.delete(closed),
     });
-    if (!endpoint.closed) this.sessions.add(endpoint);
-    return new RemoteSession(endpoint);
+    if (!session.closed) this.sessions.add(session);
+    return session;
   }
 
   private module(name: string): object {

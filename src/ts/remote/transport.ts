@@ -2,6 +2,11 @@
  * The contract between the remote-object protocol and the pipes it runs over. A transport moves
  * protocol messages (plain JSON-compatible objects: no functions, no class instances, no
  * undefined inside arrays) between two peers. The protocol layer never sees sockets or ports.
+ *
+ * Errors follow one taxonomy (`RemoteError` codes): `send` throws ERR_REMOTE_CLOSED once the
+ * transport is closed, and ERR_REMOTE_TOO_LARGE / ERR_REMOTE_UNENCODABLE for a message it cannot
+ * carry while staying open. A transport closes with ERR_REMOTE_BACKLOG when too much waits for a
+ * peer that does not read. See `transports/kit.ts`.
  */
 
 /** One protocol message: a JSON-compatible object. */
@@ -16,6 +21,11 @@ export interface TransportHandlers {
   message(message: WireMessage, reply?: (answer: WireMessage) => void): void;
   /** The pipe closed: the peer closed it, exited or crashed. `error` says why when known. */
   close(error?: Error): void;
+  /**
+   * An incoming message was lost but the pipe is still usable: it could not be deserialized
+   * ('messageerror'), was larger than the cap, or was not valid. Optional.
+   */
+  problem?(error: Error): void;
 }
 
 export interface Transport {
@@ -23,14 +33,15 @@ export interface Transport {
   readonly kind: string;
   /** Starts delivering incoming messages to `handlers`. Called once. */
   start(handlers: TransportHandlers): void;
-  /** Sends a message; never blocks. Throws if the transport is closed. */
+  /** Sends a message; never blocks. Throws a RemoteError when it cannot (see above). */
   send(message: WireMessage): void;
   /**
-   * Sends a message and blocks until the peer answers it through `reply`. Only transports that
-   * can wait synchronously have it (worker threads over SharedArrayBuffer + Atomics.wait, Electron
-   * renderer's ipcRenderer.sendSync). Sync mode requires it.
+   * Sends a message and blocks until the peer answers it through `reply`, for at most
+   * `timeoutMs` milliseconds when given and the transport can time out (0: no limit). Only
+   * transports that can wait synchronously have it (worker threads over SharedArrayBuffer +
+   * Atomics.wait, Electron renderer's ipcRenderer.sendSync). Sync mode requires it.
    */
-  requestSync?(message: WireMessage): WireMessage;
+  requestSync?(message: WireMessage, timeoutMs?: number): WireMessage;
   /** Closes the pipe (idempotent). The peer's transport reports close. */
   close(): void;
 }

@@ -3,8 +3,14 @@
  * `ChildProcess` returned by `fork()` (or `spawn()` with an `'ipc'` stdio entry), the child passes
  * `process`. Messages travel in a small envelope tagged with a channel name, so the same IPC
  * channel can carry the application's own messages and several weakwire sessions.
+ *
+ * Backlog: Node queues what the pipe cannot take yet, and `send()` returns false once about
+ * 128 KiB wait. From then until the queue drains, each further message is measured (serialized
+ * once more, only while congested) and counted against `maxBufferedBytes`; past it the transport
+ * closes with ERR_REMOTE_BACKLOG instead of growing without bound.
  */
-import type { Transport, TransportHandlers, WireMessage } from '../transport';
+import type { Transport, WireMessage } from '../transport';
+import { Backlog, BaseTransport } from './kit';
 
 /**
  * The part of `ChildProcess` (parent side) and `process` (child side) this transport uses. Typed
@@ -33,10 +39,16 @@ export interface ChildProcessTransportOptions {
    * the close error can name the exit code or signal. Default 500 ms; the wait ends early on exit.
    */
   exitGraceMs?: number;
+  /**
+   * Bytes allowed to wait, beyond Node's own queue, for a peer that is not reading; past it the
+   * transport closes with ERR_REMOTE_BACKLOG. Default 128 MiB.
+   */
+  maxBufferedBytes?: number;
 }
 
 /** Property that marks a weakwire envelope on a shared IPC channel. */
 const TAG = 'weakwire';
+const DEFAULT_MAX_BUFFERED = 128 * 1024 * 1024;
 
 interface Envelope {
   weakwire: string;
@@ -45,41 +57,46 @@ interface Envelope {
 }
 
 function isEnvelope(value: unknown, channel: string): value is Envelope {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [TAG]?: unknown })[TAG] === channel
-  );
+  return typeof value === 'object' && value !== null && (value as { [TAG]?: unknown })[TAG] === channel;
 }
 
-function describeExit(
-  pid: number | undefined,
-  code: number | string | null,
-  signal: string | null,
-): string {
+function describeExit(pid: number | undefined, code: number | string | null, signal: string | null): string {
   const who = pid === undefined ? 'child process' : `child process ${pid}`;
   if (signal) return `${who} was killed by signal ${signal}`;
   return `${who} exited with code ${code}`;
 }
 
-class ChildProcessTransport implements Transport {
+/** The size of `envelope` as Node's IPC serializes it ('json' mode), or an estimate of it. */
+function serializedBytes(envelope: Envelope): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(envelope) ?? '');
+  } catch {
+    return 0;
+  }
+}
+
+class ChildProcessTransport extends BaseTransport {
   readonly kind = 'child-process';
-  private handlers: TransportHandlers | undefined;
-  /** Messages that arrived before start(); IPC delivers them whether or not anyone listens. */
-  private early: WireMessage[] = [];
-  private closed = false;
-  private closeError: Error | undefined;
-  private closeReported = false;
   private graceTimer: NodeJS.Timeout | undefined;
   /** True in the parent: a ChildProcess has `signalCode`, `process` has not. */
   private readonly isChildProcess: boolean;
+  private readonly backlog: Backlog;
+  /** Counted sizes of the messages Node still holds, in send order (0: sent while not congested). */
+  private inFlight: number[] = [];
+  /** Whether Node's queue passed its threshold; until it drains, messages are counted. */
+  private congested = false;
 
   constructor(
     private readonly endpoint: IpcEndpoint,
     private readonly channel: string,
     private readonly exitGraceMs: number,
+    maxBufferedBytes: number,
   ) {
+    super();
+    this.backlog = new Backlog(maxBufferedBytes, this.kind, 'maxBufferedBytes');
     this.isChildProcess = 'signalCode' in endpoint;
+    // Listen at once: IPC delivers messages whether or not anyone listens, and they wait in the
+    // kit until start().
     endpoint.on('message', this.onMessage);
     endpoint.on('disconnect', this.onDisconnect);
     // In the child, process 'exit' is our own exit, not the peer's.
@@ -87,55 +104,67 @@ class ChildProcessTransport implements Transport {
     if (endpoint.connected === false) this.finish(new Error('the IPC channel is already closed'));
   }
 
-  start(handlers: TransportHandlers): void {
-    if (this.handlers) throw new Error('child-process transport: start() was already called');
-    this.handlers = handlers;
-    const early = this.early;
-    this.early = [];
-    for (const message of early) {
-      if (this.closed) break;
-      handlers.message(message);
-    }
-    if (this.closed) this.reportClose();
-  }
-
-  send(message: WireMessage): void {
-    if (this.closed || this.endpoint.connected === false || !this.endpoint.send) {
-      throw new Error('child-process transport is closed');
+  protected write(message: WireMessage): void {
+    const send = this.endpoint.send;
+    if (this.endpoint.connected === false || send === undefined) {
+      this.finish(new Error('the IPC channel is closed'));
+      return;
     }
     const envelope: Envelope = { [TAG]: this.channel, message };
-    // The callback keeps an asynchronous send failure from becoming an unhandled 'error' event.
-    this.endpoint.send(envelope, (error: Error | null) => {
-      if (error && !this.closed) this.finish(error);
-    });
+    const bytes = this.congested ? serializedBytes(envelope) : 0;
+    if (this.congested) {
+      const over = this.backlog.exceeded(bytes);
+      if (over !== undefined) {
+        this.finish(over);
+        return;
+      }
+      this.backlog.add(bytes);
+    }
+    // The callback keeps an asynchronous send failure from becoming an unhandled 'error' event,
+    // and tells us when the message left Node's queue.
+    const accepted = send.call(this.endpoint, envelope, this.onSent);
+    this.inFlight.push(bytes);
+    if (!accepted) this.congested = true;
   }
 
-  close(): void {
-    if (this.closed) return;
-    if (this.endpoint.connected !== false && this.endpoint.send) {
-      try {
-        this.endpoint.send({ [TAG]: this.channel, close: true } satisfies Envelope, () => {});
-      } catch {
-        // The channel went away at the same moment: the peer sees the disconnect instead.
-      }
+  private readonly onSent = (error: Error | null): void => {
+    if (error) {
+      this.finish(error);
+      return;
     }
-    this.finish(undefined);
+    this.backlog.remove(this.inFlight.shift() ?? 0);
+    if (this.inFlight.length === 0) this.congested = false;
+  };
+
+  protected override goodbye(): void {
+    if (this.endpoint.connected !== false && this.endpoint.send) {
+      this.endpoint.send({ [TAG]: this.channel, close: true } satisfies Envelope, () => {});
+    }
+  }
+
+  protected release(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.backlog.clear();
+    this.inFlight = [];
+    this.congested = false;
+    this.endpoint.removeListener('message', this.onMessage);
+    this.endpoint.removeListener('disconnect', this.onDisconnect);
+    this.endpoint.removeListener('exit', this.onExit);
   }
 
   private readonly onMessage = (raw: unknown): void => {
-    if (this.closed || !isEnvelope(raw, this.channel)) return;
+    if (!isEnvelope(raw, this.channel)) return;
     if (raw.close === true) {
       this.finish(undefined);
       return;
     }
     const message = raw.message;
     if (typeof message !== 'object' || message === null || Array.isArray(message)) return;
-    if (this.handlers) this.handlers.message(message);
-    else this.early.push(message);
+    this.deliver(message);
   };
 
   private readonly onDisconnect = (): void => {
-    if (this.closed) return;
+    if (this.isClosed) return;
     const { endpoint } = this;
     if (!this.isChildProcess) {
       this.finish(new Error('the IPC channel to the parent process closed'));
@@ -153,27 +182,8 @@ class ChildProcessTransport implements Transport {
   };
 
   private readonly onExit = (code: number | string | null, signal: string | null): void => {
-    if (this.closed) return;
     this.finish(new Error(describeExit(this.endpoint.pid, code, signal)));
   };
-
-  private finish(error: Error | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeError = error;
-    this.early = [];
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.endpoint.removeListener('message', this.onMessage);
-    this.endpoint.removeListener('disconnect', this.onDisconnect);
-    this.endpoint.removeListener('exit', this.onExit);
-    if (this.handlers) this.reportClose();
-  }
-
-  private reportClose(): void {
-    if (this.closeReported || !this.handlers) return;
-    this.closeReported = true;
-    this.handlers.close(this.closeError);
-  }
 }
 
 /**
@@ -182,10 +192,7 @@ class ChildProcessTransport implements Transport {
  * signal) when the child exits or crashes, or when the channel disconnects; `close()` tells the
  * peer and detaches without disconnecting the channel, so the process can keep using it.
  */
-export function childProcessTransport(
-  endpoint: IpcEndpoint,
-  options: ChildProcessTransportOptions = {},
-): Transport {
+export function childProcessTransport(endpoint: IpcEndpoint, options: ChildProcessTransportOptions = {}): Transport {
   if (
     typeof endpoint !== 'object' ||
     endpoint === null ||
@@ -195,9 +202,7 @@ export function childProcessTransport(
     throw new TypeError('endpoint must be a ChildProcess or process (an event emitter with send)');
   }
   if (typeof endpoint.send !== 'function') {
-    throw new TypeError(
-      'endpoint has no IPC channel: fork() the child, or spawn it with an "ipc" stdio entry',
-    );
+    throw new TypeError('endpoint has no IPC channel: fork() the child, or spawn it with an "ipc" stdio entry');
   }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('options must be an object');
@@ -210,5 +215,9 @@ export function childProcessTransport(
   if (typeof exitGraceMs !== 'number' || !(exitGraceMs >= 0) || !Number.isFinite(exitGraceMs)) {
     throw new TypeError('options.exitGraceMs must be a finite number >= 0');
   }
-  return new ChildProcessTransport(endpoint, channel, exitGraceMs);
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+  if (typeof maxBufferedBytes !== 'number' || !Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes <= 0) {
+    throw new TypeError('options.maxBufferedBytes must be a positive integer');
+  }
+  return new ChildProcessTransport(endpoint, channel, exitGraceMs, maxBufferedBytes);
 }

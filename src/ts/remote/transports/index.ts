@@ -8,21 +8,14 @@ export type { PortLike } from './message_port';
 export type { WorkerSyncChannel, WorkerSyncEnd } from './worker_sync';
 import { childProcessTransport } from './child_process';
 import { streamTransport } from './stream';
-import {
-  acceptElectronRenderers,
-  electronMainTransport,
-  electronRendererTransport,
-} from './electron';
+import { acceptElectronRenderers, electronMainTransport } from './electron_main';
+import { electronRendererTransport } from './electron_renderer';
 
 export type { IpcEndpoint, ChildProcessTransportOptions } from './child_process';
 export { FrameError, type DuplexLike, type StreamTransportOptions } from './stream';
-export type {
-  ElectronIpcMainEventLike,
-  ElectronIpcMainLike,
-  ElectronIpcRendererLike,
-  ElectronTransportOptions,
-  ElectronWebContentsLike,
-} from './electron';
+export type { ElectronTransportOptions } from './electron_envelope';
+export type { ElectronIpcMainEventLike, ElectronIpcMainLike, ElectronWebContentsLike } from './electron_main';
+export type { ElectronIpcRendererLike } from './electron_renderer';
 
 export const transports = {
   // Worker threads (async): MessagePort, Worker, parentPort.

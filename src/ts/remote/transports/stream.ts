@@ -2,11 +2,18 @@
  * Transport over any duplex byte stream: `net.Socket`, `tls.TLSSocket`, a pipe, a stream pair.
  *
  * Wire format: each message is one frame, a 4-byte big-endian unsigned payload length followed by
- * the payload, the message as UTF-8 JSON. A frame's declared length is checked against the cap
- * before anything is buffered for it, so a hostile or corrupt peer cannot make us allocate the
- * size it claims; bytes are only ever held as they actually arrive.
+ * the payload, the message as UTF-8 JSON. The length prefix always tells where the next frame
+ * starts, so one bad frame costs only itself:
+ * - a frame longer than the cap is skipped as its bytes arrive, never buffered (a peer cannot make
+ *   us allocate the size it claims), and reported as a lost message;
+ * - a frame that is not valid UTF-8 JSON of an object is dropped and reported;
+ * - sending a message longer than the cap throws ERR_REMOTE_TOO_LARGE and the transport stays open.
+ * Only a stream that ends in the middle of a frame, errors, or lets too much wait for a peer that
+ * does not read (ERR_REMOTE_BACKLOG) closes the transport.
  */
-import type { Transport, TransportHandlers, WireMessage } from '../transport';
+import { protocolError } from '../errors';
+import type { Transport, WireMessage } from '../transport';
+import { Backlog, BaseTransport, tooLargeError } from './kit';
 
 /** The part of a Node.js duplex stream this transport uses. */
 export interface DuplexLike {
@@ -25,15 +32,15 @@ export interface DuplexLike {
 
 export interface StreamTransportOptions {
   /**
-   * Largest accepted frame payload, in bytes, both ways: a longer incoming frame closes the
-   * transport with an error, a longer outgoing message makes `send` throw a RangeError. Use the
-   * same value on both ends. Default 16 MiB; at most 4 GiB - 1 (the length field's range).
+   * Largest frame payload, in bytes, both ways: a longer incoming frame is skipped (reported as
+   * lost), sending a longer message throws ERR_REMOTE_TOO_LARGE. Use the same value on both ends.
+   * Default 16 MiB; at most 4 GiB - 1 (the length field's range).
    */
   maxFrameBytes?: number;
   /**
    * Bytes allowed to wait for a peer that is not reading (our queue plus the stream's own write
-   * buffer). Beyond it the transport closes with an error instead of growing without bound.
-   * Default: the larger of 128 MiB and twice `maxFrameBytes`.
+   * buffer). Beyond it the transport closes with ERR_REMOTE_BACKLOG instead of growing without
+   * bound. Default: the larger of 128 MiB and twice `maxFrameBytes`.
    */
   maxBufferedBytes?: number;
   /** Name for error messages and stats. Default `"socket"` for sockets, `"stream"` otherwise. */
@@ -44,30 +51,36 @@ export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const HEADER_BYTES = 4;
 const MAX_LENGTH_FIELD = 0xffffffff;
 
-/** Encodes one message as a frame. Exported for tests and for peers written by hand. */
-export function encodeFrame(message: WireMessage, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
+/**
+ * Encodes one message as a frame. Exported for tests and for peers written by hand.
+ * @throws TypeError for a value that is not a JSON object; RemoteError ERR_REMOTE_TOO_LARGE
+ * past `maxFrameBytes`.
+ */
+export function encodeFrame(message: WireMessage, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, kind = 'stream'): Buffer {
   const json = JSON.stringify(message);
   if (typeof json !== 'string' || json[0] !== '{') {
     throw new TypeError('message must be a JSON-compatible object');
   }
   const payloadBytes = Buffer.byteLength(json, 'utf8');
-  if (payloadBytes > maxFrameBytes) {
-    throw new RangeError(
-      `message of ${payloadBytes} bytes exceeds the frame-size cap of ${maxFrameBytes} bytes`,
-    );
-  }
+  if (payloadBytes > maxFrameBytes) throw tooLargeError(kind, payloadBytes, maxFrameBytes, 'maxFrameBytes');
   const frame = Buffer.allocUnsafe(HEADER_BYTES + payloadBytes);
   frame.writeUInt32BE(payloadBytes, 0);
   frame.write(json, HEADER_BYTES, 'utf8');
   return frame;
 }
 
-/** A frame the peer sent that cannot be accepted; the transport closes with it. */
+/** Why a stream transport closed when its byte stream broke off (it ended inside a frame). */
 export class FrameError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'FrameError';
   }
+}
+
+/** What one chunk produced: complete messages, and frames that were lost (with why). */
+interface Decoded {
+  readonly messages: WireMessage[];
+  readonly lost: Error[];
 }
 
 /**
@@ -79,68 +92,88 @@ class FrameDecoder {
   private buffered = 0;
   /** Payload length of the frame being assembled, or -1 while waiting for its header. */
   private expected = -1;
+  /** Bytes of an oversized frame still to throw away. */
+  private skipping = 0;
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly kind: string,
+  ) {}
 
-  get bufferedBytes(): number {
+  /** Whether the bytes so far stop inside a frame. */
+  get inFrame(): boolean {
+    return this.buffered > 0 || this.expected >= 0 || this.skipping > 0;
+  }
+
+  /** Bytes held for the frame not complete yet. */
+  get partialBytes(): number {
     return this.buffered;
   }
 
-  /**
-   * Adds a chunk and returns the messages it completed, and the FrameError that stopped decoding
-   * if a frame was bad (the messages before it are still good).
-   */
-  push(chunk: Buffer): { messages: WireMessage[]; error?: FrameError } {
+  push(chunk: Buffer): Decoded {
+    const decoded: Decoded = { messages: [], lost: [] };
+    if (this.skipping > 0) {
+      const skipped = Math.min(this.skipping, chunk.length);
+      this.skipping -= skipped;
+      chunk = chunk.subarray(skipped);
+    }
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
     }
-    const messages: WireMessage[] = [];
-    try {
-      this.decode(messages);
-    } catch (error) {
-      if (!(error instanceof FrameError)) throw error;
-      return { messages, error };
-    }
-    return { messages };
-  }
-
-  private decode(messages: WireMessage[]): void {
     for (;;) {
       if (this.expected < 0) {
         if (this.buffered < HEADER_BYTES) break;
         const length = this.take(HEADER_BYTES).readUInt32BE(0);
         if (length > this.maxFrameBytes) {
-          throw new FrameError(
-            `incoming frame of ${length} bytes exceeds the frame-size cap of ${this.maxFrameBytes} bytes`,
+          decoded.lost.push(
+            protocolError(
+              `${this.kind} transport: skipped an incoming frame of ${length} bytes, more than maxFrameBytes (${this.maxFrameBytes})`,
+            ),
           );
+          this.skip(length);
+          continue;
         }
-        if (length === 0) throw new FrameError('malformed frame: empty payload');
+        if (length === 0) {
+          decoded.lost.push(protocolError(`${this.kind} transport: dropped an empty frame`));
+          continue;
+        }
         this.expected = length;
       }
       if (this.buffered < this.expected) break;
       const payload = this.take(this.expected);
       this.expected = -1;
-      messages.push(this.parse(payload));
+      const message = this.parse(payload);
+      if (typeof message === 'string') decoded.lost.push(protocolError(`${this.kind} transport: dropped a frame: ${message}`));
+      else decoded.messages.push(message);
     }
+    return decoded;
   }
 
-  private parse(payload: Buffer): WireMessage {
+  /** Throws away `length` payload bytes: what is buffered now, the rest as it arrives. */
+  private skip(length: number): void {
+    const now = Math.min(length, this.buffered);
+    if (now > 0) this.take(now);
+    this.skipping = length - now;
+  }
+
+  /** The message, or why the payload is not one. */
+  private parse(payload: Buffer): WireMessage | string {
     let text: string;
     try {
       text = this.utf8.decode(payload);
     } catch {
-      throw new FrameError('malformed frame: payload is not valid UTF-8');
+      return 'its payload is not valid UTF-8';
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      throw new FrameError('malformed frame: payload is not valid JSON');
+      return 'its payload is not valid JSON';
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new FrameError('malformed frame: payload is not a JSON object');
+      return 'its payload is not a JSON object';
     }
     return value as WireMessage;
   }
@@ -169,64 +202,80 @@ class FrameDecoder {
   }
 }
 
-class StreamTransport implements Transport {
-  private handlers: TransportHandlers | undefined;
+class StreamTransport extends BaseTransport {
   private readonly decoder: FrameDecoder;
-  private closed = false;
-  private closeError: Error | undefined;
-  private closeReported = false;
+  private readonly backlog: Backlog;
   /** Frames held back while the stream asks us to wait for 'drain'. */
   private queue: Buffer[] = [];
-  private queuedBytes = 0;
   private waitingForDrain = false;
 
   constructor(
     private readonly stream: DuplexLike,
     readonly kind: string,
     private readonly maxFrameBytes: number,
-    private readonly maxBufferedBytes: number,
+    maxBufferedBytes: number,
   ) {
-    this.decoder = new FrameDecoder(maxFrameBytes);
+    super();
+    this.decoder = new FrameDecoder(maxFrameBytes, kind);
+    this.backlog = new Backlog(maxBufferedBytes, kind, 'maxBufferedBytes');
     // Listen for failure at once, so an error before start() is neither lost nor unhandled.
     stream.on('error', this.onError);
     stream.on('close', this.onClose);
-    if (stream.destroyed) this.finish(new Error(`${kind} is already destroyed`), false);
+    if (stream.destroyed) this.finish(new Error(`${kind} is already destroyed`));
   }
 
-  start(handlers: TransportHandlers): void {
-    if (this.handlers) throw new Error(`${this.kind} transport: start() was already called`);
-    this.handlers = handlers;
-    if (this.closed) {
-      this.reportClose();
-      return;
-    }
+  protected override begin(): void {
     // Reading starts here: until now the bytes wait in the stream, which pushes back on the peer.
     this.stream.on('data', this.onData);
     this.stream.on('end', this.onEnd);
   }
 
-  send(message: WireMessage): void {
-    if (this.closed) throw new Error(`${this.kind} transport is closed`);
-    const frame = encodeFrame(message, this.maxFrameBytes);
+  protected write(message: WireMessage): void {
+    const frame = encodeFrame(message, this.maxFrameBytes, this.kind);
     if (this.waitingForDrain) {
       this.queue.push(frame);
-      this.queuedBytes += frame.length;
+      this.backlog.add(frame.length);
       this.checkBacklog();
       return;
     }
-    this.write(frame);
+    this.writeFrame(frame);
   }
 
-  close(): void {
-    if (this.closed) return;
+  protected override goodbye(): void {
     // Whatever was sent before close() still goes out, then the stream ends.
     for (const frame of this.queue) this.stream.write(frame);
     this.queue = [];
-    this.queuedBytes = 0;
-    this.finish(undefined, false);
+    this.backlog.clear();
   }
 
-  private write(frame: Buffer): void {
+  /** Ends the stream politely after an orderly close, or drops it after a failure. */
+  private destroyOnRelease = false;
+
+  protected release(): void {
+    this.queue = [];
+    this.backlog.clear();
+    this.stream.removeListener('data', this.onData);
+    this.stream.removeListener('end', this.onEnd);
+    this.stream.removeListener('drain', this.onDrain);
+    this.stream.removeListener('close', this.onClose);
+    // The 'error' listener stays: a late error on a stream nobody listens to would crash.
+    if (this.stream.destroyed) return;
+    if (this.destroyOnRelease) {
+      this.stream.destroy();
+    } else {
+      this.stream.end();
+      // Drain and drop what the peer still sends, so its end reaches us and the stream closes.
+      this.stream.resume?.();
+    }
+  }
+
+  /** Closes for a failure, dropping the stream. */
+  private fail(error: Error): void {
+    this.destroyOnRelease = true;
+    this.finish(error);
+  }
+
+  private writeFrame(frame: Buffer): void {
     if (!this.stream.write(frame)) {
       this.waitingForDrain = true;
       this.stream.once('drain', this.onDrain);
@@ -235,96 +284,47 @@ class StreamTransport implements Transport {
   }
 
   private readonly onDrain = (): void => {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.waitingForDrain = false;
     this.stream.cork?.();
     while (this.queue.length > 0 && !this.waitingForDrain) {
       const frame = this.queue.shift()!;
-      this.queuedBytes -= frame.length;
-      this.write(frame);
+      this.backlog.remove(frame.length);
+      this.writeFrame(frame);
     }
     this.stream.uncork?.();
   };
 
   private checkBacklog(): void {
-    const backlog = this.queuedBytes + (this.stream.writableLength ?? 0);
-    if (backlog > this.maxBufferedBytes) {
-      this.finish(
-        new Error(
-          `${this.kind} transport: ${backlog} bytes are waiting for a peer that is not reading ` +
-            `(more than maxBufferedBytes, ${this.maxBufferedBytes})`,
-        ),
-        true,
-      );
-    }
+    const over = this.backlog.exceeded(this.stream.writableLength ?? 0);
+    if (over !== undefined) this.fail(over);
   }
 
   private readonly onData = (chunk: unknown): void => {
-    if (this.closed) return;
+    if (this.isClosed) return;
     if (!Buffer.isBuffer(chunk)) {
-      this.finish(
-        new TypeError(`${this.kind} delivered text, not bytes: do not call setEncoding() on it`),
-        true,
-      );
+      this.fail(new TypeError(`${this.kind} delivered text, not bytes: do not call setEncoding() on it`));
       return;
     }
-    const { messages, error: failure } = this.decoder.push(chunk);
-    // Frames that were complete before a bad one are still delivered, in order.
+    const { messages, lost } = this.decoder.push(chunk);
+    for (const error of lost) this.problem(error);
     for (const message of messages) {
-      if (this.closed) return;
-      this.handlers!.message(message);
+      if (this.isClosed) return;
+      this.deliver(message);
     }
-    if (failure) this.finish(failure, true);
   };
 
   private readonly onEnd = (): void => {
-    if (this.closed) return;
-    const partial = this.decoder.bufferedBytes;
     this.finish(
-      partial > 0
-        ? new FrameError(`${this.kind} ended in the middle of a frame (${partial} bytes unread)`)
+      this.decoder.inFrame
+        ? new FrameError(`${this.kind} ended in the middle of a frame (${this.decoder.partialBytes} bytes unread)`)
         : undefined,
-      false,
     );
   };
 
-  private readonly onError = (error: Error): void => {
-    this.finish(error, true);
-  };
+  private readonly onError = (error: Error): void => this.fail(error);
 
-  private readonly onClose = (): void => {
-    this.finish(new Error(`${this.kind} closed before the peer ended it`), false);
-  };
-
-  /** Marks the transport closed once; `destroy` drops the stream instead of ending it politely. */
-  private finish(error: Error | undefined, destroy: boolean): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeError = error;
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.stream.removeListener('data', this.onData);
-    this.stream.removeListener('end', this.onEnd);
-    this.stream.removeListener('drain', this.onDrain);
-    this.stream.removeListener('close', this.onClose);
-    // The 'error' listener stays: a late error on a stream nobody listens to would crash.
-    if (!this.stream.destroyed) {
-      if (destroy) {
-        this.stream.destroy();
-      } else {
-        this.stream.end();
-        // Drain and drop what the peer still sends, so its end reaches us and the stream closes.
-        this.stream.resume?.();
-      }
-    }
-    if (this.handlers) this.reportClose();
-  }
-
-  private reportClose(): void {
-    if (this.closeReported || !this.handlers) return;
-    this.closeReported = true;
-    this.handlers.close(this.closeError);
-  }
+  private readonly onClose = (): void => this.finish(new Error(`${this.kind} closed before the peer ended it`));
 }
 
 function isPositiveInteger(value: unknown): value is number {
@@ -334,7 +334,7 @@ function isPositiveInteger(value: unknown): value is number {
 /**
  * A transport over a duplex byte stream such as a `net.Socket` or `tls.TLSSocket`, with
  * length-prefixed JSON frames. Partial and coalesced chunks are reassembled; an oversized or
- * malformed frame closes the transport with a `FrameError`; a write the stream cannot take yet
+ * malformed frame is skipped and reported, never buffered; a write the stream cannot take yet
  * waits for 'drain'. The transport closes when the stream ends, closes or errors; `close()`
  * flushes what was sent and ends the stream.
  */
@@ -355,8 +355,7 @@ export function streamTransport(stream: DuplexLike, options: StreamTransportOpti
   if (!isPositiveInteger(maxFrameBytes) || maxFrameBytes > MAX_LENGTH_FIELD) {
     throw new TypeError('options.maxFrameBytes must be an integer from 1 to 4294967295');
   }
-  const maxBufferedBytes =
-    options.maxBufferedBytes ?? Math.max(128 * 1024 * 1024, 2 * maxFrameBytes);
+  const maxBufferedBytes = options.maxBufferedBytes ?? Math.max(128 * 1024 * 1024, 2 * maxFrameBytes);
   if (!isPositiveInteger(maxBufferedBytes)) {
     throw new TypeError('options.maxBufferedBytes must be a positive integer');
   }

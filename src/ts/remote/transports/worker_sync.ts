@@ -6,17 +6,17 @@
  * directions, sync requests included, travel over one MessagePort, so their order is kept.
  * Answers that do not fit in the buffer go over a second, never-listened-to port and are taken
  * with `receiveMessageOnPort`, so there is no size limit. The requester never waits forever:
- * it waits in short slices, checks the closed flag the answerer sets on close and at thread exit,
- * and gives up after `timeoutMs`.
+ * it waits in short slices and checks the closed flag, which the answerer raises when it closes,
+ * at its thread's exit, and at its environment's teardown (a `terminate()`d worker runs no
+ * JavaScript, but the addon's teardown hook still raises it), and gives up after the timeout.
  */
-import {
-  MessageChannel,
-  receiveMessageOnPort,
-  type MessagePort,
-} from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { types } from 'node:util';
-import { RemoteError } from '../errors';
-import type { Transport, TransportHandlers, WireMessage } from '../transport';
+import { binding } from '../../binding';
+import { protocolError, RemoteError } from '../errors';
+import { MAX_TIMEOUT_MS } from '../limits';
+import type { Transport, WireMessage } from '../transport';
+import { BaseTransport, closedError } from './kit';
 
 // Header slots (Int32) at the start of the shared buffer.
 const STATE = 0; // IDLE, or where the answer is
@@ -29,8 +29,8 @@ const INLINE = 1;
 const ON_PORT = 2;
 
 const DEFAULT_BUFFER = 64 * 1024;
-const DEFAULT_TIMEOUT = 30_000;
-const SLICE_MS = 50;
+/** How often a waiting requester looks at the closed flag. */
+const SLICE_MS = 20;
 
 /** What the requesting thread needs; pass it in `workerData` with `transferList`. */
 export interface WorkerSyncEnd {
@@ -53,17 +53,12 @@ export interface WorkerSyncChannel {
 const answering = new Set<Int32Array>();
 let exitHooked = false;
 function onThreadExit(): void {
-  for (const header of answering) {
-    Atomics.store(header, CLOSED, 1);
-    Atomics.notify(header, STATE);
-  }
+  for (const header of answering) raise(header);
 }
-function watchExit(header: Int32Array): void {
-  answering.add(header);
-  if (!exitHooked) {
-    exitHooked = true;
-    process.on('exit', onThreadExit);
-  }
+
+function raise(header: Int32Array): void {
+  Atomics.store(header, CLOSED, 1);
+  Atomics.notify(header, STATE);
 }
 
 type Envelope = { readonly sync?: boolean; readonly m: WireMessage };
@@ -72,59 +67,66 @@ function isEnvelope(value: unknown): value is Envelope {
   return typeof value === 'object' && value !== null && 'm' in value;
 }
 
-class AnsweringTransport implements Transport {
+function lostMessage(kind: string, error: unknown): Error {
+  const why = error instanceof Error ? error.message : String(error);
+  return protocolError(`${kind} transport: a message could not be deserialized and was lost (${why})`);
+}
+
+class AnsweringTransport extends BaseTransport {
   readonly kind = 'worker-sync';
   private readonly header: Int32Array;
   private readonly data: Buffer;
-  private handlers: TransportHandlers | undefined;
-  private closed = false;
+  private watch: object | undefined;
 
   constructor(
     private readonly port: MessagePort,
     private readonly answers: MessagePort,
     buffer: SharedArrayBuffer,
   ) {
+    super();
     this.header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
     this.data = Buffer.from(buffer, HEADER_BYTES);
   }
 
-  start(handlers: TransportHandlers): void {
-    if (this.handlers !== undefined) throw new Error('Transport already started');
-    this.handlers = handlers;
+  protected override begin(): void {
     this.port.on('message', this.onMessage);
+    this.port.on('messageerror', this.onMessageError);
     this.port.on('close', this.onClose);
-    watchExit(this.header);
+    answering.add(this.header);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on('exit', onThreadExit);
+    }
+    this.watch = binding.watchTeardown(this.header, CLOSED);
   }
 
-  send(message: WireMessage): void {
-    if (this.closed) throw new Error('The worker-sync transport is closed');
+  protected write(message: WireMessage): void {
     this.port.postMessage({ m: message });
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.markClosed();
+  protected release(): void {
+    this.port.off('message', this.onMessage);
+    this.port.off('messageerror', this.onMessageError);
+    this.port.off('close', this.onClose);
+    answering.delete(this.header);
+    if (this.watch !== undefined) binding.unwatchTeardown(this.watch);
+    this.watch = undefined;
+    raise(this.header);
     this.port.close();
     this.answers.close();
   }
 
-  private markClosed(): void {
-    this.closed = true;
-    this.port.off('message', this.onMessage);
-    this.port.off('close', this.onClose);
-    answering.delete(this.header);
-    Atomics.store(this.header, CLOSED, 1);
-    Atomics.notify(this.header, STATE);
-  }
-
   private readonly onMessage = (envelope: unknown): void => {
-    if (this.closed || !isEnvelope(envelope)) return;
+    if (!isEnvelope(envelope)) {
+      this.problem(protocolError(`${this.kind} transport: dropped a message that is not an envelope`));
+      return;
+    }
     if (envelope.sync !== true) {
-      this.handlers?.message(envelope.m);
+      this.deliver(envelope.m);
       return;
     }
     let answered = false;
-    this.handlers?.message(envelope.m, (answer) => {
+    this.deliver(envelope.m, (answer) => {
       if (answered) return;
       answered = true;
       this.answer(answer);
@@ -132,7 +134,7 @@ class AnsweringTransport implements Transport {
   };
 
   private answer(answer: WireMessage): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     const json = JSON.stringify(answer);
     const length = Buffer.byteLength(json);
     if (length <= this.data.length) {
@@ -146,46 +148,48 @@ class AnsweringTransport implements Transport {
     Atomics.notify(this.header, STATE);
   }
 
-  private readonly onClose = (): void => {
-    if (this.closed) return;
-    this.markClosed();
-    this.handlers?.close();
-  };
-
+  private readonly onMessageError = (error: unknown): void => this.problem(lostMessage(this.kind, error));
+  private readonly onClose = (): void => this.finish(undefined);
 }
 
-class RequestingTransport implements Transport {
+class RequestingTransport extends BaseTransport {
   readonly kind = 'worker-sync';
   private readonly header: Int32Array;
   private readonly data: Buffer;
-  private handlers: TransportHandlers | undefined;
-  private closed = false;
 
   constructor(
     private readonly end: WorkerSyncEnd,
-    private readonly timeoutMs: number,
+    private readonly timeoutMs: number | undefined,
   ) {
+    super();
     this.header = new Int32Array(end.buffer, 0, HEADER_BYTES / 4);
     this.data = Buffer.from(end.buffer, HEADER_BYTES);
   }
 
-  start(handlers: TransportHandlers): void {
-    if (this.handlers !== undefined) throw new Error('Transport already started');
-    this.handlers = handlers;
+  protected override begin(): void {
     this.end.port.on('message', this.onMessage);
+    this.end.port.on('messageerror', this.onMessageError);
     this.end.port.on('close', this.onClose);
   }
 
-  send(message: WireMessage): void {
-    this.assertOpen();
+  protected write(message: WireMessage): void {
+    this.assertPeer();
     this.end.port.postMessage({ m: message });
   }
 
-  requestSync(message: WireMessage): WireMessage {
-    this.assertOpen();
+  /**
+   * Posts `message` and blocks until the answer is in the buffer, the peer is gone
+   * (ERR_REMOTE_CLOSED) or the timeout passed (ERR_REMOTE_TIMEOUT): the smaller of `timeoutMs`
+   * (the session's) and the transport's own, where 0 or undefined means none.
+   */
+  requestSync(message: WireMessage, sessionTimeoutMs?: number): WireMessage {
+    if (this.isClosed) throw closedError(this.kind);
+    const limits = [sessionTimeoutMs, this.timeoutMs].filter((t): t is number => t !== undefined && t > 0);
+    const timeoutMs = limits.length > 0 ? Math.min(...limits) : 0;
+    this.assertPeer();
     Atomics.store(this.header, STATE, IDLE);
     this.end.port.postMessage({ sync: true, m: message });
-    const deadline = Date.now() + this.timeoutMs;
+    const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     for (;;) {
       Atomics.wait(this.header, STATE, IDLE, SLICE_MS);
       const state = Atomics.load(this.header, STATE);
@@ -201,48 +205,44 @@ class RequestingTransport implements Transport {
         if (received === undefined) throw this.fail('the answer was lost');
         return received.message as WireMessage;
       }
-      if (Atomics.load(this.header, CLOSED) === 1) throw this.fail('the peer closed the channel');
+      if (Atomics.load(this.header, CLOSED) === 1) throw this.fail('the peer closed the channel or its thread ended');
       if (Date.now() >= deadline) {
-        throw this.fail(`no answer within ${this.timeoutMs} ms`, 'ERR_REMOTE_TIMEOUT');
+        throw this.fail(`no answer within ${timeoutMs} ms`, 'ERR_REMOTE_TIMEOUT');
       }
     }
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.shut();
+  protected release(): void {
+    Atomics.store(this.header, CLOSED, 1);
+    this.end.port.off('message', this.onMessage);
+    this.end.port.off('messageerror', this.onMessageError);
+    this.end.port.off('close', this.onClose);
     this.end.port.close();
     this.end.answers.close();
   }
 
-  private shut(): void {
-    this.closed = true;
-    Atomics.store(this.header, CLOSED, 1);
-    this.end.port.off('message', this.onMessage);
-    this.end.port.off('close', this.onClose);
-  }
-
-  private assertOpen(): void {
-    if (this.closed || Atomics.load(this.header, CLOSED) === 1) {
-      throw new RemoteError('ERR_REMOTE_CLOSED', 'The worker-sync transport is closed');
+  /** Closes the transport if the answering side raised the closed flag. */
+  private assertPeer(): void {
+    if (Atomics.load(this.header, CLOSED) === 1) {
+      this.finish(new Error('the peer closed the channel or its thread ended'));
+      throw closedError(this.kind);
     }
   }
 
   private fail(why: string, code: 'ERR_REMOTE_CLOSED' | 'ERR_REMOTE_TIMEOUT' = 'ERR_REMOTE_CLOSED'): RemoteError {
     // After a lost or late answer the channel cannot be trusted: close it.
-    this.close();
-    return new RemoteError(code, `Synchronous request failed: ${why}`);
+    const error = new RemoteError(code, `Synchronous request failed: ${why}`);
+    this.finish(error);
+    return error;
   }
 
   private readonly onMessage = (envelope: unknown): void => {
-    if (!this.closed && isEnvelope(envelope) && envelope.sync !== true) this.handlers?.message(envelope.m);
+    if (isEnvelope(envelope) && envelope.sync !== true) this.deliver(envelope.m);
+    else this.problem(protocolError(`${this.kind} transport: dropped a message that is not an envelope`));
   };
 
-  private readonly onClose = (): void => {
-    if (this.closed) return;
-    this.shut();
-    this.handlers?.close();
-  };
+  private readonly onMessageError = (error: unknown): void => this.problem(lostMessage(this.kind, error));
+  private readonly onClose = (): void => this.finish(undefined);
 }
 
 /**
@@ -250,6 +250,9 @@ class RequestingTransport implements Transport {
  * the other thread, which makes its transport with `workerSyncClient(end)` and may block on it.
  */
 export function workerSyncChannel(options: { bufferSize?: number } = {}): WorkerSyncChannel {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('workerSyncChannel: options must be an object');
+  }
   const size = options.bufferSize ?? DEFAULT_BUFFER;
   if (!Number.isSafeInteger(size) || size < 64) {
     throw new TypeError('workerSyncChannel: options.bufferSize must be an integer of at least 64');
@@ -264,7 +267,11 @@ export function workerSyncChannel(options: { bufferSize?: number } = {}): Worker
   };
 }
 
-/** The requesting side of a sync channel: a transport with `requestSync`, for `connect(t, { sync: true })`. */
+/**
+ * The requesting side of a sync channel: a transport with `requestSync`, for
+ * `connect(t, { sync: true })`. A request waits at most the session's `callTimeoutMs`, and at
+ * most `options.timeoutMs` when given.
+ */
 export function workerSyncClient(end: WorkerSyncEnd, options: { timeoutMs?: number } = {}): Transport {
   if (
     typeof end !== 'object' ||
@@ -275,8 +282,11 @@ export function workerSyncClient(end: WorkerSyncEnd, options: { timeoutMs?: numb
   ) {
     throw new TypeError('workerSyncClient: end must be the `end` of a workerSyncChannel()');
   }
-  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT;
-  if (typeof timeout !== 'number' || !(timeout > 0)) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('workerSyncClient: options must be an object');
+  }
+  const timeout = options.timeoutMs;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0) || timeout > MAX_TIMEOUT_MS)) {
     throw new TypeError('workerSyncClient: options.timeoutMs must be a positive number');
   }
   return new RequestingTransport(end, timeout);

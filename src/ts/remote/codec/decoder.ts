@@ -1,0 +1,275 @@
+/**
+ * Value decoding: the encoder's tagged records back into JavaScript values.
+ *
+ * Everything here comes from the peer and may be crafted: the decoder checks every tag and
+ * field, never iterates past a hole (a sparse array of length 2^32 - 1 costs one step), never
+ * recurses deeper than `maxDepth` copied levels, and never assigns a key that could change a
+ * prototype (`__proto__` becomes an own data property, as structured clone makes it).
+ */
+import { protocolError, RemoteError } from '../errors';
+import { WIRE_LIMITS } from '../limits';
+import { describeValue, isId, isRecord } from '../protocol';
+import { ERRORS, TYPED_ARRAYS } from './kinds';
+import { incomingStack } from './stacks';
+
+/** What the decoder needs from the session it decodes for. */
+export interface DecoderHost {
+  /** An object the peer exported (`ref`): the cached proxy, counting this receipt. */
+  importRef(id: number, callable: boolean): object;
+  /** One of our own exports coming back (`yours`): the original object. */
+  lookupExport(id: number): object;
+  /** A promise the peer exported: a local promise settled by its `settle` message. */
+  importPromise(id: number): Promise<unknown>;
+}
+
+function fail(what: string, value: unknown): never {
+  throw protocolError(`Malformed value: ${what} (got ${describeValue(value)})`);
+}
+
+const BIGINT = new RegExp(`^-?\\d{1,${WIRE_LIMITS.maxBigIntDigits}}$`);
+
+function decodeNumber(value: unknown): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (value === 'NaN') return NaN;
+  if (value === 'Infinity') return Infinity;
+  if (value === '-Infinity') return -Infinity;
+  if (value === '-0') return -0;
+  if (isRecord(value) && value.$ === 'num') return decodeNumber(value.v);
+  return fail('expected a number', value);
+}
+
+function decodeBytes(value: unknown): Buffer {
+  if (typeof value !== 'string') fail('expected base64 bytes', value);
+  return Buffer.from(value as string, 'base64');
+}
+
+function ownBuffer(bytes: Buffer): ArrayBuffer {
+  const buffer = new ArrayBuffer(bytes.length);
+  new Uint8Array(buffer).set(bytes);
+  return buffer;
+}
+
+/** `value` as an array, checked to be one. Its items are read with `item`, which stops at holes. */
+function list(value: unknown, what: string): readonly unknown[] {
+  if (!Array.isArray(value)) fail(`expected ${what}`, value);
+  return value as unknown[];
+}
+
+/**
+ * Item `i` of a received array. Encoded values are never undefined (undefined travels as a
+ * tag), so undefined means a hole: the array is sparse, and rejecting it here bounds the work by
+ * what the peer really sent.
+ */
+function item(items: readonly unknown[], i: number): unknown {
+  const value = items[i];
+  if (value === undefined) fail('sparse or undefined array item', value);
+  return value;
+}
+
+/** `[key, value]` entry `i` of a received entry list. */
+function entry(entries: readonly unknown[], i: number): readonly [unknown, unknown] {
+  const pair = item(entries, i);
+  if (!Array.isArray(pair) || pair.length !== 2) fail('expected [key, value] entries', pair);
+  const [key, value] = pair as unknown[];
+  if (key === undefined || value === undefined) fail('sparse entry', pair);
+  return [key, value];
+}
+
+function checkKey(key: unknown): string {
+  if (typeof key !== 'string') fail('property keys must be strings', key);
+  return key as string;
+}
+
+/** Sets an own data property; `__proto__` too, without touching the prototype. */
+function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
+}
+
+/** Decodes the values of one message; `dup` indexes refer to objects decoded earlier in it. */
+export class Decoder {
+  private readonly table: object[] = [];
+  /** Ids whose receipt this decoder counted, once per receipt: undone if the message is dropped. */
+  readonly imported: number[] = [];
+  /** Promise ids this message announced: forgotten again if the message is dropped. */
+  readonly promises: number[] = [];
+  private depth = 0;
+
+  constructor(
+    private readonly host: DecoderHost,
+    private readonly maxDepth: number,
+  ) {}
+
+  decode(value: unknown): unknown {
+    if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
+    if (typeof value === 'number') return decodeNumber(value);
+    if (!isRecord(value)) return fail('expected a tagged value', value);
+    switch (value.$) {
+      case 'undef':
+        return undefined;
+      case 'num':
+        return decodeNumber(value.v);
+      case 'bigint':
+        if (typeof value.v !== 'string' || !BIGINT.test(value.v)) fail('bad bigint', value.v);
+        return BigInt(value.v as string);
+      case 'dup': {
+        const n = value.n;
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= this.table.length) {
+          fail('bad back-reference', n);
+        }
+        return this.table[n as number];
+      }
+      case 'array':
+        return this.decodeArray(value.v);
+      case 'object':
+        return this.decodeObject(value.e, value.bare === true);
+      case 'date':
+        return this.keep(new Date(decodeNumber(value.v)));
+      case 'regexp':
+        return this.decodeRegExp(value.source, value.flags);
+      case 'map':
+        return this.decodeMap(value.e);
+      case 'set':
+        return this.decodeSet(value.v);
+      case 'arraybuffer':
+        return this.keep(ownBuffer(decodeBytes(value.b)));
+      case 'buffer':
+        return this.keep(Buffer.from(decodeBytes(value.b)));
+      case 'typed':
+        return this.decodeTyped(value.t, value.b);
+      case 'error':
+        return this.decodeError(value);
+      case 'ref': {
+        if (!isId(value.id)) fail('bad object id', value.id);
+        const proxy = this.host.importRef(value.id as number, value.fn === true);
+        this.imported.push(value.id as number);
+        return proxy;
+      }
+      case 'yours':
+        if (!isId(value.id)) fail('bad object id', value.id);
+        return this.host.lookupExport(value.id as number);
+      case 'promise': {
+        if (!isId(value.id)) fail('bad promise id', value.id);
+        const promise = this.host.importPromise(value.id as number);
+        this.promises.push(value.id as number);
+        return promise;
+      }
+      default:
+        return fail('unknown tag', value.$);
+    }
+  }
+
+  /** Decodes a list of values (arguments), item by item, refusing holes. */
+  decodeList(values: readonly unknown[]): unknown[] {
+    const out: unknown[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = this.decode(item(values, i));
+    return out;
+  }
+
+  private enter(): void {
+    if (++this.depth > this.maxDepth) {
+      throw new RemoteError('ERR_REMOTE_TOO_DEEP', `Malformed value: nested more than ${this.maxDepth} levels deep (maxDepth)`);
+    }
+  }
+
+  private keep<T extends object>(value: T): T {
+    this.table.push(value);
+    return value;
+  }
+
+  private decodeArray(value: unknown): unknown[] {
+    const items = list(value, 'an array');
+    const out = this.keep(new Array<unknown>(items.length));
+    this.enter();
+    for (let i = 0; i < items.length; i++) out[i] = this.decode(item(items, i));
+    this.depth--;
+    return out;
+  }
+
+  private decodeObject(value: unknown, bare: boolean): object {
+    const entries = list(value, 'an entry list');
+    const out = this.keep((bare ? Object.create(null) : {}) as Record<string, unknown>);
+    this.enter();
+    for (let i = 0; i < entries.length; i++) {
+      const [key, item] = entry(entries, i);
+      defineKey(out, checkKey(key), this.decode(item));
+    }
+    this.depth--;
+    return out;
+  }
+
+  private decodeRegExp(source: unknown, flags: unknown): RegExp {
+    if (typeof source !== 'string' || typeof flags !== 'string') fail('bad regexp', source);
+    try {
+      return this.keep(new RegExp(source as string, flags as string));
+    } catch {
+      return fail('invalid regexp', source);
+    }
+  }
+
+  private decodeMap(value: unknown): Map<unknown, unknown> {
+    const entries = list(value, 'an entry list');
+    const map = this.keep(new Map<unknown, unknown>());
+    this.enter();
+    for (let i = 0; i < entries.length; i++) {
+      const [key, item] = entry(entries, i);
+      const k = this.decode(key);
+      map.set(k, this.decode(item));
+    }
+    this.depth--;
+    return map;
+  }
+
+  private decodeSet(value: unknown): Set<unknown> {
+    const items = list(value, 'a set');
+    const set = this.keep(new Set<unknown>());
+    this.enter();
+    for (let i = 0; i < items.length; i++) set.add(this.decode(item(items, i)));
+    this.depth--;
+    return set;
+  }
+
+  private decodeTyped(kind: unknown, bytes: unknown): ArrayBufferView {
+    if (typeof kind !== 'string' || !Object.hasOwn(TYPED_ARRAYS, kind)) fail('unknown typed array', kind);
+    const Ctor = TYPED_ARRAYS[kind as string];
+    const data = decodeBytes(bytes);
+    const width = (Ctor as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    if (data.length % width !== 0) fail('typed array length', data.length);
+    return this.keep(new Ctor(ownBuffer(data)));
+  }
+
+  private decodeError(value: { readonly [key: string]: unknown }): Error {
+    const name = typeof value.name === 'string' ? value.name : 'Error';
+    const message = typeof value.message === 'string' ? value.message : '';
+    const Ctor = Object.hasOwn(ERRORS, name) ? ERRORS[name] : Error;
+    const error: Error = name === 'RemoteError' ? new RemoteError('ERR_REMOTE_PROTOCOL', message) : new Ctor(message);
+    this.keep(error);
+    this.enter();
+    if (error.name !== name) Object.defineProperty(error, 'name', { value: name, configurable: true, writable: true });
+    Object.defineProperty(error, 'stack', {
+      value: incomingStack(name, message, typeof value.stack === 'string' ? value.stack : undefined),
+      configurable: true,
+      writable: true,
+    });
+    if (value.cause !== undefined) {
+      Object.defineProperty(error, 'cause', { value: this.decode(value.cause), configurable: true, writable: true });
+    }
+    if (value.props !== undefined) {
+      const props = list(value.props, 'an entry list');
+      for (let i = 0; i < props.length; i++) {
+        const [key, item] = entry(props, i);
+        Object.defineProperty(error, checkKey(key), {
+          value: this.decode(item),
+          configurable: true,
+          writable: true,
+          enumerable: true,
+        });
+      }
+    }
+    this.depth--;
+    return error;
+  }
+}

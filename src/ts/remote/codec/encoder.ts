@@ -1,0 +1,301 @@
+/**
+ * Value encoding: turns any JavaScript value into JSON-compatible data.
+ *
+ * Copied kinds (primitives, plain objects, arrays, Date, RegExp, Map, Set, binary data, errors)
+ * become tagged records, so user data can never be mistaken for a tag. Every copied object gets
+ * an index in encounter order; a second encounter becomes `{ $: 'dup', n }`, which keeps cycles
+ * and shared parts. Functions and all other objects go by reference through the host (the
+ * session), which owns the export table.
+ *
+ * Some values must never create references the application did not pass on purpose: a call's
+ * `this`, and everything inside errors. Those are encoded as data only (`data`): a value that
+ * would need a new reference is left out, and nothing it touched stays counted or remembered.
+ */
+import { types } from 'node:util';
+import { RemoteError } from '../errors';
+import { WIRE_LIMITS } from '../limits';
+import type { Tagged, Wire } from '../protocol';
+import { encodeNumber, ERROR_OWN_FIELDS, TYPED_ARRAYS } from './kinds';
+import { outgoingStack, type ErrorStacks } from './stacks';
+
+/** What the encoder needs from the session it encodes for. */
+export interface EncoderHost {
+  /** A local object or function going out by reference: counted (`ref`), or `yours`. */
+  reference(value: object, sent: number[]): Tagged;
+  /** `{ $: 'yours', id }` when `value` is a proxy of this session's peer, else undefined. */
+  homeReference(value: object): Tagged | undefined;
+  /** A local promise going out: its promise id; the host sends `settle` later. */
+  exportPromise(value: Promise<unknown>): number;
+}
+
+export interface EncoderOptions {
+  readonly maxDepth: number;
+  readonly errorStacks: ErrorStacks;
+}
+
+/** Thrown inside a data-only encoding when a value would need a new reference. */
+const NOT_DATA: unique symbol = Symbol('not data');
+
+function bytesOf(view: ArrayBufferView | ArrayBuffer): string {
+  const bytes =
+    view instanceof ArrayBuffer
+      ? Buffer.from(view)
+      : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+  return bytes.toString('base64');
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Reads `read()` as a string, or `fallback` when it is not one or reading throws. */
+function safeString(read: () => unknown, fallback: string): string {
+  try {
+    const value = read();
+    return typeof value === 'string' ? value : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/** A short description of a value that cannot be copied, without touching it more than needed. */
+function describeUncopyable(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value !== 'object' || value === null) return typeof value;
+  const name = safeString(() => (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } })?.constructor?.name, '');
+  return name === '' ? 'an object' : `an instance of ${name}`;
+}
+
+/**
+ * Encodes the values of one message. It records the ids it exported (`sent`) so that a message
+ * which fails to encode or to send can give its counts back.
+ */
+export class Encoder {
+  // Made on the first copied object: most messages carry only primitives and references.
+  private seen: Map<object, number> | undefined;
+  readonly sent: number[] = [];
+  private depth = 0;
+  private dataOnly = false;
+
+  constructor(
+    private readonly host: EncoderHost,
+    private readonly options: EncoderOptions,
+  ) {}
+
+  /** `byReference` forces the top-level object to go by reference (require/getGlobal results). */
+  encode(value: unknown, byReference = false): Wire {
+    switch (typeof value) {
+      case 'string':
+      case 'boolean':
+        return value;
+      case 'number':
+        return encodeNumber(value);
+      case 'undefined':
+        return { $: 'undef' };
+      case 'bigint': {
+        const digits = value.toString();
+        if (digits.length - (value < 0n ? 1 : 0) > WIRE_LIMITS.maxBigIntDigits) {
+          throw new RemoteError('ERR_REMOTE_TOO_LARGE', `Cannot send a bigint of more than ${WIRE_LIMITS.maxBigIntDigits} digits`);
+        }
+        return { $: 'bigint', v: digits };
+      }
+      case 'symbol':
+        throw new TypeError('Cannot send a symbol to a remote peer');
+      case 'function':
+        return this.byReference(value);
+      default:
+        if (value === null) return null;
+        return this.encodeObject(value as object, byReference);
+    }
+  }
+
+  /**
+   * Encodes `value` as data: copies, and proxies going back to the peer, but no new reference
+   * and no promise. Returns undefined when that is impossible (or reading the value throws);
+   * nothing of the attempt stays counted or remembered.
+   */
+  data(value: unknown): Wire | undefined {
+    const mark = this.seen?.size ?? 0;
+    const depth = this.depth;
+    const wasDataOnly = this.dataOnly;
+    this.dataOnly = true;
+    try {
+      return this.encode(value);
+    } catch {
+      this.forgetSince(mark);
+      this.depth = depth;
+      return undefined;
+    } finally {
+      this.dataOnly = wasDataOnly;
+    }
+  }
+
+  /**
+   * Encodes a thrown or rejected value. Errors and other data are copied; a value that cannot be
+   * copied becomes an Error that says what it was. It never throws.
+   */
+  failure(value: unknown): Wire {
+    const data = this.data(value);
+    if (data !== undefined) return data;
+    return this.encodeError(new Error(`The remote code threw ${describeUncopyable(value)}, which cannot be copied`));
+  }
+
+  private byReference(value: object): Tagged {
+    if (!this.dataOnly) return this.host.reference(value, this.sent);
+    const home = this.host.homeReference(value);
+    if (home === undefined) throw NOT_DATA;
+    return home;
+  }
+
+  private enter(): void {
+    if (++this.depth > this.options.maxDepth) {
+      throw new RemoteError(
+        'ERR_REMOTE_TOO_DEEP',
+        `Cannot send a value nested more than ${this.options.maxDepth} levels deep (maxDepth)`,
+      );
+    }
+  }
+
+  private encodeObject(value: object, byReference: boolean): Wire {
+    const index = this.seen?.get(value);
+    if (index !== undefined) return { $: 'dup', n: index };
+    if (byReference || types.isProxy(value)) return this.byReference(value);
+    if (types.isPromise(value)) {
+      if (this.dataOnly) throw NOT_DATA;
+      return { $: 'promise', id: this.host.exportPromise(value as Promise<unknown>) };
+    }
+    if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) {
+      this.remember(value);
+      this.enter();
+      const items: Wire[] = new Array(value.length);
+      for (let i = 0; i < value.length; i++) items[i] = this.encode(value[i]);
+      this.depth--;
+      return { $: 'array', v: items };
+    }
+    if (types.isDate(value)) {
+      this.remember(value);
+      return { $: 'date', v: encodeNumber((value as Date).getTime()) };
+    }
+    if (types.isRegExp(value)) {
+      this.remember(value);
+      const re = value as RegExp;
+      return { $: 'regexp', source: re.source, flags: re.flags };
+    }
+    if (types.isMap(value)) {
+      this.remember(value);
+      this.enter();
+      const entries: Wire[][] = [];
+      for (const [k, v] of value as Map<unknown, unknown>) entries.push([this.encode(k), this.encode(v)]);
+      this.depth--;
+      return { $: 'map', e: entries };
+    }
+    if (types.isSet(value)) {
+      this.remember(value);
+      this.enter();
+      const items: Wire[] = [];
+      for (const v of value as Set<unknown>) items.push(this.encode(v));
+      this.depth--;
+      return { $: 'set', v: items };
+    }
+    if (types.isArrayBuffer(value)) {
+      this.remember(value);
+      return { $: 'arraybuffer', b: bytesOf(value as ArrayBuffer) };
+    }
+    if (Buffer.isBuffer(value)) {
+      this.remember(value);
+      return { $: 'buffer', b: bytesOf(value) };
+    }
+    if (ArrayBuffer.isView(value)) {
+      const name = Object.prototype.toString.call(value).slice(8, -1);
+      if (Object.hasOwn(TYPED_ARRAYS, name)) {
+        this.remember(value);
+        return { $: 'typed', t: name, b: bytesOf(value) };
+      }
+    }
+    if (types.isNativeError(value) || value instanceof Error) return this.encodeError(value as Error);
+    if (isPlainObject(value)) {
+      this.remember(value);
+      this.enter();
+      const entries: Array<[string, Wire]> = [];
+      for (const key of Object.keys(value)) {
+        entries.push([key, this.encode((value as Record<string, unknown>)[key])]);
+      }
+      this.depth--;
+      return Object.getPrototypeOf(value) === null
+        ? { $: 'object', e: entries, bare: true }
+        : { $: 'object', e: entries };
+    }
+    return this.byReference(value);
+  }
+
+  /**
+   * Errors always travel by value: their name, message, stack (as `errorStacks` allows), cause
+   * and own properties, each copied as data. A property that cannot be copied, or that throws
+   * when read, is left out rather than exported: an error's `socket` or `request` never
+   * reaches the peer by accident.
+   */
+  private encodeError(error: Error): Tagged {
+    this.remember(error);
+    this.enter();
+    const name = safeString(() => error.name, 'Error');
+    const message = safeString(() => error.message, '');
+    const out: { $: string; [key: string]: unknown } = { $: 'error', name, message };
+    const stack = outgoingStack(
+      safeString(() => error.stack, ''),
+      this.options.errorStacks,
+    );
+    if (stack !== undefined && stack !== '') out.stack = stack;
+    if (this.hasOwnSafely(error, 'cause')) {
+      const cause = this.data(this.readSafely(error, 'cause'));
+      if (cause !== undefined) out.cause = cause;
+    }
+    const props: Array<[string, Wire]> = [];
+    for (const key of this.keysSafely(error)) {
+      if (ERROR_OWN_FIELDS.has(key)) continue;
+      const item = this.data(this.readSafely(error, key));
+      if (item !== undefined) props.push([key, item]);
+    }
+    if (props.length > 0) out.props = props;
+    this.depth--;
+    return out;
+  }
+
+  private hasOwnSafely(value: object, key: string): boolean {
+    try {
+      return Object.hasOwn(value, key);
+    } catch {
+      return false;
+    }
+  }
+
+  private readSafely(value: object, key: string): unknown {
+    try {
+      return (value as Record<string, unknown>)[key];
+    } catch {
+      return NOT_DATA;
+    }
+  }
+
+  private keysSafely(value: object): string[] {
+    try {
+      return Object.keys(value);
+    } catch {
+      return [];
+    }
+  }
+
+  private remember(value: object): void {
+    this.seen ??= new Map();
+    this.seen.set(value, this.seen.size);
+  }
+
+  /** Forgets the copied objects remembered since `mark`, so later indexes stay in step. */
+  private forgetSince(mark: number): void {
+    if (this.seen === undefined || this.seen.size === mark) return;
+    for (const [value, index] of this.seen) {
+      if (index >= mark) this.seen.delete(value);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Promises crossing the session. Ours going out get an id and a `settle` message when they
+ * settle; the peer's coming in become local promises that its `settle` resolves. Incoming ones
+ * are bounded (`maxPendingCalls`), and a session that closes rejects all of them.
+ */
+import { protocolError, RemoteError } from './errors';
+import type { Settler } from './remote_promise';
+
+export class PromiseTable {
+  private nextId = 1;
+  private readonly inbound = new Map<number, Settler>();
+
+  constructor(
+    private readonly maxPending: number,
+    private readonly makeSettler: () => Settler,
+  ) {}
+
+  /**
+   * Gives `promise` an id; `settled(id, ok, value)` is called once it settles (the caller sends
+   * the `settle` message).
+   */
+  export(promise: Promise<unknown>, settled: (id: number, ok: boolean, value: unknown) => void): number {
+    const id = this.nextId++;
+    promise.then(
+      (value) => settled(id, true, value),
+      (error) => settled(id, false, error),
+    );
+    return id;
+  }
+
+  /** A local promise for the peer's promise `id`; refused past the bound or for a reused id. */
+  import(id: number): Promise<unknown> {
+    if (this.inbound.has(id)) throw protocolError(`Duplicate promise id ${id}`);
+    if (this.inbound.size >= this.maxPending) {
+      throw new RemoteError(
+        'ERR_REMOTE_BUSY',
+        `Refused a promise: ${this.maxPending} promises of the peer are already unsettled (maxPendingCalls)`,
+      );
+    }
+    const settler = this.makeSettler();
+    this.inbound.set(id, settler);
+    return settler.promise;
+  }
+
+  /**
+   * Settles promise `id` with what `decode()` returns (a decoding failure rejects it). False if
+   * no such promise is waiting.
+   */
+  settle(id: number, ok: boolean, decode: () => unknown): boolean {
+    const settler = this.inbound.get(id);
+    if (settler === undefined) return false;
+    this.inbound.delete(id);
+    let value: unknown;
+    try {
+      value = decode();
+    } catch (error) {
+      settler.reject(error);
+      return true;
+    }
+    if (ok) settler.resolve(value);
+    else settler.reject(value);
+    return true;
+  }
+
+  /** Forgets promises announced by a message that was dropped: nobody will ever see them. */
+  forget(ids: readonly number[]): void {
+    for (const id of ids) this.inbound.delete(id);
+  }
+
+  /** Session over: every waiting promise rejects with `error`. */
+  rejectAll(error: RemoteError): void {
+    const waiting = [...this.inbound.values()];
+    this.inbound.clear();
+    for (const settler of waiting) settler.reject(error);
+  }
+
+  get pending(): number {
+    return this.inbound.size;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Our requests waiting for their answers: sequence numbers, the bound on how many may wait
+ * (`maxPendingCalls`), and timeouts (`callTimeoutMs`, or a per-call value from `withTimeout`).
+ *
+ * Requests with the session's timeout expire in the order they were sent, so one timer serves
+ * all of them (10,000 concurrent calls do not make 10,000 timers); a request with its own
+ * timeout gets its own timer.
+ */
+import { RemoteError } from './errors';
+import { MAX_TIMEOUT_MS } from './limits';
+import type { Settler } from './remote_promise';
+
+/** What a request was, for error messages: `get "x" of remote object #3`. */
+export interface RequestLabel {
+  readonly op: string;
+  readonly target?: number;
+  readonly key?: string;
+}
+
+export interface PendingRequest {
+  readonly seq: number;
+  readonly settler: Settler;
+  /** Only a keyed call that named the function it expects may be answered `stale`. */
+  readonly expectsStale: boolean;
+  readonly label: RequestLabel;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export function describeRequest(label: RequestLabel): string {
+  const what = label.key === undefined ? label.op : `${label.op} ${JSON.stringify(label.key)}`;
+  return label.target === undefined ? what : `${what} of remote object #${label.target}`;
+}
+
+/** The timeout for requests issued inside `withTimeout(ms, fn)`; undefined outside. */
+let scopedTimeout: number | undefined;
+
+/**
+ * Runs `fn` and gives every remote request it starts (including member reads it sets up and
+ * awaits later) a timeout of `ms` milliseconds instead of the session's `callTimeoutMs`; 0 waits
+ * forever. Returns what `fn` returns.
+ * @throws TypeError if `ms` is not a non-negative number or `fn` is not a function.
+ */
+export function withTimeout<T>(ms: number, fn: () => T): T {
+  if (typeof ms !== 'number' || !(ms >= 0) || ms > MAX_TIMEOUT_MS) {
+    throw new TypeError(`withTimeout: ms must be a number from 0 to ${MAX_TIMEOUT_MS}`);
+  }
+  if (typeof fn !== 'function') throw new TypeError('withTimeout: fn must be a function');
+  const outer = scopedTimeout;
+  scopedTimeout = ms;
+  try {
+    return fn();
+  } finally {
+    scopedTimeout = outer;
+  }
+}
+
+/** The timeout a request started now gets under `withTimeout`, if any. */
+export function currentTimeoutOverride(): number | undefined {
+  return scopedTimeout;
+}
+
+export class RequestTracker {
+  private nextSeq = 1;
+  private readonly pending = new Map<number, PendingRequest>();
+  /** Requests with the session's timeout, in send order = deadline order. */
+  private readonly queue = new Map<number, PendingRequest>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly callTimeoutMs: number,
+    private readonly maxPending: number,
+  ) {}
+
+  sequence(): number {
+    return this.nextSeq++;
+  }
+
+  /** The timeout a request gets: the `withTimeout` scope's, or the session's. */
+  timeoutFor(override: number | undefined): number {
+    return override ?? this.callTimeoutMs;
+  }
+
+  /** Throws ERR_REMOTE_BUSY when `maxPendingCalls` requests already wait. */
+  assertRoom(): void {
+    if (this.pending.size >= this.maxPending) {
+      throw new RemoteError(
+        'ERR_REMOTE_BUSY',
+        `${this.maxPending} remote calls are already waiting for an answer (maxPendingCalls)`,
+      );
+    }
+  }
+
+  /** Starts waiting for the answer to request `seq`. */
+  open(seq: number, settler: Settler, label: RequestLabel, expectsStale: boolean, timeoutMs: number): void {
+    const request: PendingRequest = {
+      seq,
+      settler,
+      expectsStale,
+      label,
+      timeoutMs,
+      deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity,
+      timer: undefined,
+    };
+    this.pending.set(seq, request);
+    if (timeoutMs <= 0) return;
+    if (timeoutMs === this.callTimeoutMs) {
+      this.queue.set(seq, request);
+      this.timer ??= this.arm(timeoutMs);
+    } else {
+      request.timer = setTimeout(() => this.expire(request), timeoutMs);
+      request.timer.unref?.();
+    }
+  }
+
+  /** The request `seq` answers, no longer waiting; undefined if none waits (late or unknown). */
+  take(seq: number): PendingRequest | undefined {
+    const request = this.pending.get(seq);
+    if (request === undefined) return undefined;
+    this.pending.delete(seq);
+    this.queue.delete(seq);
+    if (request.timer !== undefined) clearTimeout(request.timer);
+    return request;
+  }
+
+  /** Session over: every waiting request rejects with `error`. */
+  failAll(error: RemoteError): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    this.queue.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const request of waiting) {
+      if (request.timer !== undefined) clearTimeout(request.timer);
+      request.settler.reject(error);
+    }
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  private arm(ms: number): ReturnType<typeof setTimeout> {
+    const timer = setTimeout(this.sweep, ms);
+    timer.unref?.();
+    return timer;
+  }
+
+  /** Expires the queued requests whose deadline passed, then waits for the next one. */
+  private readonly sweep = (): void => {
+    this.timer = undefined;
+    const now = Date.now();
+    for (const request of this.queue.values()) {
+      if (request.deadline > now) {
+        this.timer = this.arm(Math.max(1, request.deadline - now));
+        return;
+      }
+      this.expire(request);
+    }
+  };
+
+  private expire(request: PendingRequest): void {
+    if (this.take(request.seq) === undefined) return;
+    request.settler.reject(
+      new RemoteError(
+        'ERR_REMOTE_TIMEOUT',
+        `No answer to ${describeRequest(request.label)} within ${request.timeoutMs} ms`,
+      ),
+    );
+  }
+}
