@@ -3,7 +3,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { connect, release, transports, RemoteServer } from '../../src/ts/remote';
-import { gcUntil } from '../helpers/gc';
+import { gcUntil } from '../../src/ts/testing';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'remote');
 const { makeServer } = require('../fixtures/remote/child_socket_electron_store.js') as {
@@ -80,7 +80,7 @@ describe('a client in a child process (async mode)', () => {
     expect(server.stats().references - baseline.references).toBe(10_000);
     const collected = await run('collect');
     expect(collected.ok).toBe(true);
-    await gcUntil(() => server.stats().objects === baseline.objects, 200);
+    await gcUntil(() => server.stats().objects === baseline.objects, { attempts: 200 });
     expect(server.stats().references).toBe(baseline.references);
     // Read the count only now: a proxy leaves the cache when it is collected, a moment before
     // its destructor queues the FREE, so the client's stats can run ahead of the messages.
@@ -95,7 +95,7 @@ describe('a client in a child process (async mode)', () => {
     expect(loop.same).toBe(true);
     expect(loop.stats.proxiesCreated).toBe(2); // store and child
     expect((await run('collect')).ok).toBe(true);
-    await gcUntil(() => server.stats().objects === 0, 200);
+    await gcUntil(() => server.stats().objects === 0, { attempts: 200 });
     expect(server.stats()).toEqual({ sessions: 1, objects: 0, references: 0 });
   });
 
@@ -123,13 +123,13 @@ describe('a client in a child process (async mode)', () => {
     await run('identity');
     expect(server.stats().objects).toBeGreaterThan(0);
     child.kill('SIGKILL');
-    await gcUntil(() => session.closed, 200);
+    await gcUntil(() => session.closed, { attempts: 200 });
     expect(server.stats()).toEqual({ sessions: 0, objects: 0, references: 0 });
   });
 });
 
 describe('a server in a child process', () => {
-  test('the child crashing rejects a pending call and makes held proxies throw', async () => {
+  test('the child crashing rejects a pending call and makes held proxies reject', async () => {
     const child = forkFixture('child_process_remote_server.js');
     const remote = connect(transports.childProcess(child), { sync: false });
     await remote.ready;
@@ -143,7 +143,7 @@ describe('a server in a child process', () => {
       message: expect.stringMatching(/killed by signal SIGKILL/),
     });
     expect(remote.closed).toBe(true);
-    expect(() => os.platform()).toThrow(/Remote session closed/);
+    await expect(os.platform()).rejects.toThrow(/Remote session closed/);
     expect(remote.stats().proxies).toBe(0);
   });
 

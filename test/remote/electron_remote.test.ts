@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { transports, RemoteServer, type RemoteSession, type Transport } from '../../src/ts/remote';
 import type { ElectronIpcMainLike } from '../../src/ts/remote/transports';
-import { gcUntil } from '../helpers/gc';
+import { gcUntil } from '../../src/ts/testing';
 
 interface StandInWebContents {
   readonly id: number;
@@ -109,7 +109,7 @@ describe.each([
     expect(added).toBeLessThanOrEqual(sync ? 10_001 : 10_000);
     const collected = await run('collect');
     expect(collected.ok).toBe(true);
-    await gcUntil(() => server.stats().objects === baseline.objects, 200);
+    await gcUntil(() => server.stats().objects === baseline.objects, { attempts: 200 });
     expect(server.stats().references).toBe(baseline.references);
     // Read the count only now: a proxy leaves the cache when it is collected, a moment before
     // its destructor queues the FREE, so the client's stats can run ahead of the messages.
@@ -124,7 +124,7 @@ describe.each([
     const loop = await run('getterLoop', { n: 1000 });
     expect(loop.same).toBe(true);
     expect((await run('collect')).ok).toBe(true);
-    await gcUntil(() => server.stats().objects === 0, 200);
+    await gcUntil(() => server.stats().objects === 0, { attempts: 200 });
     expect(server.stats()).toEqual({ sessions: 1, objects: 0, references: 0 });
   });
 
@@ -148,7 +148,7 @@ describe.each([
     await window.run('identity');
     expect(server.stats().objects).toBeGreaterThan(0);
     await window.webContents.destroy();
-    await gcUntil(() => window.sessions().every((s) => s.closed), 200);
+    await gcUntil(() => window.sessions().every((s) => s.closed), { attempts: 200 });
     expect(server.stats()).toEqual({ sessions: 0, objects: 0, references: 0 });
   });
 
@@ -159,7 +159,7 @@ describe.each([
     expect(server.stats()).toMatchObject({ sessions: 1, objects: 1 });
     await window.run('reconnect');
     await window.run('hold', { module: 'store' });
-    await gcUntil(() => window.sessions()[0].closed, 200);
+    await gcUntil(() => window.sessions()[0].closed, { attempts: 200 });
     expect(window.sessions()).toHaveLength(2);
     expect(server.stats()).toEqual({ sessions: 1, objects: 1, references: 1 });
   });
@@ -172,7 +172,7 @@ describe.each([
     await two.run('hold', { module: 'os' });
     expect(server.stats()).toMatchObject({ sessions: 2, objects: 2 });
     await one.run('close');
-    await gcUntil(() => server.stats().sessions === 1, 200);
+    await gcUntil(() => server.stats().sessions === 1, { attempts: 200 });
     expect(await two.run('useHeld', { module: 'os' })).toEqual({ threw: false });
   });
 });

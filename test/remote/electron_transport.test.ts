@@ -7,9 +7,9 @@ import type { Transport, WireMessage } from '../../src/ts/remote/transport';
 import {
   acceptElectronRenderers,
   electronMainTransport,
-  electronRendererTransport,
   type ElectronWebContentsLike,
-} from '../../src/ts/remote/transports/electron';
+} from '../../src/ts/remote/transports/electron_main';
+import { electronRendererTransport } from '../../src/ts/remote/transports/electron_renderer';
 
 interface StandInWebContents extends ElectronWebContentsLike {
   destroy(): Promise<number>;

@@ -19,7 +19,7 @@ describe.each([
         functionConstructor: 'ERR_REMOTE_DENIED',
         proto: 'ERR_REMOTE_DENIED',
         defineGetter: 'ERR_REMOTE_DENIED',
-        valueOf: 'ERR_REMOTE_DENIED',
+        hasOwnProperty: 'ERR_REMOTE_DENIED',
         requireFs: 'ERR_REMOTE_DENIED',
         globalProcess: 'ERR_REMOTE_DENIED',
       });

@@ -3,7 +3,8 @@
  * collect with real GC.
  */
 import { RemoteServer } from '../../src/ts/remote';
-import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { forceGC, gcUntil } from '../../src/ts/testing';
+import { gcProven } from './gc_proof';
 import { startClientWorker, type ClientWorker } from './worker_client';
 
 class Child {
@@ -38,7 +39,7 @@ function makeServer() {
 
 /** Polls server-side GC while the worker collects on its side. */
 async function serverBackTo(server: RemoteServer, objects: number): Promise<void> {
-  await gcUntil(() => server.stats().objects === objects, 200);
+  await gcUntil(() => server.stats().objects === objects, { attempts: 200 });
 }
 
 describe.each([
@@ -102,7 +103,7 @@ describe.each([
     expect(typeof setup.store.callback).toBe('function');
     setup.store.callback = undefined;
     const sessionStats = () => client.session.stats();
-    await gcUntil(() => sessionStats().proxies === 0 && sessionStats().pendingFrees === 0, 200);
+    await gcUntil(() => sessionStats().proxies === 0 && sessionStats().pendingFrees === 0, { attempts: 200 });
     const gone = await client.run('waitExportsGone');
     expect(gone.ok).toBe(true);
   });
@@ -143,14 +144,14 @@ describe.each([
     const collectBoth = async (objects: number): Promise<void> => {
       for (let i = 0; i < 20 && setup.server.stats().objects !== objects; i++) {
         await client.run('gcRounds', { rounds: 3 });
-        await gcSettle(2);
+        await gcProven(2);
       }
     };
     await collectBoth(cycle);
     expect(setup.server.stats().objects).toBe(cycle);
     for (let i = 0; i < 3; i++) {
       const rounds = await client.run('gcRounds', { rounds: 5 });
-      await gcSettle(3);
+      await gcProven(3);
       expect(rounds.roomAlive).toBe(true);
       expect(rounds.stats.exportedObjects).toBe(1);
     }
@@ -162,7 +163,7 @@ describe.each([
     await collectBoth(0);
     expect(setup.server.stats().objects).toBe(0);
     // The room is gone on the server, so its proxy of our callback dies and frees it here.
-    await gcUntil(() => client.session.stats().proxies === 0 && client.session.stats().pendingFrees === 0, 200);
+    await gcUntil(() => client.session.stats().proxies === 0 && client.session.stats().pendingFrees === 0, { attempts: 200 });
     expect((await client.run('waitExportsGone')).ok).toBe(true);
     forceGC();
   });

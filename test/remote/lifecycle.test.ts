@@ -3,7 +3,7 @@
  */
 import { stats as nativeStats } from '../../src/ts';
 import { release, RemoteServer } from '../../src/ts/remote';
-import { gcUntil } from '../helpers/gc';
+import { gcUntil } from '../../src/ts/testing';
 import { asyncPair, type Pair } from './pair';
 
 class Thing {
@@ -37,12 +37,12 @@ describe('release()', () => {
     expect(server.stats().references).toBe(1);
   });
 
-  test('is idempotent, and a released proxy throws a clear error', async () => {
+  test('is idempotent, and a released proxy rejects with a clear error', async () => {
     const proxy = await pair.remote.require('tools');
     const thing = await proxy.thing;
     expect(release(thing)).toBe(true);
     expect(release(thing)).toBe(false);
-    expect(() => thing.hello).toThrow(/Remote object #2 was released and can no longer be used/);
+    await expect(thing.hello()).rejects.toThrow(/Remote object #2 was released and can no longer be used/);
     const again = await proxy.thing; // a new receipt gives a new, working proxy
     expect(again === thing).toBe(false);
     expect(await again.hello()).toBe('hello');
@@ -63,7 +63,7 @@ describe('FREE batching', () => {
       expect(pair.remote.stats().proxies).toBe(2001);
     })();
     expect(server.stats().objects).toBe(2001);
-    await gcUntil(() => server.stats().objects === 1, 200);
+    await gcUntil(() => server.stats().objects === 1, { attempts: 200 });
     const stats = pair.remote.stats();
     expect(stats.proxiesCreated).toBe(2001);
     expect(stats.freeMessagesSent).toBeGreaterThanOrEqual(1);
@@ -81,11 +81,11 @@ describe('session end', () => {
     await expect(pending).rejects.toThrow(/Remote session closed \(the peer closed the session\)/);
   });
 
-  test('proxies of a closed session throw; nothing stays in either registry', async () => {
+  test('proxies of a closed session reject; nothing stays in either registry', async () => {
     const proxy = await pair.remote.require('tools');
     await proxy.thing;
     pair.remote.close();
-    expect(() => proxy.thing).toThrow(/Remote session closed \(closed by this side\): cannot use remote object #1/);
+    await expect(proxy.thing).rejects.toThrow(/Remote session closed \(closed by this side\): cannot use remote object #1/);
     expect(pair.remote.stats().proxies).toBe(0);
     await gcUntil(() => server.stats().sessions === 0);
     expect(server.stats()).toEqual({ sessions: 0, objects: 0, references: 0 });

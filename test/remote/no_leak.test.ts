@@ -4,7 +4,7 @@
  */
 import { RemoteServer } from '../../src/ts/remote';
 import { expectNoLeak } from '../../src/ts/testing';
-import { gcUntil } from '../helpers/gc';
+import { gcUntil } from '../../src/ts/testing';
 import { asyncPair } from './pair';
 
 class Thing {
@@ -37,7 +37,7 @@ test('calls with proxies, callbacks and promises do not leak', async () => {
       // leaves room for the allocator noise of four round trips on a loaded machine.
       { iterations: 2000, warmup: 200, label: 'remote calls', statsTolerance: 50, heapBytesPerCall: 128 },
     );
-    await gcUntil(() => server.stats().objects === 1 && pair.remote.stats().exportedObjects === 0, 200);
+    await gcUntil(() => server.stats().objects === 1 && pair.remote.stats().exportedObjects === 0, { attempts: 200 });
   } finally {
     pair.close();
   }

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { connect, release, transports, type RemoteClient, type Transport, type WireMessage } from '../../src/ts/remote';
-import { gcUntil } from '../helpers/gc';
+import { gcUntil } from '../../src/ts/testing';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'remote', 'server_worker.js');
 

@@ -119,7 +119,9 @@ describe('Worker / parentPort transport (async)', () => {
     const pending = tools.never();
     await worker.terminate();
     await expect(pending).rejects.toThrow(/Remote session closed \(the worker exited with code 1\)/);
-    expect(() => tools.add).toThrow(/Remote session closed .*: cannot use remote object #1/);
+    // After the session closed, an async proxy never throws: every use is a rejected promise.
+    await expect(tools.add(1, 2)).rejects.toThrow(/Remote session closed .*: cannot use remote object #1/);
+    await expect(tools.add).rejects.toThrow(/Remote session closed .*: cannot use remote object #1/);
     expect(remote.stats().proxies).toBe(0);
   });
 });

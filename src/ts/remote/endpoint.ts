@@ -480,9 +480,10 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     } catch (error) {
       if (encoder !== undefined) this.exports.unsend(encoder.sent);
       if (isMessageFailure(error)) throw error;
-      // A lost or late answer leaves the channel out of step: the session cannot go on.
+      // A lost or late answer leaves the channel out of step: the session cannot go on, and
+      // every later use says why (a timeout is the cause of the closed session).
       this.close(error as Error, false);
-      throw codeOf(error) === 'ERR_REMOTE_TIMEOUT' ? error : this.closedError(label.target);
+      throw this.closedError(label.target);
     }
     const answer = parseMessage(raw);
     if (

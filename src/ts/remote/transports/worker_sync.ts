@@ -224,7 +224,7 @@ class RequestingTransport extends BaseTransport {
   /** Closes the transport if the answering side raised the closed flag. */
   private assertPeer(): void {
     if (Atomics.load(this.header, CLOSED) === 1) {
-      this.finish(new Error('the peer closed the channel or its thread ended'));
+      this.finish(new RemoteError('ERR_REMOTE_CLOSED', 'the peer closed the channel or its thread ended'));
       throw closedError(this.kind);
     }
   }
