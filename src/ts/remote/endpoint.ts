@@ -26,7 +26,7 @@ import { runOperation, type OperationContext, type Outcome } from './operations'
 import { PromiseTable } from './promise_table';
 import { isId, Malformed, parseMessage, STALE, type Answer, type MessageOf, type Request, type Tagged } from './protocol';
 import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
-import { rejected, settler, type Settler } from './remote_promise';
+import { ignoreUnobserved, rejected, settler, type Settler } from './remote_promise';
 import { currentTimeoutOverride, RequestTracker, type RequestLabel } from './requests';
 import type { SessionPolicy } from './session_options';
 import type { Transport, WireMessage } from './transport';
@@ -106,7 +106,8 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     };
     this.imports = new ImportTable((entries) => this.sendNotice({ op: 'free', e: entries }));
     this.requests = new RequestTracker(this.policy.callTimeoutMs, this.policy.maxPendingCalls);
-    this.promises = new PromiseTable(this.policy.maxPendingCalls, () => this.settler());
+    // The peer's promises are values: a rejection nobody here awaited was the peer's to report.
+    this.promises = new PromiseTable(this.policy.maxPendingCalls, () => settler(ignoreUnobserved));
     this.handshake = new Handshake(options.role);
     const incoming = new Incoming(this.handlers(), {
       closed: () => this.closed,

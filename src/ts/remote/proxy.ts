@@ -83,6 +83,25 @@ function label(record: ImportRecord, callable: boolean): string {
 /** Returned by `localMember` for members that go to the peer. */
 const REMOTE: unique symbol = Symbol('remote member');
 
+/** Read through any of our proxies, it gives the proxy's label (for `util.inspect`). */
+const LABEL: unique symbol = Symbol('weakwire.label');
+
+/**
+ * `util.inspect` (and so `console.log`) looks at a proxy's target, never through its traps: the
+ * targets inherit a custom inspection that asks the proxy itself (`this`) for its label.
+ */
+function inspectLabel(this: { [LABEL]?: unknown }): unknown {
+  return this[LABEL];
+}
+const objectTarget = Object.create(Object.prototype, { [inspect.custom]: { value: inspectLabel } }) as object;
+const functionTarget = Object.create(Function.prototype, { [inspect.custom]: { value: inspectLabel } }) as object;
+
+/** A fresh callable target that inspects as its proxy's label. */
+function callableTarget<F extends (...args: any[]) => unknown>(fn: F): F {
+  Object.setPrototypeOf(fn, functionTarget);
+  return fn;
+}
+
 /**
  * Members every proxy, member reference and method stub answers itself, never asking the peer:
  * the ones ordinary code reads without meaning to reach the remote object. `JSON.stringify`,
@@ -93,6 +112,8 @@ function localMember(key: string | symbol, text: string, callable: boolean): unk
   switch (key) {
     case 'then':
       return undefined;
+    case LABEL:
+      return text;
     case 'toJSON':
     case 'toString':
     case Symbol.toPrimitive:
@@ -126,14 +147,15 @@ function commonTraps(): ProxyHandler<object> {
 /** Builds the proxy for one imported id. It captures the record, never the other way round. */
 export function makeProxy(host: ProxyHost, record: ImportRecord, callable: boolean): object {
   // A function target gives the proxy [[Call]] and [[Construct]]; only callables get one.
-  const target = callable ? function remote() {} : {};
+  const target: object = callable ? callableTarget(function remote() {}) : (Object.create(objectTarget) as object);
   const info: ProxyInfo = { host, record, callable, methods: undefined };
   let proxy: object | undefined;
   const self = (): object => proxy as object;
   const handler = host.sync ? syncHandler(info, self) : asyncHandler(host, record, callable);
-  proxy = new Proxy(target, handler);
-  infos.set(proxy, info);
-  return proxy;
+  const made = new Proxy(target, handler);
+  proxy = made;
+  infos.set(made, info);
+  return made;
 }
 
 function syncHandler(info: ProxyInfo, self: () => object): ProxyHandler<object> {
@@ -276,9 +298,12 @@ const memberTraps: ProxyHandler<StateTarget<MemberState>> = {
  * remote object in one round trip, `new` constructs.
  */
 function memberReference(state: MemberState): object {
-  return new Proxy<StateTarget<MemberState>>(function member() {
-    return state;
-  }, memberTraps);
+  return new Proxy<StateTarget<MemberState>>(
+    callableTarget(function member() {
+      return state;
+    }),
+    memberTraps,
+  );
 }
 
 interface MethodState {
@@ -350,9 +375,12 @@ const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
  */
 function methodStub(fields: Omit<MethodState, 'stub'>): MethodState {
   const state = fields as MethodState;
-  state.stub = new Proxy<StateTarget<MethodState>>(function method() {
-    return state;
-  }, methodTraps);
+  state.stub = new Proxy<StateTarget<MethodState>>(
+    callableTarget(function method() {
+      return state;
+    }),
+    methodTraps,
+  );
   methodStates.set(state.stub, state);
   return state;
 }

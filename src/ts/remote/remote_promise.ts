@@ -38,12 +38,18 @@ export class RemotePromise<T> extends NativePromise<T> {
 /** A RemotePromise with its settle functions, for answers that arrive later. */
 export interface Settler {
   readonly promise: RemotePromise<unknown>;
+  /** Resolves; resolving with a promise that later rejects counts as a rejection. */
   resolve(value: unknown): void;
   /** Rejects; if nobody subscribed by the next macrotask, `unobserved(error)` is called. */
   reject(error: unknown): void;
 }
 
-/** `unobserved` receives rejections the application never subscribed to. */
+/**
+ * `unobserved` receives rejections the application never subscribed to. Our own handler is added
+ * only when the promise may reject (on `reject`, or when it adopts another promise), so the
+ * common path costs nothing; and a subscriber that comes in the same turn (an `await` one
+ * microtask later) still counts as one.
+ */
 export function settler(unobserved: (error: unknown) => void): Settler {
   let resolve!: (value: unknown) => void;
   let reject!: (error: unknown) => void;
@@ -51,21 +57,28 @@ export function settler(unobserved: (error: unknown) => void): Settler {
     resolve = ok;
     reject = no;
   });
+  const watch = (): void => {
+    nativeThen.call(promise, undefined, (error: unknown) => {
+      schedule(() => {
+        if (!promise.observed) unobserved(error);
+      });
+    });
+  };
   return {
     promise,
-    resolve,
+    resolve(value: unknown): void {
+      if (value instanceof NativePromise) watch();
+      resolve(value);
+    },
     reject(error: unknown): void {
-      // Our own handler, added only on this path: the rejection is never "unhandled", and a
-      // subscriber that comes in the same turn (an `await` one microtask later) still counts.
-      nativeThen.call(promise, undefined, () => {
-        schedule(() => {
-          if (!promise.observed) unobserved(error);
-        });
-      });
+      watch();
       reject(error);
     },
   };
 }
+
+/** Rejections of the peer's promises are values, not failures of ours: they are never reported. */
+export const ignoreUnobserved = (): void => {};
 
 /** An already rejected RemotePromise (a call on a closed session, a released proxy, ...). */
 export function rejected(error: unknown, unobserved: (error: unknown) => void): RemotePromise<never> {
