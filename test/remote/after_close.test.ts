@@ -83,7 +83,7 @@ describe.each([
     close(context.pair);
     expect(String(context.widget)).toBe('[remote object #2]');
     expect(inspect(context.widget)).toBe('[remote object #2]');
-    expect(inspect(context.widget.hello)).toBe('[remote member hello of #2]');
+    expect(String(context.widget.hello)).toBe('[remote member hello of #2]');
     expect(JSON.stringify({ w: context.widget })).toBe('{"w":"[remote object #2]"}');
     context.pair.close();
   });

@@ -22,11 +22,11 @@ import { ExportTable } from './export_table';
 import { Handshake } from './handshake';
 import { ImportTable, type ImportRecord } from './import_table';
 import { Incoming, type Handlers, type Reply } from './incoming';
-import { runOperation, type OperationContext, type Outcome } from './operations';
+import { ByReference, runOperation, type OperationContext } from './operations';
 import { PromiseTable } from './promise_table';
 import { isId, Malformed, parseMessage, STALE, type Answer, type MessageOf, type Request, type Tagged } from './protocol';
 import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
-import { ignoreUnobserved, rejected, settler, type Settler } from './remote_promise';
+import { pending, rejected, type RemotePromise } from './remote_promise';
 import { currentTimeoutOverride, RequestTracker, type RequestLabel } from './requests';
 import type { SessionPolicy } from './session_options';
 import type { Transport, WireMessage } from './transport';
@@ -48,6 +48,16 @@ export interface EndpointOptions {
   readonly onClose?: (endpoint: Endpoint, reason: Error) => void;
 }
 
+/** A request of the client API, to the peer itself rather than to one of its objects. */
+export interface ApiRequest {
+  readonly op: 'require' | 'global';
+  readonly name: string;
+}
+
+function labelKey(op: RemoteOp | ApiRequest): string | undefined {
+  return 'name' in op ? op.name : op.key;
+}
+
 export interface EndpointStats {
   /** Objects this side exports (live registry entries). */
   objects: number;
@@ -66,10 +76,6 @@ export interface EndpointStats {
 /** The error answer sent when even encoding the failure failed (it never should). */
 function lastResortAnswer(seq: number): WireMessage {
   return { op: 'error', seq, error: { $: 'error', name: 'Error', message: 'The remote error could not be sent' } };
-}
-
-function labelOf(record: ImportRecord, op: RemoteOp): RequestLabel {
-  return { op: op.op, target: record.id, key: op.key };
 }
 
 export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
@@ -106,8 +112,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     };
     this.imports = new ImportTable((entries) => this.sendNotice({ op: 'free', e: entries }));
     this.requests = new RequestTracker(this.policy.callTimeoutMs, this.policy.maxPendingCalls);
-    // The peer's promises are values: a rejection nobody here awaited was the peer's to report.
-    this.promises = new PromiseTable(this.policy.maxPendingCalls, () => settler(ignoreUnobserved));
+    this.promises = new PromiseTable(this.policy.maxPendingCalls);
     this.handshake = new Handshake(options.role);
     const incoming = new Incoming(this.handlers(), {
       closed: () => this.closed,
@@ -200,7 +205,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
   private onRequest(message: Exclude<Request, MessageOf<'hello'>>, reply: Reply | undefined): void {
     let decoder = undefined as Decoder | undefined;
     let handedOver = false;
-    let outcome: Outcome | typeof STALE;
+    let outcome: unknown;
     try {
       this.handshake.assertGreeted();
       outcome = runOperation(message, this.operations, (m) => {
@@ -232,16 +237,14 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
       else this.giveBack(message);
       return;
     }
-    this.settleRequest(request.settler, request.expectsStale, message);
-  }
-
-  private settleRequest(target: Settler, expectsStale: boolean, message: Answer): void {
+    let value: unknown;
     try {
-      const value = this.readAnswer(message, expectsStale);
-      target.resolve(value);
+      value = this.readAnswer(message, request.expectsStale);
     } catch (error) {
-      target.reject(error);
+      request.promise.fail(error);
+      return;
     }
+    request.promise.settle(value);
   }
 
   /** The value of a `result` (STALE for a stale one), or throws the decoded error of an `error`. */
@@ -253,8 +256,8 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     const decoder = this.decoder();
     let failure: unknown;
     try {
-      if (message.op === 'result') return decodeValues(decoder, message).value;
-      failure = decodeValues(decoder, message).error;
+      if (message.op === 'result') return decodeValues(decoder, message)[0];
+      failure = decodeValues(decoder, message)[0];
     } catch (error) {
       this.giveBack(message, decoder);
       throw error;
@@ -265,7 +268,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
   private reportPeerError(message: MessageOf<'error'>): void {
     const decoder = this.decoder();
     try {
-      this.options.report(decodeValues(decoder, message).error);
+      this.options.report(decodeValues(decoder, message)[0]);
     } catch (error) {
       this.giveBack(message, decoder);
       this.options.report(error);
@@ -288,7 +291,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     const known = this.promises.settle(message.id, message.ok, () => {
       const decoder = this.decoder();
       try {
-        return decodeValues(decoder, message).value;
+        return decodeValues(decoder, message)[0];
       } catch (error) {
         this.giveBack(message, decoder);
         throw error;
@@ -316,11 +319,14 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
 
   // ---- answers -----------------------------------------------------------------------------
 
-  private answerResult(seq: number, outcome: Outcome, reply: Reply | undefined): void {
+  private answerResult(seq: number, outcome: unknown, reply: Reply | undefined): void {
     const encoder = this.encoder();
     let answer: WireMessage;
     try {
-      answer = { op: 'result', seq, value: encoder.encode(outcome.value, outcome.byReference) };
+      answer =
+        outcome instanceof ByReference
+          ? { op: 'result', seq, value: encoder.encode(outcome.value, true) }
+          : { op: 'result', seq, value: encoder.encode(outcome) };
     } catch (error) {
       this.exports.unsend(encoder.sent);
       this.answer(this.failureAnswer(seq, error), reply);
@@ -333,7 +339,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
   private failureAnswer(seq: number, error: unknown): WireMessage {
     const encoder = this.encoder();
     try {
-      return encodeValues(encoder, { op: 'error', seq }, { error });
+      return encodeValues(encoder, { op: 'error', seq }, [error]);
     } catch {
       this.exports.unsend(encoder.sent);
       return lastResortAnswer(seq);
@@ -379,7 +385,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     const encoder = this.encoder();
     let message: WireMessage;
     try {
-      message = encodeValues(encoder, { op: 'settle', id, ok }, { value });
+      message = encodeValues(encoder, { op: 'settle', id, ok }, [value]);
     } catch (error) {
       // The value could not be sent: the peer's promise rejects with why.
       this.exports.unsend(encoder.sent);
@@ -402,13 +408,13 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
   private hello(): void {
     const seq = this.requests.sequence();
     const message = this.handshake.hello(seq);
-    const label: RequestLabel = { op: 'hello' };
+    const label: RequestLabel = { op: 'hello', target: 0, key: undefined };
     if (this.sync) {
       if (typeof this.transport.requestSync !== 'function') {
         throw new TypeError(`connect: sync mode needs a transport with requestSync; "${this.transport.kind}" has none`);
       }
       try {
-        this.handshake.accepted(this.exchange(message, seq, false, label));
+        this.handshake.accepted(this.exchange(message, seq, false, undefined, this.requests.timeoutFor(undefined)));
       } catch (error) {
         this.close(error as Error);
         throw error;
@@ -422,26 +428,71 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
   }
 
   /**
-   * Sends an async request built by `build` and returns its answer's promise. Never throws: a
-   * closed session, a full request table, an encoding or sending failure all reject.
+   * Encodes request `op` on `record` (or a `require`/`global` when there is no record). Throws
+   * what encoding throws, with the sends it counted given back.
    */
-  private request(build: (seq: number, encoder: Encoder) => WireMessage, label: RequestLabel, expectsStale: boolean, timeoutMs: number): Promise<unknown> {
-    if (this.closed) return this.rejected(this.closedError(label.target));
+  private encodeRequest(seq: number, record: ImportRecord | undefined, op: RemoteOp | ApiRequest, encoder: Encoder): WireMessage {
+    try {
+      if (record === undefined) {
+        const api = op as ApiRequest;
+        return { op: api.op, seq, name: api.name };
+      }
+      const remote = op as RemoteOp;
+      const target = record.id;
+      switch (remote.op) {
+        case 'get':
+          return { op: 'get', seq, target, key: remote.key };
+        case 'set':
+          return encodeValues(encoder, { op: 'set', seq, target, key: remote.key }, [remote.value]);
+        case 'call':
+          if (remote.key === undefined) {
+            return encodeValues(encoder, { op: 'call', seq, target }, [remote.thisArg, remote.args]);
+          }
+          return encodeValues(
+            encoder,
+            remote.expect === undefined
+              ? { op: 'call', seq, target, key: remote.key }
+              : { op: 'call', seq, target, key: remote.key, expect: remote.expect },
+            [undefined, remote.args],
+          );
+        case 'new':
+          return encodeValues(
+            encoder,
+            remote.key === undefined
+              ? { op: 'new', seq, target }
+              : remote.expect === undefined
+                ? { op: 'new', seq, target, key: remote.key }
+                : { op: 'new', seq, target, key: remote.key, expect: remote.expect },
+            [remote.args],
+          );
+      }
+    } catch (error) {
+      this.exports.unsend(encoder.sent);
+      throw error;
+    }
+  }
+
+  /**
+   * Sends an async request and returns its answer's promise. Never throws: a closed session, a
+   * full request table, an encoding or sending failure all reject.
+   */
+  private request(record: ImportRecord | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): Promise<unknown> {
+    const label: RequestLabel = { op: op.op, target: record === undefined ? 0 : record.id, key: labelKey(op) };
+    if (this.closed) return this.rejected(this.closedError(record?.id));
     const seq = this.requests.sequence();
     const encoder = this.encoder();
     let message: WireMessage;
     try {
       this.requests.assertRoom();
-      message = build(seq, encoder);
+      message = this.encodeRequest(seq, record, op, encoder);
     } catch (error) {
-      this.exports.unsend(encoder.sent);
       return this.rejected(error);
     }
     return this.send(message, seq, encoder, label, expectsStale, timeoutMs);
   }
 
   private send(message: WireMessage, seq: number, encoder: Encoder | undefined, label: RequestLabel, expectsStale: boolean, timeoutMs: number): Promise<unknown> {
-    const waiter = this.settler();
+    const waiter = pending(this.options.report);
     this.requests.open(seq, waiter, label, expectsStale, timeoutMs);
     try {
       this.transport.send(message);
@@ -449,32 +500,26 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
       this.requests.take(seq);
       if (encoder !== undefined) this.exports.unsend(encoder.sent);
       if (isMessageFailure(error)) {
-        waiter.reject(error);
+        waiter.fail(error);
       } else {
         this.close(error as Error, false);
-        waiter.reject(this.closedError(label.target));
+        waiter.fail(this.closedError(label.target === 0 ? undefined : label.target));
       }
     }
-    return waiter.promise;
+    return waiter;
   }
 
   /** Sends a request and waits for its answer synchronously (sync mode). */
-  private requestSync(build: (seq: number, encoder: Encoder) => WireMessage, label: RequestLabel, expectsStale: boolean, timeoutMs: number): unknown {
-    if (this.closed) throw this.closedError(label.target);
+  private requestSync(record: ImportRecord | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): unknown {
+    if (this.closed) throw this.closedError(record?.id);
     this.imports.flush();
     const seq = this.requests.sequence();
     const encoder = this.encoder();
-    let message: WireMessage;
-    try {
-      message = build(seq, encoder);
-    } catch (error) {
-      this.exports.unsend(encoder.sent);
-      throw error;
-    }
-    return this.exchange(message, seq, expectsStale, label, encoder, timeoutMs);
+    const message = this.encodeRequest(seq, record, op, encoder);
+    return this.exchange(message, seq, expectsStale, encoder, timeoutMs, record?.id);
   }
 
-  private exchange(message: WireMessage, seq: number, expectsStale: boolean, label: RequestLabel, encoder?: Encoder, timeoutMs = this.requests.timeoutFor(undefined)): unknown {
+  private exchange(message: WireMessage, seq: number, expectsStale: boolean, encoder: Encoder | undefined, timeoutMs: number, target?: number): unknown {
     let raw: WireMessage;
     try {
       raw = (this.transport.requestSync as (m: WireMessage, t?: number) => WireMessage)(message, timeoutMs);
@@ -484,7 +529,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
       // A lost or late answer leaves the channel out of step: the session cannot go on, and
       // every later use says why (a timeout is the cause of the closed session).
       this.close(error as Error, false);
-      throw this.closedError(label.target);
+      throw this.closedError(target);
     }
     const answer = parseMessage(raw);
     if (
@@ -498,43 +543,10 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     return this.readAnswer(answer, expectsStale);
   }
 
-  private build(record: ImportRecord, op: RemoteOp): (seq: number, encoder: Encoder) => WireMessage {
-    const target = record.id;
-    return (seq, encoder) => {
-      switch (op.op) {
-        case 'get':
-          return { op: 'get', seq, target, key: op.key };
-        case 'set':
-          return encodeValues(encoder, { op: 'set', seq, target, key: op.key }, { value: op.value });
-        case 'call':
-          if (op.key === undefined) {
-            return encodeValues(encoder, { op: 'call', seq, target }, { this: op.thisArg, args: op.args });
-          }
-          return encodeValues(
-            encoder,
-            op.expect === undefined ? { op: 'call', seq, target, key: op.key } : { op: 'call', seq, target, key: op.key, expect: op.expect },
-            { this: undefined, args: op.args },
-          );
-        case 'new':
-          return encodeValues(
-            encoder,
-            op.key === undefined
-              ? { op: 'new', seq, target }
-              : op.expect === undefined
-                ? { op: 'new', seq, target, key: op.key }
-                : { op: 'new', seq, target, key: op.key, expect: op.expect },
-            { args: op.args },
-          );
-      }
-    };
-  }
-
   /** A request from the client API (require, getGlobal) in this endpoint's mode. */
-  call(message: { readonly op: 'require' | 'global'; readonly name: string }): unknown {
-    const label: RequestLabel = { op: message.op, key: message.name };
-    const build = (seq: number): WireMessage => ({ op: message.op, seq, name: message.name });
+  call(request: ApiRequest): unknown {
     const timeoutMs = this.requests.timeoutFor(currentTimeoutOverride());
-    return this.sync ? this.requestSync(build, label, false, timeoutMs) : this.request(build, label, false, timeoutMs);
+    return this.sync ? this.requestSync(undefined, request, false, timeoutMs) : this.request(undefined, request, false, timeoutMs);
   }
 
   // ---- ProxyHost ---------------------------------------------------------------------------
@@ -549,11 +561,11 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     const expectsStale = op.op !== 'get' && op.op !== 'set' && op.expect !== undefined;
     if (this.sync) {
       this.assertUsable(record);
-      return this.requestSync(this.build(record, op), labelOf(record, op), expectsStale, timeoutMs);
+      return this.requestSync(record, op, expectsStale, timeoutMs);
     }
     if (this.closed) return this.rejected(this.closedError(record.id));
     if (record.released) return this.rejected(releasedError(record));
-    return this.request(this.build(record, op), labelOf(record, op), expectsStale, timeoutMs);
+    return this.request(record, op, expectsStale, timeoutMs);
   }
 
   release(record: ImportRecord): boolean {
@@ -609,11 +621,7 @@ export class Endpoint implements EncoderHost, DecoderHost, ProxyHost {
     return new Decoder(this, this.policy.maxDepth);
   }
 
-  private settler(): Settler {
-    return settler(this.options.report);
-  }
-
-  private rejected(error: unknown): Promise<never> {
+  private rejected(error: unknown): Promise<unknown> {
     return rejected(error, this.options.report);
   }
 

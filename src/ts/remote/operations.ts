@@ -10,6 +10,8 @@ import { checkMember } from './access';
 import { deniedError, notAFunctionError } from './errors';
 import { STALE, type MessageOf, type Op, type Request, type ValuesOf } from './protocol';
 
+export { STALE };
+
 /** What an operation needs from its session. */
 export interface OperationContext {
   readonly allowPrototypeAccess: boolean;
@@ -26,13 +28,10 @@ export interface OperationContext {
 /** Decodes a message's values; the operation calls it once all checks passed. */
 export type DecodeValues = <K extends Op>(message: MessageOf<K>) => ValuesOf<K>;
 
-/** A request's result, and whether it must go by reference (a module or a served object). */
-export interface Outcome {
-  readonly value: unknown;
-  readonly byReference: boolean;
+/** A result that must go by reference whatever it is (a module, a served global object). */
+export class ByReference {
+  constructor(readonly value: object) {}
 }
-
-const byValue = (value: unknown): Outcome => ({ value, byReference: false });
 
 function callable(fn: unknown, key: string | undefined, target: number): (...args: unknown[]) => unknown {
   if (typeof fn === 'function') return fn as (...args: unknown[]) => unknown;
@@ -41,27 +40,28 @@ function callable(fn: unknown, key: string | undefined, target: number): (...arg
 }
 
 /**
- * Runs one request (every one but HELLO) on this side's objects. Returns STALE, having called
- * nothing, when a keyed call's member is no longer the function the caller expected.
+ * Runs one request (every one but HELLO) on this side's objects: its result (wrapped in
+ * ByReference when it must go by reference), or STALE, having called nothing, when a keyed
+ * call's member is no longer the function the caller expected.
  */
 export function runOperation(
   message: Exclude<Request, MessageOf<'hello'>>,
   context: OperationContext,
   decode: DecodeValues,
-): Outcome | typeof STALE {
+): unknown {
   switch (message.op) {
     case 'require':
       if (context.resolveModule === undefined) throw deniedError('This peer serves no modules');
-      return { value: context.resolveModule(message.name), byReference: true };
+      return new ByReference(context.resolveModule(message.name));
     case 'global': {
       if (context.resolveGlobal === undefined) throw deniedError('This peer serves no globals');
       const value = context.resolveGlobal(message.name);
-      return { value, byReference: typeof value === 'object' && value !== null };
+      return typeof value === 'object' && value !== null ? new ByReference(value) : value;
     }
     case 'get': {
       const target = context.lookupExport(message.target);
       checkMember(target, message.key, context.allowPrototypeAccess);
-      return byValue(Reflect.get(target, message.key));
+      return Reflect.get(target, message.key);
     }
     case 'set': {
       const target = context.lookupExport(message.target);
@@ -71,11 +71,11 @@ export function runOperation(
         );
       }
       checkMember(target, message.key, context.allowPrototypeAccess);
-      const { value } = decode(message);
+      const [value] = decode(message);
       if (!Reflect.set(target, message.key, value)) {
         throw new TypeError(`Cannot assign to read-only member ${JSON.stringify(message.key)}`);
       }
-      return byValue(undefined);
+      return undefined;
     }
     case 'call':
     case 'new': {
@@ -91,11 +91,11 @@ export function runOperation(
       }
       const f = callable(fn, message.key, message.target);
       if (message.op === 'new') {
-        const { args } = decode(message);
-        return byValue(Reflect.construct(f, args));
+        const [args] = decode(message);
+        return Reflect.construct(f, args);
       }
-      const values = decode(message);
-      return byValue(Reflect.apply(f, message.key === undefined ? values.this : self, values.args));
+      const [that, args] = decode(message);
+      return Reflect.apply(f, message.key === undefined ? that : self, args);
     }
   }
 }

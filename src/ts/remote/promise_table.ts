@@ -4,16 +4,13 @@
  * are bounded (`maxPendingCalls`), and a session that closes rejects all of them.
  */
 import { protocolError, RemoteError } from './errors';
-import type { Settler } from './remote_promise';
+import { pending, type RemotePromise } from './remote_promise';
 
 export class PromiseTable {
   private nextId = 1;
-  private readonly inbound = new Map<number, Settler>();
+  private readonly inbound = new Map<number, RemotePromise>();
 
-  constructor(
-    private readonly maxPending: number,
-    private readonly makeSettler: () => Settler,
-  ) {}
+  constructor(private readonly maxPending: number) {}
 
   /**
    * Gives `promise` an id; `settled(id, ok, value)` is called once it settles (the caller sends
@@ -37,9 +34,10 @@ export class PromiseTable {
         `Refused a promise: ${this.maxPending} promises of the peer are already unsettled (maxPendingCalls)`,
       );
     }
-    const settler = this.makeSettler();
-    this.inbound.set(id, settler);
-    return settler.promise;
+    // The peer's promises are values: a rejection nobody here awaited was the peer's to report.
+    const promise = pending();
+    this.inbound.set(id, promise);
+    return promise;
   }
 
   /**
@@ -47,18 +45,18 @@ export class PromiseTable {
    * no such promise is waiting.
    */
   settle(id: number, ok: boolean, decode: () => unknown): boolean {
-    const settler = this.inbound.get(id);
-    if (settler === undefined) return false;
+    const promise = this.inbound.get(id);
+    if (promise === undefined) return false;
     this.inbound.delete(id);
     let value: unknown;
     try {
       value = decode();
     } catch (error) {
-      settler.reject(error);
+      promise.fail(error);
       return true;
     }
-    if (ok) settler.resolve(value);
-    else settler.reject(value);
+    if (ok) promise.settle(value);
+    else promise.fail(value);
     return true;
   }
 
@@ -71,7 +69,7 @@ export class PromiseTable {
   rejectAll(error: RemoteError): void {
     const waiting = [...this.inbound.values()];
     this.inbound.clear();
-    for (const settler of waiting) settler.reject(error);
+    for (const promise of waiting) promise.fail(error);
   }
 
   get pending(): number {

@@ -50,24 +50,28 @@ const required = <K extends Kind>(kind: K): FieldSpec<K, false> => ({ kind, opti
 const optional = <K extends Kind>(kind: K): FieldSpec<K, true> => ({ kind, optional: true });
 
 /**
- * The operations. Value fields (`value`, `data`, `failure`, `values`) are encoded and decoded in
- * the order they are listed here, so that back-references inside one message resolve to the same
- * objects on both sides: a call's `this` comes before its arguments. A `settle` whose `ok` is
- * false carries its value as a failure.
+ * The operations: each one's role, its fields and their kinds, and `values`, its value fields
+ * (`value`, `data`, `failure`, `values` kinds) in the one order both peers encode and decode
+ * them, so that back-references inside a message resolve to the same objects on both sides: a
+ * call's `this` comes before its arguments. A `settle` whose `ok` is false carries its value as
+ * a failure.
  */
 export const OPS = {
   hello: {
     role: 'request',
+    values: [],
     fields: { seq: required('seq'), protocol: required('string'), version: required('number') },
   },
-  require: { role: 'request', fields: { seq: required('seq'), name: required('string') } },
-  global: { role: 'request', fields: { seq: required('seq'), name: required('string') } },
+  require: { role: 'request', values: [], fields: { seq: required('seq'), name: required('string') } },
+  global: { role: 'request', values: [], fields: { seq: required('seq'), name: required('string') } },
   get: {
     role: 'request',
+    values: [],
     fields: { seq: required('seq'), target: required('id'), key: required('string') },
   },
   set: {
     role: 'request',
+    values: ['value'],
     fields: {
       seq: required('seq'),
       target: required('id'),
@@ -77,6 +81,7 @@ export const OPS = {
   },
   call: {
     role: 'request',
+    values: ['this', 'args'],
     fields: {
       seq: required('seq'),
       target: required('id'),
@@ -88,6 +93,7 @@ export const OPS = {
   },
   new: {
     role: 'request',
+    values: ['args'],
     fields: {
       seq: required('seq'),
       target: required('id'),
@@ -98,15 +104,17 @@ export const OPS = {
   },
   result: {
     role: 'answer',
+    values: ['value'],
     fields: { seq: required('answerSeq'), value: optional('value'), stale: optional('true') },
   },
-  error: { role: 'answer', fields: { seq: required('answerSeq'), error: required('failure') } },
-  free: { role: 'notice', fields: { e: required('frees') } },
+  error: { role: 'answer', values: ['error'], fields: { seq: required('answerSeq'), error: required('failure') } },
+  free: { role: 'notice', values: [], fields: { e: required('frees') } },
   settle: {
     role: 'notice',
+    values: ['value'],
     fields: { id: required('id'), ok: required('boolean'), value: required('value') },
   },
-  bye: { role: 'notice', fields: {} },
+  bye: { role: 'notice', values: [], fields: {} },
 } as const;
 
 export type Op = keyof typeof OPS;
@@ -165,6 +173,14 @@ export function literal(value: unknown): string {
   return describeValue(value);
 }
 
+/** Each operation's fields as a list, for a validation loop without property enumeration. */
+const FIELD_LISTS: { readonly [op: string]: ReadonlyArray<FieldSpec & { readonly name: string }> } = Object.fromEntries(
+  (Object.keys(OPS) as Op[]).map((op) => {
+    const fields: { readonly [name: string]: FieldSpec } = OPS[op].fields;
+    return [op, Object.keys(fields).map((name) => ({ name, ...fields[name] }))];
+  }),
+);
+
 function fieldProblem(kind: Kind, value: unknown): string | undefined {
   switch (kind) {
     case 'seq':
@@ -206,19 +222,18 @@ export function parseMessage(raw: unknown): Message | Malformed {
   if (typeof op !== 'string' || !Object.hasOwn(OPS, op)) {
     return new Malformed(seq, `Unknown operation ${describeValue(op)}`, raw);
   }
-  const spec = OPS[op as Op];
-  const answerable = spec.role === 'request' ? seq : 0;
-  const fields: { readonly [name: string]: FieldSpec } = spec.fields;
-  for (const name in fields) {
-    const field = fields[name];
-    const value = raw[name];
+  const answerable = OPS[op as Op].role === 'request' ? seq : 0;
+  const fields = FIELD_LISTS[op];
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    const value = raw[field.name];
     if (value === undefined) {
       if (field.optional) continue;
-      return new Malformed(answerable, `Malformed ${op} message: ${name} is missing`, raw);
+      return new Malformed(answerable, `Malformed ${op} message: ${field.name} is missing`, raw);
     }
     const problem = fieldProblem(field.kind, value);
     if (problem !== undefined) {
-      return new Malformed(answerable, `Malformed ${op} message: ${name} ${problem}`, raw);
+      return new Malformed(answerable, `Malformed ${op} message: ${field.name} ${problem}`, raw);
     }
   }
   if (op === 'result' && (raw.value === undefined) === (raw.stale === undefined)) {
@@ -227,7 +242,7 @@ export function parseMessage(raw: unknown): Message | Malformed {
   return raw as Message;
 }
 
-/** A value field of an operation: how it is encoded, and whether it is a list (arguments). */
+/** A value field of an operation: its name and how it is encoded. */
 export interface ValueField {
   readonly name: string;
   readonly kind: 'value' | 'data' | 'failure' | 'values';
@@ -238,10 +253,13 @@ const VALUE_KINDS: ReadonlySet<Kind> = new Set(['value', 'data', 'failure', 'val
 const VALUE_FIELDS: { readonly [op: string]: readonly ValueField[] } = Object.fromEntries(
   (Object.keys(OPS) as Op[]).map((op) => {
     const fields: { readonly [name: string]: FieldSpec } = OPS[op].fields;
-    const values = Object.keys(fields)
-      .filter((name) => VALUE_KINDS.has(fields[name].kind))
-      .map((name) => ({ name, kind: fields[name].kind as ValueField['kind'] }));
-    return [op, values];
+    const names: readonly string[] = OPS[op].values;
+    // The table is checked once at load: `values` lists exactly the value fields.
+    const declared = Object.keys(fields).filter((name) => VALUE_KINDS.has(fields[name].kind));
+    if (declared.length !== names.length || !declared.every((name) => names.includes(name))) {
+      throw new Error(`protocol table: ${op}.values must list its value fields ${declared.join(', ')}`);
+    }
+    return [op, names.map((name) => ({ name, kind: fields[name].kind as ValueField['kind'] }))];
   }),
 );
 
@@ -250,14 +268,15 @@ export function valueFields(op: Op): readonly ValueField[] {
   return VALUE_FIELDS[op];
 }
 
-type ValueNames<K extends Op> = {
-  [N in keyof SpecFields<K>]: SpecFields<K>[N] extends FieldSpec<ValueField['kind']> ? N : never;
-}[keyof SpecFields<K>];
+type ValueNames<K extends Op> = (typeof OPS)[K]['values'];
 
-/** The decoded values of a message of operation `K`: one per value field (lists as arrays). */
-export type ValuesOf<K extends Op> = {
-  [N in ValueNames<K>]: SpecFields<K>[N] extends FieldSpec<'values'> ? unknown[] : unknown;
+/** One value per name in `V` (a tuple): a list for a `values` field, one value otherwise. */
+type ValueTypes<V extends readonly string[], F> = {
+  -readonly [I in keyof V]: V[I] extends keyof F ? (F[V[I]] extends FieldSpec<'values'> ? unknown[] : unknown) : never;
 };
+
+/** The decoded values of a message of operation `K`, in table order (lists as arrays). */
+export type ValuesOf<K extends Op> = ValueTypes<ValueNames<K>, SpecFields<K>>;
 
 /**
  * What a keyed `call`/`new` with `expect` yields when the member is no longer the function the

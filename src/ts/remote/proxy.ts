@@ -298,12 +298,11 @@ const memberTraps: ProxyHandler<StateTarget<MemberState>> = {
  * remote object in one round trip, `new` constructs.
  */
 function memberReference(state: MemberState): object {
-  return new Proxy<StateTarget<MemberState>>(
-    callableTarget(function member() {
-      return state;
-    }),
-    memberTraps,
-  );
+  // A plain closure: one per member access, so no per-reference prototype change (it would cost
+  // more than the rest of a call). util.inspect shows it as a function; String() has its label.
+  return new Proxy<StateTarget<MemberState>>(function member() {
+    return state;
+  }, memberTraps);
 }
 
 interface MethodState {
@@ -375,12 +374,9 @@ const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
  */
 function methodStub(fields: Omit<MethodState, 'stub'>): MethodState {
   const state = fields as MethodState;
-  state.stub = new Proxy<StateTarget<MethodState>>(
-    callableTarget(function method() {
-      return state;
-    }),
-    methodTraps,
-  );
+  state.stub = new Proxy<StateTarget<MethodState>>(function method() {
+    return state;
+  }, methodTraps);
   methodStates.set(state.stub, state);
   return state;
 }

@@ -5,6 +5,9 @@
  * know whether the application ever subscribed to them: `then`, `catch`, `finally`, `await`,
  * `Promise.all` all go through `then`. A rejection nobody subscribed to is not left to become an
  * unhandled rejection (which ends a Node.js process): it goes to the session's `'error'` channel.
+ *
+ * One object per request: the promise carries its own settle functions, so a call allocates no
+ * closures for them.
  */
 
 // Captured at load: an application that replaces the global Promise changes nothing here.
@@ -13,13 +16,40 @@ const nativeThen = NativePromise.prototype.then;
 const schedule: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 
-export class RemotePromise<T> extends NativePromise<T> {
+type Executor<T> = (resolve: (value: T | PromiseLike<T>) => void, reject: (reason?: unknown) => void) => void;
+
+// The settle functions of the promise being constructed, handed from the executor to the fields.
+let capturedResolve: ((value: never) => void) | undefined;
+let capturedReject: ((reason?: unknown) => void) | undefined;
+const capture: Executor<never> = (resolve, reject) => {
+  capturedResolve = resolve;
+  capturedReject = reject;
+};
+
+/** Receives rejections that nobody subscribed to. */
+export type Unobserved = (error: unknown) => void;
+
+export class RemotePromise<T = unknown> extends NativePromise<T> {
   // Derived promises (`p.then(...)`) are plain: only what weakwire returns is tracked.
   static override get [Symbol.species](): PromiseConstructor {
     return NativePromise;
   }
 
   #observed = false;
+  #resolve: ((value: T) => void) | undefined;
+  #reject: ((reason?: unknown) => void) | undefined;
+  #unobserved: Unobserved | undefined;
+
+  /** weakwire makes these with no executor; an executor (a subclass-aware caller) works too. */
+  constructor(executor?: Executor<T>) {
+    super((executor ?? capture) as Executor<T>);
+    if (executor === undefined) {
+      this.#resolve = capturedResolve as (value: T) => void;
+      this.#reject = capturedReject;
+      capturedResolve = undefined;
+      capturedReject = undefined;
+    }
+  }
 
   /** Whether anything subscribed to this promise. */
   get observed(): boolean {
@@ -33,56 +63,49 @@ export class RemotePromise<T> extends NativePromise<T> {
     this.#observed = true;
     return super.then(onFulfilled, onRejected);
   }
-}
 
-/** A RemotePromise with its settle functions, for answers that arrive later. */
-export interface Settler {
-  readonly promise: RemotePromise<unknown>;
+  /** Where a rejection nobody subscribed to goes. */
+  reportTo(unobserved: Unobserved): this {
+    this.#unobserved = unobserved;
+    return this;
+  }
+
   /** Resolves; resolving with a promise that later rejects counts as a rejection. */
-  resolve(value: unknown): void;
-  /** Rejects; if nobody subscribed by the next macrotask, `unobserved(error)` is called. */
-  reject(error: unknown): void;
-}
+  settle(value: unknown): void {
+    if (value instanceof NativePromise) this.watch();
+    this.#resolve?.(value as T);
+  }
 
-/**
- * `unobserved` receives rejections the application never subscribed to. Our own handler is added
- * only when the promise may reject (on `reject`, or when it adopts another promise), so the
- * common path costs nothing; and a subscriber that comes in the same turn (an `await` one
- * microtask later) still counts as one.
- */
-export function settler(unobserved: (error: unknown) => void): Settler {
-  let resolve!: (value: unknown) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new RemotePromise<unknown>((ok, no) => {
-    resolve = ok;
-    reject = no;
-  });
-  const watch = (): void => {
-    nativeThen.call(promise, undefined, (error: unknown) => {
+  /** Rejects; if nobody subscribed by the next macrotask, the rejection is reported. */
+  fail(error: unknown): void {
+    this.watch();
+    this.#reject?.(error);
+  }
+
+  /**
+   * Our own handler, added only when the promise may reject, so the common path costs nothing;
+   * a subscriber that comes in the same turn (an `await` one microtask later) still counts.
+   */
+  private watch(): void {
+    const unobserved = this.#unobserved;
+    nativeThen.call(this, undefined, (error: unknown) => {
+      if (unobserved === undefined) return;
       schedule(() => {
-        if (!promise.observed) unobserved(error);
+        if (!this.#observed) unobserved(error);
       });
     });
-  };
-  return {
-    promise,
-    resolve(value: unknown): void {
-      if (value instanceof NativePromise) watch();
-      resolve(value);
-    },
-    reject(error: unknown): void {
-      watch();
-      reject(error);
-    },
-  };
+  }
 }
 
-/** Rejections of the peer's promises are values, not failures of ours: they are never reported. */
-export const ignoreUnobserved = (): void => {};
+/** A pending RemotePromise whose unobserved rejection goes to `unobserved` (none: not reported). */
+export function pending(unobserved?: Unobserved): RemotePromise {
+  const promise = new RemotePromise();
+  return unobserved === undefined ? promise : promise.reportTo(unobserved);
+}
 
 /** An already rejected RemotePromise (a call on a closed session, a released proxy, ...). */
-export function rejected(error: unknown, unobserved: (error: unknown) => void): RemotePromise<never> {
-  const s = settler(unobserved);
-  s.reject(error);
-  return s.promise as RemotePromise<never>;
+export function rejected(error: unknown, unobserved: Unobserved): Promise<unknown> {
+  const promise = pending(unobserved);
+  promise.fail(error);
+  return promise;
 }

@@ -8,29 +8,30 @@
  */
 import { RemoteError } from './errors';
 import { MAX_TIMEOUT_MS } from './limits';
-import type { Settler } from './remote_promise';
+import type { RemotePromise } from './remote_promise';
 
 /** What a request was, for error messages: `get "x" of remote object #3`. */
 export interface RequestLabel {
   readonly op: string;
-  readonly target?: number;
-  readonly key?: string;
+  /** The remote object, or 0 for requests to the peer itself (require, getGlobal). */
+  readonly target: number;
+  readonly key: string | undefined;
 }
 
-export interface PendingRequest {
+export interface PendingRequest extends RequestLabel {
   readonly seq: number;
-  readonly settler: Settler;
+  readonly promise: RemotePromise;
   /** Only a keyed call that named the function it expects may be answered `stale`. */
   readonly expectsStale: boolean;
-  readonly label: RequestLabel;
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** Set for a request with its own timeout (`withTimeout`); the session's share one timer. */
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export function describeRequest(label: RequestLabel): string {
   const what = label.key === undefined ? label.op : `${label.op} ${JSON.stringify(label.key)}`;
-  return label.target === undefined ? what : `${what} of remote object #${label.target}`;
+  return label.target === 0 ? what : `${what} of remote object #${label.target}`;
 }
 
 /** The timeout for requests issued inside `withTimeout(ms, fn)`; undefined outside. */
@@ -63,9 +64,8 @@ export function currentTimeoutOverride(): number | undefined {
 
 export class RequestTracker {
   private nextSeq = 1;
+  /** In send order, which is deadline order for the requests with the session's timeout. */
   private readonly pending = new Map<number, PendingRequest>();
-  /** Requests with the session's timeout, in send order = deadline order. */
-  private readonly queue = new Map<number, PendingRequest>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -93,12 +93,20 @@ export class RequestTracker {
   }
 
   /** Starts waiting for the answer to request `seq`. */
-  open(seq: number, settler: Settler, label: RequestLabel, expectsStale: boolean, timeoutMs: number): void {
+  open(
+    seq: number,
+    promise: RemotePromise,
+    label: RequestLabel,
+    expectsStale: boolean,
+    timeoutMs: number,
+  ): void {
     const request: PendingRequest = {
       seq,
-      settler,
+      promise,
       expectsStale,
-      label,
+      op: label.op,
+      target: label.target,
+      key: label.key,
       timeoutMs,
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity,
       timer: undefined,
@@ -106,7 +114,6 @@ export class RequestTracker {
     this.pending.set(seq, request);
     if (timeoutMs <= 0) return;
     if (timeoutMs === this.callTimeoutMs) {
-      this.queue.set(seq, request);
       this.timer ??= this.arm(timeoutMs);
     } else {
       request.timer = setTimeout(() => this.expire(request), timeoutMs);
@@ -119,7 +126,6 @@ export class RequestTracker {
     const request = this.pending.get(seq);
     if (request === undefined) return undefined;
     this.pending.delete(seq);
-    this.queue.delete(seq);
     if (request.timer !== undefined) clearTimeout(request.timer);
     return request;
   }
@@ -128,12 +134,11 @@ export class RequestTracker {
   failAll(error: RemoteError): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    this.queue.clear();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const request of waiting) {
       if (request.timer !== undefined) clearTimeout(request.timer);
-      request.settler.reject(error);
+      request.promise.fail(error);
     }
   }
 
@@ -147,11 +152,15 @@ export class RequestTracker {
     return timer;
   }
 
-  /** Expires the queued requests whose deadline passed, then waits for the next one. */
+  /**
+   * Expires the requests with the session's timeout whose deadline passed (they come first: they
+   * were sent first), then waits for the next one. Requests with their own timers are skipped.
+   */
   private readonly sweep = (): void => {
     this.timer = undefined;
     const now = Date.now();
-    for (const request of this.queue.values()) {
+    for (const request of this.pending.values()) {
+      if (request.timer !== undefined || request.timeoutMs !== this.callTimeoutMs) continue;
       if (request.deadline > now) {
         this.timer = this.arm(Math.max(1, request.deadline - now));
         return;
@@ -162,11 +171,8 @@ export class RequestTracker {
 
   private expire(request: PendingRequest): void {
     if (this.take(request.seq) === undefined) return;
-    request.settler.reject(
-      new RemoteError(
-        'ERR_REMOTE_TIMEOUT',
-        `No answer to ${describeRequest(request.label)} within ${request.timeoutMs} ms`,
-      ),
+    request.promise.fail(
+      new RemoteError('ERR_REMOTE_TIMEOUT', `No answer to ${describeRequest(request)} within ${request.timeoutMs} ms`),
     );
   }
 }

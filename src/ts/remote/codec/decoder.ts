@@ -90,18 +90,29 @@ function defineKey(target: Record<string, unknown>, key: string, value: unknown)
 }
 
 /** Decodes the values of one message; `dup` indexes refer to objects decoded earlier in it. */
+const NONE: readonly number[] = [];
+
 export class Decoder {
-  private readonly table: object[] = [];
-  /** Ids whose receipt this decoder counted, once per receipt: undone if the message is dropped. */
-  readonly imported: number[] = [];
-  /** Promise ids this message announced: forgotten again if the message is dropped. */
-  readonly promises: number[] = [];
+  // Made on first use: most messages carry only primitives.
+  private table: object[] | undefined;
+  private importedIds: number[] | undefined;
+  private promiseIds: number[] | undefined;
   private depth = 0;
 
   constructor(
     private readonly host: DecoderHost,
     private readonly maxDepth: number,
   ) {}
+
+  /** Ids whose receipt this decoder counted, once per receipt: undone if the message is dropped. */
+  get imported(): readonly number[] {
+    return this.importedIds ?? NONE;
+  }
+
+  /** Promise ids this message announced: forgotten again if the message is dropped. */
+  get promises(): readonly number[] {
+    return this.promiseIds ?? NONE;
+  }
 
   decode(value: unknown): unknown {
     if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
@@ -117,10 +128,11 @@ export class Decoder {
         return BigInt(value.v as string);
       case 'dup': {
         const n = value.n;
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= this.table.length) {
+        const table = this.table ?? [];
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n >= table.length) {
           fail('bad back-reference', n);
         }
-        return this.table[n as number];
+        return table[n as number];
       }
       case 'array':
         return this.decodeArray(value.v);
@@ -145,7 +157,7 @@ export class Decoder {
       case 'ref': {
         if (!isId(value.id)) fail('bad object id', value.id);
         const proxy = this.host.importRef(value.id as number, value.fn === true);
-        this.imported.push(value.id as number);
+        (this.importedIds ??= []).push(value.id as number);
         return proxy;
       }
       case 'yours':
@@ -154,7 +166,7 @@ export class Decoder {
       case 'promise': {
         if (!isId(value.id)) fail('bad promise id', value.id);
         const promise = this.host.importPromise(value.id as number);
-        this.promises.push(value.id as number);
+        (this.promiseIds ??= []).push(value.id as number);
         return promise;
       }
       default:
@@ -176,7 +188,7 @@ export class Decoder {
   }
 
   private keep<T extends object>(value: T): T {
-    this.table.push(value);
+    (this.table ??= []).push(value);
     return value;
   }
 

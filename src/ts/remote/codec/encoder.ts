@@ -33,6 +33,8 @@ export interface EncoderOptions {
   readonly errorStacks: ErrorStacks;
 }
 
+const NONE: readonly number[] = [];
+
 /** Thrown inside a data-only encoding when a value would need a new reference. */
 const NOT_DATA: unique symbol = Symbol('not data');
 
@@ -75,7 +77,7 @@ function describeUncopyable(value: unknown): string {
 export class Encoder {
   // Made on the first copied object: most messages carry only primitives and references.
   private seen: Map<object, number> | undefined;
-  readonly sent: number[] = [];
+  private sentIds: number[] | undefined;
   private depth = 0;
   private dataOnly = false;
 
@@ -83,6 +85,11 @@ export class Encoder {
     private readonly host: EncoderHost,
     private readonly options: EncoderOptions,
   ) {}
+
+  /** The ids this encoder exported, one per send (to give back if the message never leaves). */
+  get sent(): readonly number[] {
+    return this.sentIds ?? NONE;
+  }
 
   /** `byReference` forces the top-level object to go by reference (require/getGlobal results). */
   encode(value: unknown, byReference = false): Wire {
@@ -143,7 +150,7 @@ export class Encoder {
   }
 
   private byReference(value: object): Tagged {
-    if (!this.dataOnly) return this.host.reference(value, this.sent);
+    if (!this.dataOnly) return this.host.reference(value, (this.sentIds ??= []));
     const home = this.host.homeReference(value);
     if (home === undefined) throw NOT_DATA;
     return home;

@@ -1,7 +1,7 @@
 /**
  * The values of a whole message, encoded and decoded field by field in the order the protocol
- * table lists them. Both peers go through here, so a back-reference (`dup`) always means the same
- * object on both sides, whatever the message shape.
+ * table lists them (`OPS[op].values`). Both peers go through here, so a back-reference (`dup`)
+ * always means the same object on both sides, whatever the message shape.
  */
 import { valueFields, type MessageOf, type Op, type ValuesOf } from '../protocol';
 import type { Decoder } from './decoder';
@@ -16,30 +16,31 @@ export function encodeValues<K extends Op>(
   message: { readonly op: K; [field: string]: unknown },
   values: ValuesOf<K>,
 ): MessageOf<K> {
-  const source = values as { readonly [name: string]: unknown };
+  const fields = valueFields(message.op);
   const failed = message.op === 'settle' && message.ok === false;
-  for (const field of valueFields(message.op)) {
-    const value = source[field.name];
-    switch (field.kind) {
+  for (let i = 0; i < fields.length; i++) {
+    const { name, kind } = fields[i];
+    const value: unknown = values[i];
+    switch (kind) {
       case 'values': {
         const items = value as readonly unknown[];
         const out = new Array<unknown>(items.length);
-        for (let i = 0; i < items.length; i++) out[i] = encoder.encode(items[i]);
-        message[field.name] = out;
+        for (let j = 0; j < items.length; j++) out[j] = encoder.encode(items[j]);
+        message[name] = out;
         break;
       }
       case 'data': {
         // Never the global object by accident (`fn.call(globalThis)`, a sloppy-mode caller).
         if (value === undefined || value === globalThis) break;
         const data = encoder.data(value);
-        if (data !== undefined) message[field.name] = data;
+        if (data !== undefined) message[name] = data;
         break;
       }
       case 'failure':
-        message[field.name] = encoder.failure(value);
+        message[name] = encoder.failure(value);
         break;
       case 'value':
-        message[field.name] = failed ? encoder.failure(value) : encoder.encode(value);
+        message[name] = failed ? encoder.failure(value) : encoder.encode(value);
         break;
     }
   }
@@ -49,11 +50,12 @@ export function encodeValues<K extends Op>(
 /** Decodes the value fields of `message` in table order (an absent optional one is undefined). */
 export function decodeValues<K extends Op>(decoder: Decoder, message: MessageOf<K>): ValuesOf<K> {
   const source = message as unknown as { readonly [name: string]: unknown };
-  const out: { [name: string]: unknown } = {};
-  for (const field of valueFields(message.op)) {
-    const raw = source[field.name];
-    if (field.kind === 'values') out[field.name] = decoder.decodeList(raw as readonly unknown[]);
-    else out[field.name] = raw === undefined ? undefined : decoder.decode(raw);
+  const fields = valueFields(message.op);
+  const out: unknown[] = new Array(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    const { name, kind } = fields[i];
+    const raw = source[name];
+    out[i] = kind === 'values' ? decoder.decodeList(raw as readonly unknown[]) : raw === undefined ? undefined : decoder.decode(raw);
   }
-  return out as ValuesOf<K>;
+  return out as unknown as ValuesOf<K>;
 }
