@@ -13,6 +13,7 @@
  * predecessor's session is closed (its proxies died with the page, no FREE will ever come).
  */
 import type { WireMessage } from '../transport';
+import { isWireMessage } from './kit';
 
 export interface ElectronTransportOptions {
   /** The IPC channel name; main and renderer must agree. Default `"weakwire"`. */
@@ -33,10 +34,6 @@ export type SyncAnswer = { k: 'ok' } | { k: 'reply'; m: WireMessage } | { k: 'er
 
 const KINDS: ReadonlySet<unknown> = new Set(['open', 'msg', 'sync', 'close']);
 const NONCE = /^[0-9a-f]{32}$/;
-
-export function isWireMessage(value: unknown): value is WireMessage {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The envelope in `value`, or undefined for anything that is not a well-formed one. */
 export function parseEnvelope(value: unknown): Envelope | undefined {

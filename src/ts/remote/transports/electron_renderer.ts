@@ -7,14 +7,13 @@ import type { Transport, WireMessage } from '../transport';
 import {
   assertEmitter,
   channelOf,
-  isWireMessage,
   parseEnvelope,
   randomNonce,
   type ElectronTransportOptions,
   type Envelope,
   type SyncAnswer,
 } from './electron_envelope';
-import { BaseTransport } from './kit';
+import { BaseTransport, isWireMessage } from './kit';
 
 /** The part of Electron's `ipcRenderer` the renderer transport uses. */
 export interface ElectronIpcRendererLike {
