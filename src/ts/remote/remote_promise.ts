@@ -43,6 +43,14 @@ export interface Settler {
   reject(error: unknown): void;
 }
 
+/** Whether `value` is a thenable, whose rejection a promise resolved with it adopts. */
+function isThenable(value: unknown): boolean {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /** `unobserved` receives rejections the application never subscribed to. */
 export function settler(unobserved: (error: unknown) => void): Settler {
   let resolve!: (value: unknown) => void;
@@ -51,17 +59,28 @@ export function settler(unobserved: (error: unknown) => void): Settler {
     resolve = ok;
     reject = no;
   });
+  let watched = false;
+  // Our own handler, added only when the promise may reject: the rejection is never "unhandled",
+  // and a subscriber that comes in the same turn (an `await` one microtask later) still counts.
+  const watch = (): void => {
+    if (watched) return;
+    watched = true;
+    nativeThen.call(promise, undefined, (error: unknown) => {
+      schedule(() => {
+        if (!promise.observed) unobserved(error);
+      });
+    });
+  };
   return {
     promise,
-    resolve,
+    resolve(value: unknown): void {
+      // A promise of the peer (an answer that is a promise) may reject later, and this one with
+      // it, without passing through reject() below.
+      if (isThenable(value)) watch();
+      resolve(value);
+    },
     reject(error: unknown): void {
-      // Our own handler, added only on this path: the rejection is never "unhandled", and a
-      // subscriber that comes in the same turn (an `await` one microtask later) still counts.
-      nativeThen.call(promise, undefined, () => {
-        schedule(() => {
-          if (!promise.observed) unobserved(error);
-        });
-      });
+      watch();
       reject(error);
     },
   };
