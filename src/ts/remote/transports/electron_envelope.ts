@@ -44,6 +44,16 @@ export function parseEnvelope(value: unknown): Envelope | undefined {
   return { k: k as EnvelopeKind, n, m: m as WireMessage | undefined, e: typeof e === 'string' ? e : undefined };
 }
 
+/**
+ * The nonce a raw value that is not a well-formed envelope still names, if it names one: then
+ * the transport it belongs to can report it as a lost message.
+ */
+export function nonceOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const n = (raw as { n?: unknown }).n;
+  return typeof n === 'string' && NONCE.test(n) ? n : undefined;
+}
+
 /** Whether a raw envelope asks for a synchronous answer (so one must be given, even to junk). */
 export function isSyncRequest(raw: unknown): boolean {
   if (typeof raw !== 'object' || raw === null) return false;

@@ -3,10 +3,12 @@
  * has `requestSync` (through `ipcRenderer.sendSync`), so sync mode works; Electron's sendSync
  * cannot time out, so a request waits until the main process answers or goes away.
  */
+import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import {
   assertEmitter,
   channelOf,
+  nonceOf,
   parseEnvelope,
   randomNonce,
   type ElectronTransportOptions,
@@ -101,7 +103,13 @@ class ElectronRendererTransport extends BaseTransport {
 
   private readonly onEnvelope = (_event: unknown, raw: unknown): void => {
     const envelope = parseEnvelope(raw);
-    if (!envelope || envelope.n !== this.nonce) return;
+    if (!envelope) {
+      if (nonceOf(raw) === this.nonce) {
+        this.problem(protocolError(`${this.kind} transport: dropped a malformed envelope from the main process`));
+      }
+      return;
+    }
+    if (envelope.n !== this.nonce) return;
     if (envelope.k === 'msg') this.deliver(envelope.m!);
     else if (envelope.k === 'close') {
       this.finish(
