@@ -117,15 +117,6 @@ describe('worker-sync transport (main thread blocks, worker answers)', () => {
 });
 
 describe('Worker / parentPort transport (async)', () => {
-  test('the parent connects through the Worker object; the worker serves on parentPort', async () => {
-    const worker = new Worker(FIXTURE, { workerData: { mode: 'parentPort' } });
-    const remote = connect(transports.messagePort(worker));
-    const tools = await remote.require('tools');
-    expect(await tools.add(20, 22)).toBe(42);
-    remote.close();
-    await worker.terminate();
-  });
-
   test('pending calls reject with a clear error when the worker dies', async () => {
     const worker = new Worker(FIXTURE, { workerData: { mode: 'parentPort' } });
     const remote = connect(transports.messagePort(worker));
