@@ -1,6 +1,8 @@
-// The Electron transports against the stand-in of ipcMain / ipcRenderer / webContents
-// (test/fixtures/remote/electron_stand_in.js): main is this thread, each renderer a worker thread
-// blocking in sendSync exactly as an Electron renderer does. Electron itself is not run here.
+// The Electron transports' own details against the stand-in of ipcMain / ipcRenderer /
+// webContents (test/fixtures/remote/electron_stand_in.js): main is this thread, each renderer a
+// worker thread blocking in sendSync exactly as an Electron renderer does. Electron itself is not
+// run here. What every transport does is in the conformance suite
+// (test/remote/transports/electron.test.ts).
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Transport, WireMessage } from '../../src/ts/remote/transport';
@@ -173,20 +175,6 @@ describe('the Electron stand-in (what the transports rely on)', () => {
 });
 
 describe('Electron transports over the stand-in', () => {
-  test('messages travel both ways between a webContents and its renderer', async () => {
-    const w = await openWindow();
-    const main = electronMainTransport(w.ipcMain, w.webContents);
-    const seen = record(main);
-    expect(main.kind).toBe('electron-main');
-    main.send({ op: 'sent before the renderer connected' });
-    w.command('open');
-    expect(await w.next('started')).toMatchObject({ hasRequestSync: true });
-    for (let i = 0; i < 50; i++) main.send({ op: 'echo', value: i });
-    await until(() => seen.messages.length === 50, '50 echoes');
-    expect(seen.messages.map((m) => m.value)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect((await w.next('message')).message).toEqual({ op: 'sent before the renderer connected' });
-  });
-
   test('requestSync blocks the renderer until main replies, also when main replies later', async () => {
     const w = await openWindow();
     record(electronMainTransport(w.ipcMain, w.webContents), (message, reply) => {
@@ -214,29 +202,7 @@ describe('Electron transports over the stand-in', () => {
     );
   });
 
-  test('renderer close(): the main transport reports a clean close', async () => {
-    const w = await openWindow();
-    const seen = record(electronMainTransport(w.ipcMain, w.webContents));
-    w.command('open');
-    await w.next('started');
-    w.command('close');
-    expect(await seen.closed).toBeUndefined();
-    expect((await w.next('close')).error).toBeNull();
-  });
-
-  test('main close(): the renderer transport reports a clean close', async () => {
-    const w = await openWindow();
-    const main = electronMainTransport(w.ipcMain, w.webContents);
-    const seen = record(main);
-    w.command('open');
-    await w.next('started');
-    main.close();
-    expect((await w.next('close')).error).toBeNull();
-    expect(seen.closes).toEqual([undefined]);
-    expect(() => main.send({})).toThrow('electron-main transport is closed');
-  });
-
-  test('a destroyed webContents closes the main transport with an error', async () => {
+  test('a destroyed webContents: the close error names it', async () => {
     const w = await openWindow();
     const seen = record(electronMainTransport(w.ipcMain, w.webContents));
     w.command('open');

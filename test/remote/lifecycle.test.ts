@@ -5,6 +5,7 @@ import { stats as nativeStats } from '../../src/ts';
 import { release, RemoteServer } from '../../src/ts/remote';
 import { gcUntil } from '../../src/ts/testing';
 import { asyncPair, type Pair } from './pair';
+import { watchUnhandledRejections } from './unhandled_rejections';
 
 class Thing {
   hello(): string {
@@ -79,6 +80,22 @@ describe('session end', () => {
     pair.session.close();
     await expect(pending).rejects.toMatchObject({ code: 'ERR_REMOTE_CLOSED' });
     await expect(pending).rejects.toThrow(/Remote session closed \(the peer closed the session\)/);
+  });
+
+  test('a call answered with a promise that the closing session rejects is never an unhandled rejection, even awaited late', async () => {
+    const proxy = await pair.remote.require('tools');
+    const pending = proxy.never(); // answered at once with the server's (never settled) promise
+    await gcUntil(() => pair.remote.stats().pendingCalls === 0);
+    const watch = watchUnhandledRejections();
+    try {
+      pair.session.close();
+      await gcUntil(() => pair.remote.closed);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(watch.reasons).toEqual([]);
+    } finally {
+      watch.stop();
+    }
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_REMOTE_CLOSED' });
   });
 
   test('proxies of a closed session reject; nothing stays in either registry', async () => {

@@ -96,6 +96,20 @@ describe('worker-sync transport (main thread blocks, worker answers)', () => {
     expect(remote.closed).toBe(true);
   });
 
+  test('a sync request the answering side cannot read wakes the requester at once with an error', async () => {
+    worker = new Worker(FIXTURE, { workerData: { mode: 'sync' } });
+    const [{ end }] = await once(worker, 'message');
+    const transport = transports.workerSyncClient(end, { timeoutMs: 20_000 });
+    transport.start({ message() {}, close() {} });
+    const started = Date.now();
+    // Not a message: the answering side drops it (reported there), and must still wake us.
+    expect(() => transport.requestSync!(5 as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_REMOTE_CLOSED', message: expect.stringMatching(/could not read the request/) }),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(() => transport.send({ op: 'after' })).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_CLOSED' }));
+  });
+
   test('workerSyncClient rejects what is not a channel end', () => {
     expect(() => transports.workerSyncClient({} as never)).toThrow(TypeError);
     expect(() => transports.workerSyncChannel({ bufferSize: 1 })).toThrow(/bufferSize/);
@@ -103,15 +117,6 @@ describe('worker-sync transport (main thread blocks, worker answers)', () => {
 });
 
 describe('Worker / parentPort transport (async)', () => {
-  test('the parent connects through the Worker object; the worker serves on parentPort', async () => {
-    const worker = new Worker(FIXTURE, { workerData: { mode: 'parentPort' } });
-    const remote = connect(transports.messagePort(worker));
-    const tools = await remote.require('tools');
-    expect(await tools.add(20, 22)).toBe(42);
-    remote.close();
-    await worker.terminate();
-  });
-
   test('pending calls reject with a clear error when the worker dies', async () => {
     const worker = new Worker(FIXTURE, { workerData: { mode: 'parentPort' } });
     const remote = connect(transports.messagePort(worker));

@@ -26,6 +26,14 @@ const capture: Executor<never> = (resolve, reject) => {
   capturedReject = reject;
 };
 
+/** Whether `value` is a thenable, whose rejection a promise resolved with it adopts. */
+function isThenable(value: unknown): boolean {
+  return (
+    ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /** Receives rejections that nobody subscribed to. */
 export type Unobserved = (error: unknown) => void;
 
@@ -36,6 +44,7 @@ export class RemotePromise<T = unknown> extends NativePromise<T> {
   }
 
   #observed = false;
+  #watched = false;
   #resolve: ((value: T) => void) | undefined;
   #reject: ((reason?: unknown) => void) | undefined;
   #unobserved: Unobserved | undefined;
@@ -70,9 +79,9 @@ export class RemotePromise<T = unknown> extends NativePromise<T> {
     return this;
   }
 
-  /** Resolves; resolving with a promise that later rejects counts as a rejection. */
+  /** Resolves; resolving with a thenable (the peer's promise) that later rejects counts as a rejection. */
   settle(value: unknown): void {
-    if (value instanceof NativePromise) this.watch();
+    if (isThenable(value)) this.watch();
     this.#resolve?.(value as T);
   }
 
@@ -87,6 +96,8 @@ export class RemotePromise<T = unknown> extends NativePromise<T> {
    * a subscriber that comes in the same turn (an `await` one microtask later) still counts.
    */
   private watch(): void {
+    if (this.#watched) return;
+    this.#watched = true;
     const unobserved = this.#unobserved;
     nativeThen.call(this, undefined, (error: unknown) => {
       if (unobserved === undefined) return;

@@ -10,7 +10,9 @@
  * closes with ERR_REMOTE_BACKLOG instead of growing without bound.
  */
 import type { Transport, WireMessage } from '../transport';
-import { Backlog, BaseTransport } from './kit';
+import { protocolError } from '../errors';
+import { describeValue } from '../protocol';
+import { Backlog, BaseTransport, isWireMessage } from './kit';
 
 /**
  * The part of `ChildProcess` (parent side) and `process` (child side) this transport uses. Typed
@@ -158,9 +160,14 @@ class ChildProcessTransport extends BaseTransport {
       this.finish(undefined);
       return;
     }
-    const message = raw.message;
-    if (typeof message !== 'object' || message === null || Array.isArray(message)) return;
-    this.deliver(message);
+    if (isWireMessage(raw.message)) {
+      this.deliver(raw.message);
+      return;
+    }
+    // Tagged for this channel, so meant for us, but neither a close nor a message.
+    this.problem(
+      protocolError(`${this.kind} transport: dropped an envelope that carries no message object (${describeValue(raw.message)})`),
+    );
   };
 
   private readonly onDisconnect = (): void => {

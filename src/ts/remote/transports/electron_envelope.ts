@@ -13,6 +13,7 @@
  * predecessor's session is closed (its proxies died with the page, no FREE will ever come).
  */
 import type { WireMessage } from '../transport';
+import { isWireMessage } from './kit';
 
 export interface ElectronTransportOptions {
   /** The IPC channel name; main and renderer must agree. Default `"weakwire"`. */
@@ -34,10 +35,6 @@ export type SyncAnswer = { k: 'ok' } | { k: 'reply'; m: WireMessage } | { k: 'er
 const KINDS: ReadonlySet<unknown> = new Set(['open', 'msg', 'sync', 'close']);
 const NONCE = /^[0-9a-f]{32}$/;
 
-export function isWireMessage(value: unknown): value is WireMessage {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The envelope in `value`, or undefined for anything that is not a well-formed one. */
 export function parseEnvelope(value: unknown): Envelope | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -45,6 +42,16 @@ export function parseEnvelope(value: unknown): Envelope | undefined {
   if (!KINDS.has(k) || typeof n !== 'string' || !NONCE.test(n)) return undefined;
   if ((k === 'msg' || k === 'sync') && !isWireMessage(m)) return undefined;
   return { k: k as EnvelopeKind, n, m: m as WireMessage | undefined, e: typeof e === 'string' ? e : undefined };
+}
+
+/**
+ * The nonce a raw value that is not a well-formed envelope still names, if it names one: then
+ * the transport it belongs to can report it as a lost message.
+ */
+export function nonceOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const n = (raw as { n?: unknown }).n;
+  return typeof n === 'string' && NONCE.test(n) ? n : undefined;
 }
 
 /** Whether a raw envelope asks for a synchronous answer (so one must be given, even to junk). */

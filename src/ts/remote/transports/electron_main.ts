@@ -11,11 +11,13 @@
  * only reaches the main frame. Electron queues what `webContents.send` sends inside Electron, so
  * there is no send-side backlog here to measure.
  */
+import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import {
   assertEmitter,
   channelOf,
   isSyncRequest,
+  nonceOf,
   parseEnvelope,
   type ElectronTransportOptions,
   type Envelope,
@@ -104,6 +106,8 @@ class MainRouter {
     const envelope = parseEnvelope(raw);
     if (!envelope) {
       if (isSyncRequest(raw)) answer(event, { k: 'error', e: 'malformed weakwire envelope' });
+      const nonce = nonceOf(raw);
+      if (nonce !== undefined) this.bound.get(routeKey(sender.id, nonce))?.malformed();
       return;
     }
     const owner = this.bound.get(routeKey(sender.id, envelope.n));
@@ -281,6 +285,11 @@ class ElectronMainTransport extends BaseTransport {
 
   fail(error: Error): void {
     this.finish(error);
+  }
+
+  /** Our renderer sent something that is not a well-formed envelope: it is lost. */
+  malformed(): void {
+    this.problem(protocolError(`${this.kind} transport: dropped a malformed envelope from its renderer`));
   }
 
   private readonly onDestroyed = (): void => {

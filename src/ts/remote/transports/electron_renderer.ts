@@ -3,18 +3,19 @@
  * has `requestSync` (through `ipcRenderer.sendSync`), so sync mode works; Electron's sendSync
  * cannot time out, so a request waits until the main process answers or goes away.
  */
+import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import {
   assertEmitter,
   channelOf,
-  isWireMessage,
+  nonceOf,
   parseEnvelope,
   randomNonce,
   type ElectronTransportOptions,
   type Envelope,
   type SyncAnswer,
 } from './electron_envelope';
-import { BaseTransport } from './kit';
+import { BaseTransport, isWireMessage } from './kit';
 
 /** The part of Electron's `ipcRenderer` the renderer transport uses. */
 export interface ElectronIpcRendererLike {
@@ -102,7 +103,13 @@ class ElectronRendererTransport extends BaseTransport {
 
   private readonly onEnvelope = (_event: unknown, raw: unknown): void => {
     const envelope = parseEnvelope(raw);
-    if (!envelope || envelope.n !== this.nonce) return;
+    if (!envelope) {
+      if (nonceOf(raw) === this.nonce) {
+        this.problem(protocolError(`${this.kind} transport: dropped a malformed envelope from the main process`));
+      }
+      return;
+    }
+    if (envelope.n !== this.nonce) return;
     if (envelope.k === 'msg') this.deliver(envelope.m!);
     else if (envelope.k === 'close') {
       this.finish(

@@ -14,6 +14,11 @@ import type { Transport, TransportHandlers, WireMessage } from '../transport';
 
 type Reply = (answer: WireMessage) => void;
 
+/** Whether `value` can be a protocol message: a non-null object that is not an array. */
+export function isWireMessage(value: unknown): value is WireMessage {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Messages held for a transport that was not started yet, at most. */
 export const MAX_EARLY_MESSAGES = 10_000;
 

@@ -4,13 +4,18 @@
  *
  * `postMessage` hands a message straight to the peer's queue, so there is no send-side backlog
  * to cap; a message that cannot be cloned fails alone (ERR_REMOTE_UNENCODABLE), and one that
- * cannot be deserialized on arrival ('messageerror') is reported as a lost message while the
- * port stays open.
+ * cannot be deserialized on arrival ('messageerror') or is not an object is reported as a lost
+ * message while the port stays open.
+ *
+ * Closing a MessagePort closes it, and the peer's port reports 'close'. A Worker and parentPort
+ * are not closed (the thread goes on), so their `close()` posts `CLOSING` instead, which no
+ * protocol message can be mistaken for (those are objects), and the peer closes on it.
  */
 import { parentPort as ownParentPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { protocolError } from '../errors';
+import { describeValue } from '../protocol';
 import type { Transport, WireMessage } from '../transport';
-import { BaseTransport } from './kit';
+import { BaseTransport, isWireMessage } from './kit';
 
 /** The structural shape used: MessagePort, Worker and parentPort all fit. */
 export interface PortLike {
@@ -20,6 +25,9 @@ export interface PortLike {
   close?(): void;
 }
 
+/** What a Worker or parentPort transport posts when it closes (see above). */
+const CLOSING = 'weakwire:transport-closing';
+
 function isWorker(port: PortLike): boolean {
   return typeof (port as Partial<Worker>).terminate === 'function';
 }
@@ -27,14 +35,24 @@ function isWorker(port: PortLike): boolean {
 class MessagePortTransport extends BaseTransport {
   readonly kind: string;
   private readonly worker: boolean;
+  /** A Worker or this thread's parentPort: shared with the thread's other traffic, never closed. */
+  private readonly shared: boolean;
 
   constructor(private readonly port: PortLike) {
     super();
     this.worker = isWorker(port);
+    this.shared = this.worker || port === (ownParentPort as PortLike | null);
     this.kind = this.worker ? 'worker' : 'message-port';
+    // A Worker emits its messages whether or not anyone listens: listen at once, so the ones that
+    // come before start() wait in the kit instead of being lost. A port holds them until read.
+    if (this.worker) this.listen();
   }
 
   protected override begin(): void {
+    if (!this.worker) this.listen();
+  }
+
+  private listen(): void {
     this.port.on('message', this.onMessage);
     this.port.on('messageerror', this.onMessageError);
     this.port.on('close', this.onClose);
@@ -48,6 +66,10 @@ class MessagePortTransport extends BaseTransport {
     this.port.postMessage(message);
   }
 
+  protected override goodbye(): void {
+    if (this.shared) this.port.postMessage(CLOSING);
+  }
+
   protected release(): void {
     this.port.off('message', this.onMessage);
     this.port.off('messageerror', this.onMessageError);
@@ -57,11 +79,13 @@ class MessagePortTransport extends BaseTransport {
       this.port.off('error', this.onError);
     }
     // A Worker or the thread's parentPort also carries other traffic: we only stop listening.
-    if (!this.worker && this.port !== (ownParentPort as PortLike | null)) this.port.close?.();
+    if (!this.shared) this.port.close?.();
   }
 
   private readonly onMessage = (message: unknown): void => {
-    this.deliver(message as WireMessage);
+    if (isWireMessage(message)) this.deliver(message);
+    else if (message === CLOSING && this.shared) this.finish(undefined);
+    else this.problem(protocolError(`${this.kind} transport: dropped a message that is not an object (${describeValue(message)})`));
   };
 
   private readonly onMessageError = (error: unknown): void => {
@@ -77,7 +101,7 @@ class MessagePortTransport extends BaseTransport {
 /**
  * A transport over `port`: a `MessagePort` (e.g. one end of a `MessageChannel`), a `Worker`
  * (parent side) or `parentPort` (worker side). Closing the transport closes a MessagePort; for a
- * Worker or parentPort it only stops listening.
+ * Worker or parentPort it tells the peer's transport and stops listening.
  */
 export function messagePort(port: MessagePort | Worker | PortLike): Transport {
   if (

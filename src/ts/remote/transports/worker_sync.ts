@@ -16,7 +16,7 @@ import { binding } from '../../binding';
 import { protocolError, RemoteError } from '../errors';
 import { MAX_TIMEOUT_MS } from '../limits';
 import type { Transport, WireMessage } from '../transport';
-import { BaseTransport, closedError } from './kit';
+import { BaseTransport, closedError, isWireMessage } from './kit';
 
 // Header slots (Int32) at the start of the shared buffer.
 const STATE = 0; // IDLE, or where the answer is
@@ -27,6 +27,8 @@ const HEADER_BYTES = 16;
 const IDLE = 0;
 const INLINE = 1;
 const ON_PORT = 2;
+/** The answering side could not read the request (not an envelope of a message): no answer. */
+const REFUSED = 3;
 
 const DEFAULT_BUFFER = 64 * 1024;
 /** How often a waiting requester looks at the closed flag. */
@@ -64,7 +66,12 @@ function raise(header: Int32Array): void {
 type Envelope = { readonly sync?: boolean; readonly m: WireMessage };
 
 function isEnvelope(value: unknown): value is Envelope {
-  return typeof value === 'object' && value !== null && 'm' in value;
+  return typeof value === 'object' && value !== null && isWireMessage((value as { m?: unknown }).m);
+}
+
+/** Whether a requester is blocked on `value` (so it must be woken, even when it is junk). */
+function isSyncRequest(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { sync?: unknown }).sync === true;
 }
 
 function lostMessage(kind: string, error: unknown): Error {
@@ -118,7 +125,8 @@ class AnsweringTransport extends BaseTransport {
 
   private readonly onMessage = (envelope: unknown): void => {
     if (!isEnvelope(envelope)) {
-      this.problem(protocolError(`${this.kind} transport: dropped a message that is not an envelope`));
+      this.problem(protocolError(`${this.kind} transport: dropped a message that is not an envelope of an object`));
+      if (isSyncRequest(envelope)) this.refuse();
       return;
     }
     if (envelope.sync !== true) {
@@ -132,6 +140,13 @@ class AnsweringTransport extends BaseTransport {
       this.answer(answer);
     });
   };
+
+  /** Wakes a requester blocked on a request that could not be read. */
+  private refuse(): void {
+    if (this.isClosed) return;
+    Atomics.store(this.header, STATE, REFUSED);
+    Atomics.notify(this.header, STATE);
+  }
 
   private answer(answer: WireMessage): void {
     if (this.isClosed) return;
@@ -205,6 +220,10 @@ class RequestingTransport extends BaseTransport {
         if (received === undefined) throw this.fail('the answer was lost');
         return received.message as WireMessage;
       }
+      if (state === REFUSED) {
+        Atomics.store(this.header, STATE, IDLE);
+        throw this.fail('the peer could not read the request');
+      }
       if (Atomics.load(this.header, CLOSED) === 1) throw this.fail('the peer closed the channel or its thread ended');
       if (Date.now() >= deadline) {
         throw this.fail(`no answer within ${timeoutMs} ms`, 'ERR_REMOTE_TIMEOUT');
@@ -238,7 +257,7 @@ class RequestingTransport extends BaseTransport {
 
   private readonly onMessage = (envelope: unknown): void => {
     if (isEnvelope(envelope) && envelope.sync !== true) this.deliver(envelope.m);
-    else this.problem(protocolError(`${this.kind} transport: dropped a message that is not an envelope`));
+    else this.problem(protocolError(`${this.kind} transport: dropped a message that is not an envelope of an object`));
   };
 
   private readonly onMessageError = (error: unknown): void => this.problem(lostMessage(this.kind, error));

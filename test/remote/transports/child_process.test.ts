@@ -1,0 +1,76 @@
+// Transport conformance: child-process IPC, the parent's end here and the child's end in a forked
+// process (test/fixtures/remote/conformance_child_peer.js).
+import { fork, type ChildProcess, type Serializable } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { transports } from '../../../src/ts/remote';
+import { conformanceSuite, notApplicable, type Pair } from './conformance';
+import { LocalEnd, RemoteEnd } from './ends';
+import { IPC_JUNK } from './junk';
+
+const PEER = join(__dirname, '..', '..', 'fixtures', 'remote', 'conformance_child_peer.js');
+
+interface ChildPair extends Pair {
+  readonly peer: RemoteEnd;
+  readonly child: ChildProcess;
+}
+
+async function openChild(maxBufferedBytes?: number): Promise<ChildPair> {
+  // stderr is piped so that a deliberate crash stays out of the test output.
+  const child = fork(PEER, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const ready = new Promise<void>((resolve) => {
+    const onReady = (message: any) => {
+      if (message?.conformance?.ready) {
+        child.off('message', onReady);
+        resolve();
+      }
+    };
+    child.on('message', onReady);
+  });
+  const local = new LocalEnd(transports.childProcess(child, { maxBufferedBytes }));
+  const peer = new RemoteEnd({
+    post: (command) => {
+      if (child.connected) child.send({ conformance: command });
+    },
+    listen: (onMessage) => child.on('message', (message: any) => message?.conformance && onMessage(message.conformance)),
+  });
+  child.on('exit', (code, signal) => peer.lost(`the child exited (${signal ?? code})`));
+  await ready;
+  return {
+    local,
+    peer,
+    child,
+    async dispose() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+conformanceSuite<ChildPair>(() => ({
+  name: 'child-process (IPC to a forked child)',
+  open: () => openChild(),
+  peerDeath: {
+    how: 'the child is killed with SIGKILL',
+    kill: async (pair) => void pair.child.kill('SIGKILL'),
+    reportsError: true,
+  },
+  oversize: notApplicable("Node's IPC channel has no cap on one message's size"),
+  backlog: {
+    open: (maxBufferedBytes) => openChild(maxBufferedBytes),
+    stopReading: async (pair) => void pair.child.kill('SIGSTOP'),
+  },
+  malformed: {
+    intoLocal: async (pair) => {
+      await pair.peer.raw([...IPC_JUNK.tagged, ...IPC_JUNK.other]);
+      return { reported: IPC_JUNK.tagged.length };
+    },
+    intoPeer: async (pair) => {
+      for (const value of [...IPC_JUNK.tagged, ...IPC_JUNK.other]) pair.child.send(value as Serializable);
+      return { reported: IPC_JUNK.tagged.length };
+    },
+  },
+  messageError: notApplicable("an IPC channel has no 'messageerror': each message is parsed by Node itself"),
+}));

@@ -1,0 +1,69 @@
+// Transport conformance: length-prefixed JSON frames over a real TCP connection on 127.0.0.1,
+// both ends in this process.
+import { once } from 'node:events';
+import net from 'node:net';
+import { transports } from '../../../src/ts/remote';
+import { conformanceSuite, notApplicable, type Pair } from './conformance';
+import { LocalEnd } from './ends';
+import { BAD_FRAME_PAYLOADS, frameOf } from './junk';
+
+interface SocketPair extends Pair {
+  readonly peer: LocalEnd;
+  /** The sockets under the local and the peer transport. */
+  readonly localSocket: net.Socket;
+  readonly peerSocket: net.Socket;
+}
+
+async function socketPair(): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  const client = net.connect(port, '127.0.0.1');
+  const [[accepted]] = await Promise.all([once(server, 'connection'), once(client, 'connect')]);
+  server.close();
+  return [client, accepted as net.Socket];
+}
+
+async function openSockets(options: { maxFrameBytes?: number; maxBufferedBytes?: number } = {}): Promise<SocketPair> {
+  const [localSocket, peerSocket] = await socketPair();
+  return {
+    local: new LocalEnd(transports.stream(localSocket, options)),
+    peer: new LocalEnd(transports.stream(peerSocket)),
+    localSocket,
+    peerSocket,
+    async dispose() {
+      localSocket.destroy();
+      peerSocket.destroy();
+    },
+  };
+}
+
+const junkFrames = Buffer.concat(BAD_FRAME_PAYLOADS.map((payload) => frameOf(payload)));
+
+conformanceSuite<SocketPair>(() => ({
+  name: 'stream (TCP on 127.0.0.1)',
+  open: () => openSockets(),
+  peerDeath: {
+    how: "the peer's connection is reset",
+    kill: async (pair) => void pair.peerSocket.resetAndDestroy(),
+    reportsError: true,
+  },
+  oversize: { open: (cap) => openSockets({ maxFrameBytes: cap }) },
+  backlog: {
+    open: (maxBufferedBytes) => openSockets({ maxBufferedBytes }),
+    // The peer's socket stops reading: the kernel buffers fill, then the local transport's.
+    stopReading: async (pair) => void pair.peerSocket.pause(),
+  },
+  malformed: {
+    intoLocal: async (pair) => {
+      pair.peerSocket.write(junkFrames);
+      return { reported: BAD_FRAME_PAYLOADS.length };
+    },
+    intoPeer: async (pair) => {
+      pair.localSocket.write(junkFrames);
+      return { reported: BAD_FRAME_PAYLOADS.length };
+    },
+  },
+  messageError: notApplicable("a byte stream has no 'messageerror': frames are parsed by the transport itself"),
+}));
