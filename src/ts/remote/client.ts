@@ -123,7 +123,7 @@ export class RemoteClient<S extends boolean = boolean> extends EventEmitter {
       freeMessagesSent: c.freeMessagesSent,
       exportedObjects: s.objects,
       pendingCalls: s.pendingCalls,
-      dropped: this.endpoint.dropped,
+      dropped: this.endpoint.droppedMessages,
     };
   }
 }

@@ -88,7 +88,7 @@ export class RemoteSession extends EventEmitter {
 
   /** Messages dropped: malformed, late or unknown answers, lost by the transport. */
   get dropped(): number {
-    return this.endpoint.dropped;
+    return this.endpoint.droppedMessages;
   }
 
   get freeMessagesReceived(): number {

@@ -1,0 +1,106 @@
+/**
+ * What a session sends that needs no answer of its own: answers to the peer's requests, and
+ * notices (`settle`, `free`). A message the transport cannot carry fails alone (the request gets
+ * an error answer saying why); only a dead transport ends the session. Every failed send gives
+ * back the references it counted.
+ */
+import { encodeValues } from './codec/messages';
+import type { Encoder } from './codec/encoder';
+import { isMessageFailure } from './errors';
+import type { Reply } from './incoming';
+import { ByReference } from './operations';
+import type { SessionContext } from './session_context';
+import type { WireMessage } from './transport';
+
+/** The error answer sent when even encoding the failure failed (it never should). */
+function lastResortAnswer(seq: number): WireMessage {
+  return { op: 'error', seq, error: { $: 'error', name: 'Error', message: 'The remote error could not be sent' } };
+}
+
+/** Answers request `seq` with its result (by reference when it is a ByReference). */
+export function answerResult(ctx: SessionContext, seq: number, outcome: unknown, reply: Reply | undefined): void {
+  const encoder = ctx.encoder();
+  let answer: WireMessage;
+  try {
+    answer =
+      outcome instanceof ByReference
+        ? { op: 'result', seq, value: encoder.encode(outcome.value, true) }
+        : { op: 'result', seq, value: encoder.encode(outcome) };
+  } catch (error) {
+    ctx.exports.unsend(encoder.sent);
+    answer = failureAnswer(ctx, seq, error);
+    sendAnswer(ctx, answer, reply);
+    return;
+  }
+  sendAnswer(ctx, answer, reply, encoder, seq);
+}
+
+/** An error answer for request `seq`. Never throws. */
+export function failureAnswer(ctx: SessionContext, seq: number, error: unknown): WireMessage {
+  const encoder = ctx.encoder();
+  try {
+    return encodeValues(encoder, { op: 'error', seq }, [error]);
+  } catch {
+    ctx.exports.unsend(encoder.sent);
+    return lastResortAnswer(seq);
+  }
+}
+
+/**
+ * Sends an answer (in place for a synchronous request). If the transport cannot carry it (too
+ * large), request `seq` gets an error answer saying so instead; only a dead transport closes.
+ */
+export function sendAnswer(
+  ctx: SessionContext,
+  answer: WireMessage,
+  reply: Reply | undefined,
+  encoder?: Encoder,
+  seq?: number,
+): void {
+  if (ctx.closed && reply === undefined) return;
+  try {
+    if (reply !== undefined) reply(answer);
+    else ctx.transport.send(answer);
+  } catch (error) {
+    if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
+    if (!isMessageFailure(error)) {
+      ctx.close(error as Error, false);
+      return;
+    }
+    if (seq !== undefined) sendAnswer(ctx, failureAnswer(ctx, seq, error), reply);
+    else ctx.report(error);
+  }
+}
+
+/** Sends a message that needs no answer (free); a dead transport ends the session. */
+export function sendNotice(ctx: SessionContext, message: WireMessage): void {
+  if (ctx.closed) return;
+  try {
+    ctx.transport.send(message);
+  } catch (error) {
+    if (isMessageFailure(error)) ctx.report(error);
+    else ctx.close(error as Error, false);
+  }
+}
+
+/** Tells the peer that our promise `id` settled; a value that cannot be sent rejects it instead. */
+export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: unknown): void {
+  if (ctx.closed) return;
+  const encoder = ctx.encoder();
+  let message: WireMessage;
+  try {
+    message = encodeValues(encoder, { op: 'settle', id, ok }, [value]);
+  } catch (error) {
+    ctx.exports.unsend(encoder.sent);
+    sendSettle(ctx, id, false, error);
+    return;
+  }
+  try {
+    ctx.transport.send(message);
+  } catch (error) {
+    ctx.exports.unsend(encoder.sent);
+    if (!isMessageFailure(error)) ctx.close(error as Error, false);
+    else if (ok) sendSettle(ctx, id, false, error);
+    else ctx.report(error);
+  }
+}

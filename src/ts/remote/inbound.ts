@@ -1,0 +1,187 @@
+/**
+ * What the session does with each kind of incoming message, once `Incoming` validated it: run the
+ * peer's requests and answer them exactly once, settle our requests and the peer's promises, apply
+ * FREEs. A message nobody will use (refused before it ran, malformed, late, unknown) gives back
+ * every reference it carried, so nothing the peer sends pins anything.
+ */
+import { decodeValues } from './codec/messages';
+import type { Decoder } from './codec/decoder';
+import { countReferences } from './codec/references';
+import { answerResult, failureAnswer, sendAnswer } from './answers';
+import { codeOf, protocolError } from './errors';
+import type { Handlers, Reply } from './incoming';
+import { runOperation, type OperationContext } from './operations';
+import { isId, STALE, type Answer, type Malformed, type MessageOf, type Request } from './protocol';
+import type { SessionContext } from './session_context';
+
+type PeerRequest = Exclude<Request, MessageOf<'hello'>>;
+
+export class Inbound {
+  /** FREE messages received over the session's life. */
+  freeMessages = 0;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly operations: OperationContext,
+  ) {}
+
+  /** One handler per operation of the protocol table. */
+  handlers(): Handlers {
+    const request = (message: PeerRequest, reply: Reply | undefined): void => this.onRequest(message, reply);
+    const answer = (message: Answer): void => this.onAnswer(message);
+    return {
+      hello: (message, reply) => this.onHello(message, reply),
+      require: request,
+      global: request,
+      get: request,
+      set: request,
+      call: request,
+      new: request,
+      result: answer,
+      error: answer,
+      free: (message) => this.onFree(message),
+      settle: (message) => this.onSettle(message),
+      bye: () => this.ctx.close(new Error('the peer closed the session'), false),
+    };
+  }
+
+  /** A message that failed validation: answered if it can be, its references given back. */
+  malformed(problem: Malformed, reply: Reply | undefined): void {
+    this.ctx.dropped();
+    this.giveBack(problem.raw);
+    if (reply !== undefined || problem.seq !== 0) {
+      sendAnswer(this.ctx, failureAnswer(this.ctx, problem.seq, protocolError(problem.why)), reply);
+    }
+  }
+
+  /**
+   * The value of an answer to our request (STALE for a stale one), or throws the decoded error of
+   * an `error` answer. A value that fails to decode gives back its references.
+   */
+  readAnswer(message: Answer, expectsStale: boolean): unknown {
+    if (message.op === 'result' && message.stale === true) {
+      if (!expectsStale) throw protocolError('Malformed answer: stale, but the request named no expected function');
+      return STALE;
+    }
+    const decoder = this.ctx.decoder();
+    let failure: unknown;
+    try {
+      if (message.op === 'result') return decodeValues(decoder, message)[0];
+      failure = decodeValues(decoder, message)[0];
+    } catch (error) {
+      this.giveBack(message, decoder);
+      throw error;
+    }
+    throw failure;
+  }
+
+  /**
+   * A message nobody will use: the receipts its decoder counted are taken back, the promises it
+   * announced forgotten, and every reference in it given back to the peer with a FREE.
+   */
+  giveBack(raw: unknown, decoder?: Decoder): void {
+    if (decoder !== undefined) {
+      for (const id of decoder.imported) this.ctx.imports.unreceive(id);
+      this.ctx.promises.forget(decoder.promises);
+    }
+    const counts = new Map<number, number>();
+    countReferences(raw, counts);
+    if (counts.size > 0) this.ctx.imports.giveBack(counts);
+  }
+
+  private onHello(message: MessageOf<'hello'>, reply: Reply | undefined): void {
+    let version: number;
+    try {
+      version = this.ctx.handshake.onHello(message);
+    } catch (error) {
+      sendAnswer(this.ctx, failureAnswer(this.ctx, message.seq, error), reply);
+      // Answer first, then hang up: the peer should see why.
+      if (codeOf(error) === 'ERR_REMOTE_VERSION') setImmediate(() => this.ctx.close(error as Error));
+      return;
+    }
+    sendAnswer(this.ctx, { op: 'result', seq: message.seq, value: version }, reply);
+  }
+
+  private onRequest(message: PeerRequest, reply: Reply | undefined): void {
+    let decoder = undefined as Decoder | undefined;
+    let handedOver = false;
+    let outcome: unknown;
+    try {
+      this.ctx.handshake.assertGreeted();
+      outcome = runOperation(message, this.operations, (m) => {
+        decoder = this.ctx.decoder();
+        const values = decodeValues(decoder, m);
+        handedOver = true;
+        return values;
+      });
+    } catch (error) {
+      // Refused before anything used its values: nothing of it may stay counted on the peer.
+      if (!handedOver) this.giveBack(message, decoder);
+      sendAnswer(this.ctx, failureAnswer(this.ctx, message.seq, error), reply);
+      return;
+    }
+    if (outcome === STALE) {
+      this.giveBack(message);
+      sendAnswer(this.ctx, { op: 'result', seq: message.seq, stale: true }, reply);
+      return;
+    }
+    answerResult(this.ctx, message.seq, outcome, reply);
+  }
+
+  private onAnswer(message: Answer): void {
+    const request = this.ctx.requests.take(message.seq);
+    if (request === undefined) {
+      // Late (timed out), unknown, or an error about a message that had no usable seq.
+      this.ctx.dropped();
+      if (message.op === 'error' && message.seq === 0) this.reportPeerError(message);
+      else this.giveBack(message);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = this.readAnswer(message, request.expectsStale);
+    } catch (error) {
+      request.promise.fail(error);
+      return;
+    }
+    request.promise.settle(value);
+  }
+
+  private reportPeerError(message: MessageOf<'error'>): void {
+    const decoder = this.ctx.decoder();
+    try {
+      this.ctx.report(decodeValues(decoder, message)[0]);
+    } catch (error) {
+      this.giveBack(message, decoder);
+      this.ctx.report(error);
+    }
+  }
+
+  private onFree(message: MessageOf<'free'>): void {
+    this.freeMessages++;
+    const entries = message.e;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i];
+      if (entry === undefined) break; // a hole: the rest of a sparse list is not really there
+      if (Array.isArray(entry) && entry.length === 2 && isId(entry[0]) && isId(entry[1])) {
+        this.ctx.exports.free(entry[0], entry[1]);
+      }
+    }
+  }
+
+  private onSettle(message: MessageOf<'settle'>): void {
+    const known = this.ctx.promises.settle(message.id, message.ok, () => {
+      const decoder = this.ctx.decoder();
+      try {
+        return decodeValues(decoder, message)[0];
+      } catch (error) {
+        this.giveBack(message, decoder);
+        throw error;
+      }
+    });
+    if (!known) {
+      this.ctx.dropped();
+      this.giveBack(message);
+    }
+  }
+}
