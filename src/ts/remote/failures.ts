@@ -7,17 +7,81 @@
 import type { EventEmitter } from 'node:events';
 import { codeOf, RemoteError } from './errors';
 
-function asError(failure: unknown): Error {
-  if (failure instanceof Error || (typeof failure === 'object' && failure !== null && 'message' in failure && 'name' in failure)) {
-    return failure as Error;
+/**
+ * `value` as text without running any of its code: a string as it is, other primitives
+ * converted, anything else undefined. Failures come from the peer: calling their `toString`
+ * could call the peer (a remote function under that name), or throw.
+ */
+function textOf(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(value);
+    default:
+      return undefined;
   }
-  let text: string;
+}
+
+/** Member `key` of `value` as text (see textOf), or undefined when it is not text or throws. */
+function memberText(value: object, key: string): string | undefined {
   try {
-    text = String(failure);
+    return textOf((value as Record<string, unknown>)[key]);
   } catch {
-    text = 'a value that cannot be printed';
+    return undefined;
   }
-  return new Error(`A remote call failed with ${text}`, { cause: failure });
+}
+
+/** A short description of a failure that is not an Error, touching no code of it. */
+function describeFailure(failure: unknown): string {
+  const text = textOf(failure);
+  if (text !== undefined) return text;
+  try {
+    return Object.prototype.toString.call(failure);
+  } catch {
+    return 'a value that cannot be printed';
+  }
+}
+
+function asError(failure: unknown): Error {
+  try {
+    if (
+      failure instanceof Error ||
+      (typeof failure === 'object' && failure !== null && 'message' in failure && 'name' in failure)
+    ) {
+      return failure as Error;
+    }
+  } catch {
+    // a Proxy whose traps throw: described below
+  }
+  return new Error(`A remote call failed with ${describeFailure(failure)}`, { cause: failure });
+}
+
+/**
+ * Node turns a warning of this type into an exception under --throw-deprecation (and hides it
+ * under --no-deprecation): the peer chooses error names, so it never gets to choose that one.
+ */
+const DEPRECATION = 'DeprecationWarning';
+
+/** Emits `error` as a process warning, by parts that are always strings. Never throws. */
+function warn(error: Error): void {
+  const message = memberText(error, 'message') ?? 'A remote call failed';
+  const name = memberText(error, 'name') || 'Error';
+  const code = codeOf(error);
+  try {
+    if (typeof process !== 'undefined' && typeof process.emitWarning === 'function') {
+      // By parts rather than the Error itself: an Error of another realm (a vm context, a test
+      // runner's sandbox) is not `instanceof Error` to process.emitWarning.
+      process.emitWarning(message, { type: name === DEPRECATION ? 'Error' : name, ...(code === undefined ? {} : { code }) });
+    } else {
+      console.warn(error);
+    }
+  } catch {
+    // Reporting must not become the failure: there is nowhere further to send it.
+  }
 }
 
 /** An emitter that may take the failure, and what it passes to listeners after the error. */
@@ -37,9 +101,10 @@ export class FailureChannel {
     if (codeOf(failure) === 'ERR_REMOTE_CLOSED') {
       if (this.closedReported) return;
       this.closedReported = true;
+      const closed = memberText(asError(failure), 'message') ?? 'Remote session closed';
       failure = new RemoteError(
         'ERR_REMOTE_CLOSED',
-        `${asError(failure).message}. A call on this closed session was dropped; later ones are dropped silently`,
+        `${closed}. A call on this closed session was dropped; later ones are dropped silently`,
         { cause: failure },
       );
     }
@@ -50,13 +115,6 @@ export class FailureChannel {
         return;
       }
     }
-    if (typeof process !== 'undefined' && typeof process.emitWarning === 'function') {
-      // By parts rather than the Error itself: an Error of another realm (a vm context, a test
-      // runner's sandbox) is not `instanceof Error` to process.emitWarning.
-      const code = codeOf(error);
-      process.emitWarning(error.message, { type: error.name || 'Error', ...(code === undefined ? {} : { code }) });
-    } else {
-      console.warn(error);
-    }
+    warn(error);
   };
 }

@@ -1,0 +1,39 @@
+/**
+ * docs/security.md: a hostile peer cannot crash your process. Each attack that would end a
+ * process runs in a fresh one (test/fixtures/remote/attack_scenarios.js) with Node's defaults;
+ * the test fails if that process dies.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'remote', 'attack_scenarios.js');
+
+interface Report {
+  warnings: Array<{ name: string; code?: string; message: string }>;
+  calls?: number;
+}
+
+function run(scenario: string, nodeOptions: string[] = []): Report {
+  const out = execFileSync(process.execPath, [...nodeOptions, FIXTURE, scenario], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop() as string) as Report;
+}
+
+describe('a failure nobody awaited, shaped by the peer', () => {
+  test('whose message or name is not a string becomes a warning, and the process lives', () => {
+    const report = run('failure-shapes');
+    expect(report.calls).toBe(4);
+    expect(report.warnings).toHaveLength(4);
+    for (const warning of report.warnings) expect(typeof warning.message).toBe('string');
+  });
+
+  test('named DeprecationWarning does not end a process run with --throw-deprecation', () => {
+    const report = run('failure-named-deprecation', ['--throw-deprecation']);
+    expect(report.calls).toBe(1);
+    expect(report.warnings).toEqual([expect.objectContaining({ message: 'not really' })]);
+    expect(report.warnings[0].name).not.toBe('DeprecationWarning');
+  });
+});
