@@ -2,6 +2,7 @@
  * The error taxonomy of the remote layer: every failure the machinery raises itself is a
  * `RemoteError` with one of these codes (application errors keep their own classes and names).
  */
+import { types } from 'node:util';
 
 /** Error codes the remote layer raises. */
 export type RemoteErrorCode =
@@ -39,9 +40,13 @@ export class RemoteError extends Error {
   }
 }
 
-/** The code of a RemoteError (or of any error carrying a string `code`), else undefined. */
+/**
+ * The code of a RemoteError (or of any error carrying a string `code`), else undefined. A Proxy
+ * has none: reading a member of a remote object would be a request to the peer (a synchronous
+ * one in sync mode), and failures are sorted by code without asking anyone.
+ */
 export function codeOf(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
+  if (typeof error !== 'object' || error === null || types.isProxy(error)) return undefined;
   try {
     const code = (error as { code?: unknown }).code;
     return typeof code === 'string' ? code : undefined;

@@ -4,6 +4,7 @@
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { connect, transports } from '../../../src/ts/remote';
+import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
 
 /** A hand-written server on a MessageChannel: answers hello and require, and `onCall` for calls. */
 function hostileServer(port: MessagePort, onCall: (call: any, post: (m: unknown) => void) => void): void {
@@ -38,5 +39,42 @@ describe("reporting a failure nobody awaited runs none of the peer's code", () =
       channel.port2.close();
     }
     expect(toStringCalls).toBe(0);
+  });
+});
+
+/** A sync transport in this thread: the test plays the server by answering `requestSync`. */
+function fakeSyncTransport(): Transport & { handlers: TransportHandlers; requests: WireMessage[] } {
+  const transport = {
+    kind: 'fake-sync',
+    handlers: undefined as unknown as TransportHandlers,
+    requests: [] as WireMessage[],
+    start(handlers: TransportHandlers) {
+      transport.handlers = handlers;
+    },
+    send() {},
+    requestSync(message: WireMessage): WireMessage {
+      transport.requests.push(message);
+      return message.op === 'hello'
+        ? { op: 'result', seq: message.seq, value: 2 }
+        : { op: 'result', seq: message.seq, value: 'answered' };
+    },
+    close() {},
+  };
+  return transport;
+}
+
+describe('a sync client that is not calling the server', () => {
+  test('does not block on a request because of an unsolicited error carrying a reference', () => {
+    const transport = fakeSyncTransport();
+    const remote = connect(transport, { sync: true });
+    const reported: unknown[] = [];
+    remote.on('error', (error) => reported.push(error));
+    const before = transport.requests.length;
+    // An error about "a message of ours that had no seq", whose value is a server object: the
+    // client read its `code` to sort it, a synchronous request that blocks until the server answers.
+    transport.handlers.message({ op: 'error', seq: 0, error: { $: 'ref', id: 1 } });
+    expect(reported).toHaveLength(1);
+    expect(transport.requests.slice(before)).toEqual([]);
+    remote.close();
   });
 });
