@@ -6,6 +6,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { codeOf, RemoteError } from './errors';
+import { WARNINGS_PER_SESSION } from './limits';
 
 /**
  * `value` as text without running any of its code: a string as it is, other primitives
@@ -92,11 +93,16 @@ export interface FailureListener {
 
 export class FailureChannel {
   private closedReported = false;
+  /** Warnings printed for this session (see WARNINGS_PER_SESSION). */
+  private warned = 0;
 
   /** The first of `listeners` with an 'error' listener gets each failure. */
   constructor(private readonly listeners: readonly FailureListener[]) {}
 
-  /** Reports one failure. Calls on a closed session are reported once per session. */
+  /**
+   * Reports one failure. Calls on a closed session are reported once per session; without a
+   * listener, at most WARNINGS_PER_SESSION failures become warnings.
+   */
   readonly report = (failure: unknown): void => {
     if (codeOf(failure) === 'ERR_REMOTE_CLOSED') {
       if (this.closedReported) return;
@@ -115,6 +121,15 @@ export class FailureChannel {
         return;
       }
     }
-    warn(error);
+    if (this.warned < WARNINGS_PER_SESSION) warn(error);
+    else if (this.warned === WARNINGS_PER_SESSION) {
+      warn(
+        new Error(
+          `More failures of this remote session are not shown as warnings (${WARNINGS_PER_SESSION} were); ` +
+            "listen to its 'error' event to see them all",
+        ),
+      );
+    }
+    if (this.warned <= WARNINGS_PER_SESSION) this.warned++;
   };
 }

@@ -32,5 +32,12 @@ export const SESSION_DEFAULTS = {
   maxPendingCalls: 100_000,
 } as const;
 
+/**
+ * Failures of one session shown as process warnings while nobody listens to 'error'; one more
+ * warning then says the rest are not shown. The peer decides how many failures there are (each
+ * malformed message is one), so it must not decide how much the process prints.
+ */
+export const WARNINGS_PER_SESSION = 10;
+
 /** The largest timeout `setTimeout` takes; longer ones would fire at once. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
