@@ -12,17 +12,22 @@
 export type ErrorStacks = 'full' | 'redacted' | 'none';
 
 const FRAME = /^\s+at /;
-/** `at name (location)` or `at location`, where a location is `file:line:column`. */
-const FRAME_PARTS = /^(\s+at (?:.*? \()?)(.+?)(:\d+:\d+\)?)$/;
-/** An absolute file: a POSIX or Windows path, or a file: URL. */
-const ABSOLUTE = /^(?:file:\/\/|\/|[A-Za-z]:[\\/]|\\\\)/;
+/**
+ * A location with an absolute file, anywhere in a frame: V8 prints one after `at ` (anonymous
+ * functions, `at async /dir/file.js:1:2`) or inside parentheses (named functions, and the
+ * `eval at f (/dir/file.js:1:2)` origins of eval and new Function code, which nest). Its file is
+ * a POSIX or Windows path or a file: URL; a directory may hold spaces and parentheses, so the
+ * file runs to the first `:line:column`.
+ */
+const LOCATION = /(\(|\bat (?:async )?)((?:file:\/\/|\/|[A-Za-z]:[\\/]|\\\\).*?)(:\d+:\d+)/g;
 
-/** A frame with its file reduced to the file's name, when the file is an absolute path. */
+/** A frame with every absolute file in it reduced to the file's name. */
 function redactFrame(line: string): string {
-  const parts = FRAME_PARTS.exec(line);
-  if (parts === null || !ABSOLUTE.test(parts[2])) return line;
-  const file = parts[2].slice(Math.max(parts[2].lastIndexOf('/'), parts[2].lastIndexOf('\\')) + 1);
-  return `${parts[1]}${file}${parts[3]}`;
+  return line.replace(
+    LOCATION,
+    (_match, before: string, file: string, position: string) =>
+      `${before}${file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1)}${position}`,
+  );
 }
 
 /** The stack to send under `policy`, or undefined for none. */
