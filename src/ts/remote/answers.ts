@@ -1,8 +1,8 @@
 /**
  * What a session sends that needs no answer of its own: answers to the peer's requests, and
  * notices (`settle`, `free`). A message the transport cannot carry fails alone (the request gets
- * an error answer saying why); only a dead transport ends the session. Every failed send gives
- * back the references it counted.
+ * an error answer saying why, a promise a rejection saying why); only a dead transport ends the
+ * session. Every failed send gives back the references it counted.
  */
 import { encodeValues } from './codec/messages';
 import type { Encoder } from './codec/encoder';
@@ -32,7 +32,7 @@ export function answerResult(ctx: SessionContext, seq: number, outcome: unknown,
     sendAnswer(ctx, answer, reply);
     return;
   }
-  sendAnswer(ctx, answer, reply, encoder, seq);
+  sendAnswer(ctx, answer, reply, encoder);
 }
 
 /** An error answer for request `seq`. Never throws. */
@@ -48,14 +48,16 @@ export function failureAnswer(ctx: SessionContext, seq: number, error: unknown):
 
 /**
  * Sends an answer (in place for a synchronous request). If the transport cannot carry it (too
- * large), request `seq` gets an error answer saying so instead; only a dead transport closes.
+ * large), the request gets a short error answer saying so instead, whether the answer was a
+ * result or an error (a thrown value can be as large as the peer's input); only a dead transport
+ * closes. `retry` is false for that short answer itself.
  */
 export function sendAnswer(
   ctx: SessionContext,
   answer: WireMessage,
   reply: Reply | undefined,
   encoder?: Encoder,
-  seq?: number,
+  retry = true,
 ): void {
   if (ctx.closed && reply === undefined) return;
   try {
@@ -67,7 +69,8 @@ export function sendAnswer(
       ctx.close(error as Error, false);
       return;
     }
-    if (seq !== undefined) sendAnswer(ctx, failureAnswer(ctx, seq, error), reply);
+    const seq = answer.seq;
+    if (retry && typeof seq === 'number') sendAnswer(ctx, failureAnswer(ctx, seq, error), reply, undefined, false);
     else ctx.report(error);
   }
 }
@@ -83,8 +86,12 @@ export function sendNotice(ctx: SessionContext, message: WireMessage): void {
   }
 }
 
-/** Tells the peer that our promise `id` settled; a value that cannot be sent rejects it instead. */
-export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: unknown): void {
+/**
+ * Tells the peer that our promise `id` settled. A value that cannot be encoded or sent rejects it
+ * instead, with a short error saying why (`retry` is false for that rejection itself), so the
+ * peer's promise settles whatever the value was.
+ */
+export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: unknown, retry = true): void {
   if (ctx.closed) return;
   const encoder = ctx.encoder();
   let message: WireMessage;
@@ -92,7 +99,8 @@ export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: 
     message = encodeValues(encoder, { op: 'settle', id, ok }, [value]);
   } catch (error) {
     ctx.exports.unsend(encoder.sent);
-    sendSettle(ctx, id, false, error);
+    if (retry) sendSettle(ctx, id, false, error, false);
+    else ctx.report(error);
     return;
   }
   try {
@@ -100,7 +108,7 @@ export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: 
   } catch (error) {
     ctx.exports.unsend(encoder.sent);
     if (!isMessageFailure(error)) ctx.close(error as Error, false);
-    else if (ok) sendSettle(ctx, id, false, error);
+    else if (retry) sendSettle(ctx, id, false, error, false);
     else ctx.report(error);
   }
 }

@@ -2,8 +2,10 @@
  * docs/security.md: a hostile peer cannot hang you. A message costs work bounded by its real
  * size, and no message makes this side block or loop on the peer's say-so.
  */
+import { once } from 'node:events';
+import net from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { connect, transports } from '../../../src/ts/remote';
+import { connect, RemoteServer, transports, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
 
 /** A hand-written server on a MessageChannel: answers hello and require, and `onCall` for calls. */
@@ -16,6 +18,17 @@ function hostileServer(port: MessagePort, onCall: (call: any, post: (m: unknown)
 }
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What `promise` rejects with, or 'pending' if it has not settled within `ms`. */
+async function rejectionWithin(ms: number, promise: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
+  try {
+    return await Promise.race([promise.then(() => 'fulfilled', (error: unknown) => error), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe("reporting a failure nobody awaited runs none of the peer's code", () => {
   test('a rejection whose toString is a remote function is not called (it was called in a loop)', async () => {
@@ -76,5 +89,49 @@ describe('a sync client that is not calling the server', () => {
     expect(reported).toHaveLength(1);
     expect(transport.requests.slice(before)).toEqual([]);
     remote.close();
+  });
+});
+
+describe('a failure too large for the transport (TCP, maxFrameBytes 4096)', () => {
+  // What the peer sends decides the size of what it gets back: "bad input: <the input>" twice
+  // does not fit the frame, although the input did.
+  const tools = {
+    fail(input: string): never {
+      throw new Error(`bad input: ${input} ${input}`);
+    },
+    async reject(input: string): Promise<never> {
+      await null;
+      throw new Error(`bad input: ${input} ${input}`);
+    },
+  };
+  const cleanups: Array<() => void> = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  });
+
+  async function client(): Promise<RemoteClient<false>> {
+    const server = new RemoteServer({ modules: { tools: () => tools } });
+    server.on('error', () => {});
+    const listener = net.createServer((socket) => server.serve(transports.stream(socket, { maxFrameBytes: 4096 })));
+    listener.listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    const socket = net.connect((listener.address() as net.AddressInfo).port, '127.0.0.1');
+    const remote = connect(transports.stream(socket, { maxFrameBytes: 4096 }), { callTimeoutMs: 10_000 });
+    cleanups.push(() => listener.close(), () => server.close(), () => socket.destroy(), () => remote.close());
+    return remote;
+  }
+
+  test('still answers the request, with an error saying it was too large (it was never answered)', async () => {
+    const remote = await client();
+    const tools = await remote.require('tools');
+    // The client would give up after its callTimeoutMs (10 s); the answer comes long before.
+    expect(await rejectionWithin(5_000, tools.fail('x'.repeat(3000)))).toMatchObject({ code: 'ERR_REMOTE_TOO_LARGE' });
+  });
+
+  test("settles the caller's promise, with an error saying it was too large (it never settled)", async () => {
+    const remote = await client();
+    const tools = await remote.require('tools');
+    // The call was answered with a promise; no timeout covers a promise, it waited forever.
+    expect(await rejectionWithin(5_000, tools.reject('x'.repeat(3000)))).toMatchObject({ code: 'ERR_REMOTE_TOO_LARGE' });
   });
 });
