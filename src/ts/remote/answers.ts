@@ -59,7 +59,11 @@ export function sendAnswer(
   encoder?: Encoder,
   retry = true,
 ): void {
-  if (ctx.closed && reply === undefined) return;
+  if (ctx.closed) {
+    // Ended while the request ran: the peer can never free what the answer would export.
+    if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
+    if (reply === undefined) return;
+  }
   try {
     if (reply !== undefined) reply(answer);
     else ctx.transport.send(answer);
