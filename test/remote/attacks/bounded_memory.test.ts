@@ -4,7 +4,9 @@
  * is about the size of what arrived.
  */
 import { RemoteServer, type RemoteSession } from '../../../src/ts/remote';
+import { forceGC } from '../../../src/ts/testing';
 import { asyncPair } from '../pair';
+import { frameOfSize, trickledStream } from './trickle';
 
 describe('a session that closes while a served call runs', () => {
   test('keeps nothing exported for the answer it can no longer send', async () => {
@@ -27,5 +29,26 @@ describe('a session that closes while a served call runs', () => {
     await expect(tools.quit()).rejects.toMatchObject({ code: 'ERR_REMOTE_CLOSED' });
     expect(pair.session.stats()).toMatchObject({ objects: 0, references: 0 });
     pair.close();
+  });
+});
+
+describe('a stream peer that sends a frame one byte at a time', () => {
+  test('makes the transport hold about the bytes it sent, not an object per byte', async () => {
+    const frame = frameOfSize(1_000_000);
+    const { emitter } = trickledStream();
+    const used = (): number => {
+      const { heapUsed, arrayBuffers } = process.memoryUsage();
+      return heapUsed + arrayBuffers;
+    };
+    await forceGC();
+    const before = used();
+    const sent = 200_000; // of the frame's 1,000,000: it stays incomplete, held
+    for (let i = 0; i < sent; i++) emitter.emit('data', frame.subarray(i, i + 1));
+    await forceGC();
+    const held = used() - before;
+    // Each one-byte read was kept as its own Buffer: about 125 bytes held per byte sent (25 MB
+    // here, 2 GB for a frame of the default 16 MiB cap).
+    expect(held).toBeLessThan(20 * sent);
+    emitter.emit('close');
   });
 });

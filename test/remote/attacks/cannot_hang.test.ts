@@ -7,6 +7,7 @@ import net from 'node:net';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { connect, RemoteServer, transports, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
+import { frameOfSize, trickledStream } from './trickle';
 
 /** A hand-written server on a MessageChannel: answers hello and require, and `onCall` for calls. */
 function hostileServer(port: MessagePort, onCall: (call: any, post: (m: unknown) => void) => void): void {
@@ -133,5 +134,21 @@ describe('a failure too large for the transport (TCP, maxFrameBytes 4096)', () =
     const tools = await remote.require('tools');
     // The call was answered with a promise; no timeout covers a promise, it waited forever.
     expect(await rejectionWithin(5_000, tools.reject('x'.repeat(3000)))).toMatchObject({ code: 'ERR_REMOTE_TOO_LARGE' });
+  });
+});
+
+describe('a stream peer that sends a frame one byte at a time', () => {
+  test('makes no read block the event loop: the last byte costs no more than the first ones', () => {
+    // 100,000 one-byte reads: reassembling them cost 30 s and more in the read that completed the frame
+    // (every buffered read was shifted off an array of all of them: quadratic; 2 minutes for 200,000
+    // outside jest).
+    const frame = frameOfSize(100_000);
+    const { emitter, messages } = trickledStream();
+    for (let i = 0; i < frame.length - 1; i++) emitter.emit('data', frame.subarray(i, i + 1));
+    const started = performance.now();
+    emitter.emit('data', frame.subarray(frame.length - 1));
+    const lastRead = performance.now() - started;
+    expect(messages).toHaveLength(1);
+    expect(lastRead).toBeLessThan(1_000);
   });
 });

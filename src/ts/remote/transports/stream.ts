@@ -50,6 +50,13 @@ export interface StreamTransportOptions {
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 const HEADER_BYTES = 4;
 const MAX_LENGTH_FIELD = 0xffffffff;
+/**
+ * Reads smaller than this are copied into a shared tail buffer of TAIL_BYTES instead of being
+ * kept one by one: a peer that sends a frame a byte at a time (each byte one read) must not cost
+ * an object per byte.
+ */
+const SMALL_READ = 4096;
+const TAIL_BYTES = 16 * 1024;
 
 /**
  * Encodes one message as a frame. Exported for tests and for peers written by hand.
@@ -90,6 +97,9 @@ interface Decoded {
 class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Where small reads are gathered: the last of `chunks` is its filled part, while it is set. */
+  private tail: Buffer | undefined;
+  private tailUsed = 0;
   /** Payload length of the frame being assembled, or -1 while waiting for its header. */
   private expected = -1;
   /** Bytes of an oversized frame still to throw away. */
@@ -118,10 +128,7 @@ class FrameDecoder {
       this.skipping -= skipped;
       chunk = chunk.subarray(skipped);
     }
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
+    if (chunk.length > 0) this.append(chunk);
     for (;;) {
       if (this.expected < 0) {
         if (this.buffered < HEADER_BYTES) break;
@@ -149,6 +156,23 @@ class FrameDecoder {
       else decoded.messages.push(message);
     }
     return decoded;
+  }
+
+  private append(chunk: Buffer): void {
+    this.buffered += chunk.length;
+    if (chunk.length >= SMALL_READ) {
+      this.tail = undefined;
+      this.chunks.push(chunk);
+      return;
+    }
+    if (this.tail === undefined || this.tailUsed + chunk.length > this.tail.length) {
+      this.tail = Buffer.allocUnsafe(TAIL_BYTES);
+      this.tailUsed = 0;
+      this.chunks.push(this.tail.subarray(0, 0));
+    }
+    chunk.copy(this.tail, this.tailUsed);
+    this.tailUsed += chunk.length;
+    this.chunks[this.chunks.length - 1] = this.tail.subarray(0, this.tailUsed);
   }
 
   /** Throws away `length` payload bytes: what is buffered now, the rest as it arrives. */
@@ -180,6 +204,8 @@ class FrameDecoder {
 
   /** Removes and returns the first `n` buffered bytes (n <= buffered). */
   private take(n: number): Buffer {
+    // What is left of the tail is no longer the end of the last chunk: small reads start a new one.
+    this.tail = undefined;
     const first = this.chunks[0];
     if (first.length >= n) {
       this.buffered -= n;
@@ -189,14 +215,17 @@ class FrameDecoder {
     }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
+    let used = 0;
     while (filled < n) {
-      const chunk = this.chunks[0];
-      const used = Math.min(chunk.length, n - filled);
-      chunk.copy(out, filled, 0, used);
-      filled += used;
-      if (used === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(used);
+      const chunk = this.chunks[used];
+      const count = Math.min(chunk.length, n - filled);
+      chunk.copy(out, filled, 0, count);
+      filled += count;
+      if (count === chunk.length) used++;
+      else this.chunks[used] = chunk.subarray(count);
     }
+    // One splice for all the chunks used up: a shift per chunk is quadratic in their number.
+    this.chunks.splice(0, used);
     this.buffered -= n;
     return out;
   }
