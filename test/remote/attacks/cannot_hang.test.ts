@@ -4,7 +4,8 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { join } from 'node:path';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { connect, RemoteServer, transports, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
 import { frameOfSize, trickledStream } from './trickle';
@@ -150,5 +151,34 @@ describe('a stream peer that sends a frame one byte at a time', () => {
     const lastRead = performance.now() - started;
     expect(messages).toHaveLength(1);
     expect(lastRead).toBeLessThan(1_000);
+  });
+});
+
+describe('a worker-sync answerer that writes a state the protocol does not define', () => {
+  test('fails the request at once instead of spinning until the timeout', async () => {
+    const data = new MessageChannel();
+    const answers = new MessageChannel();
+    const buffer = new SharedArrayBuffer(16 + 1024);
+    const worker = new Worker(join(__dirname, '..', '..', 'fixtures', 'remote', 'hostile_sync_answerer.js'), {
+      workerData: { port: data.port2, buffer, state: 99 },
+      transferList: [data.port2],
+    });
+    try {
+      await once(worker, 'online');
+      const remote = connect(transports.workerSyncClient({ port: data.port1, answers: answers.port1, buffer }), {
+        sync: true,
+        callTimeoutMs: 10_000,
+      });
+      const started = Date.now();
+      // The requester waited on `state === IDLE`, which returned at once every time: a busy loop
+      // at full CPU until callTimeoutMs (10 s here, 30 s by default, forever with 0).
+      // The channel is out of step, so the session closes and says why.
+      expect(() => remote.require('tools')).toThrow(/wrote state 99/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      remote.close();
+    } finally {
+      answers.port2.close();
+      await worker.terminate();
+    }
   });
 });

@@ -224,6 +224,11 @@ class RequestingTransport extends BaseTransport {
         Atomics.store(this.header, STATE, IDLE);
         throw this.fail('the peer could not read the request');
       }
+      if (state !== IDLE) {
+        // Only the answering side writes the state; anything else is junk, which the wait above
+        // would return on at once, in a busy loop until the deadline.
+        throw this.fail(`the peer wrote state ${state}, which means nothing`, 'ERR_REMOTE_PROTOCOL');
+      }
       if (Atomics.load(this.header, CLOSED) === 1) throw this.fail('the peer closed the channel or its thread ended');
       if (Date.now() >= deadline) {
         throw this.fail(`no answer within ${timeoutMs} ms`, 'ERR_REMOTE_TIMEOUT');
@@ -248,7 +253,10 @@ class RequestingTransport extends BaseTransport {
     }
   }
 
-  private fail(why: string, code: 'ERR_REMOTE_CLOSED' | 'ERR_REMOTE_TIMEOUT' = 'ERR_REMOTE_CLOSED'): RemoteError {
+  private fail(
+    why: string,
+    code: 'ERR_REMOTE_CLOSED' | 'ERR_REMOTE_TIMEOUT' | 'ERR_REMOTE_PROTOCOL' = 'ERR_REMOTE_CLOSED',
+  ): RemoteError {
     // After a lost or late answer the channel cannot be trusted: close it.
     const error = new RemoteError(code, `Synchronous request failed: ${why}`);
     this.finish(error);
