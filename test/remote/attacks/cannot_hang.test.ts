@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { connect, RemoteServer, transports, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
-import { frameOfSize, trickledStream } from './trickle';
+import { frameOfSize, servedStream, trickledStream } from './trickle';
 
 /** A hand-written server on a MessageChannel: answers hello and require, and `onCall` for calls. */
 function hostileServer(port: MessagePort, onCall: (call: any, post: (m: unknown) => void) => void): void {
@@ -180,5 +180,21 @@ describe('a worker-sync answerer that writes a state the protocol does not defin
       answers.port2.close();
       await worker.terminate();
     }
+  });
+});
+
+describe('a number nested in number records', () => {
+  test('is refused at once with a protocol error (it recursed until the stack overflowed)', () => {
+    const served = servedStream(new RemoteServer({ modules: { tools: () => ({ echo: (v: unknown) => v }) } }));
+    served.send('{"op":"hello","seq":1,"protocol":"weakwire-remote","version":2}');
+    served.send('{"op":"require","seq":2,"name":"tools"}');
+    // maxDepth bounds copied containers; a { $: "num", v: { $: "num", v: ... } } chain was not
+    // one, and was decoded recursively until a RangeError (over JSON transports: stream, IPC).
+    const depth = 100_000;
+    const deep = `${'{"$":"num","v":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    served.send(`{"op":"call","seq":3,"target":1,"key":"echo","args":[{"$":"date","v":${deep}}]}`);
+    expect(served.answers.at(-1)).toMatchObject({ op: 'error', seq: 3, error: { name: 'RemoteError' } });
+    expect(served.answers.at(-1).error.message).toMatch(/Malformed value/);
+    served.session.close();
   });
 });

@@ -3,7 +3,7 @@
  * arrives as its own read.
  */
 import { EventEmitter } from 'node:events';
-import { transports } from '../../../src/ts/remote';
+import { transports, type RemoteServer, type RemoteSession } from '../../../src/ts/remote';
 import type { WireMessage } from '../../../src/ts/remote/transport';
 
 /**
@@ -24,4 +24,37 @@ export function frameOfSize(bytes: number): Buffer {
   const header = Buffer.alloc(4);
   header.writeUInt32BE(payload.length);
   return Buffer.concat([header, payload]);
+}
+
+/**
+ * A server serving a stand-in socket that the test writes frames to by hand (any JSON text, so
+ * nesting deeper than structured clone allows), collecting the frames the server writes back.
+ */
+export function servedStream(server: RemoteServer): {
+  session: RemoteSession;
+  /** Sends one frame holding `json`. */
+  send(json: string): void;
+  /** The server's answers so far. */
+  answers: any[];
+} {
+  const answers: any[] = [];
+  const emitter = Object.assign(new EventEmitter(), {
+    write(frame: Buffer) {
+      answers.push(JSON.parse(frame.subarray(4).toString()));
+      return true;
+    },
+    end() {},
+    destroy() {},
+  });
+  const session = server.serve(transports.stream(emitter));
+  return {
+    session,
+    answers,
+    send(json: string) {
+      const payload = Buffer.from(json);
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(payload.length);
+      emitter.emit('data', Buffer.concat([header, payload]));
+    },
+  };
 }

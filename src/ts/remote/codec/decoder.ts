@@ -28,13 +28,35 @@ function fail(what: string, value: unknown): never {
 
 const BIGINT = new RegExp(`^-?\\d{1,${WIRE_LIMITS.maxBigIntDigits}}$`);
 
+/** A finite number, or one of the names JSON cannot hold; undefined for anything else. */
+function plainNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  switch (value) {
+    case 'NaN':
+      return NaN;
+    case 'Infinity':
+      return Infinity;
+    case '-Infinity':
+      return -Infinity;
+    case '-0':
+      return -0;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A number as the encoder writes it: plain, or one `{ $: 'num', v }` record around a plain one.
+ * Never deeper: a chain of records is not a number, and following it would recurse as deep as
+ * the peer nests it.
+ */
 function decodeNumber(value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (value === 'NaN') return NaN;
-  if (value === 'Infinity') return Infinity;
-  if (value === '-Infinity') return -Infinity;
-  if (value === '-0') return -0;
-  if (isRecord(value) && value.$ === 'num') return decodeNumber(value.v);
+  const plain = plainNumber(value);
+  if (plain !== undefined) return plain;
+  if (isRecord(value) && value.$ === 'num') {
+    const inner = plainNumber(value.v);
+    if (inner !== undefined) return inner;
+  }
   return fail('expected a number', value);
 }
 
