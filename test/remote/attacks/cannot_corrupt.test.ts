@@ -4,6 +4,8 @@
  * assigning them.
  */
 import fc from 'fast-check';
+import { RemoteServer } from '../../../src/ts/remote';
+import { asyncPair, type Pair } from '../pair';
 import { frameOfSize, trickledStream } from './trickle';
 
 describe('a stream peer that cuts its frames into reads of any sizes', () => {
@@ -31,5 +33,45 @@ describe('a stream peer that cuts its frames into reads of any sizes', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("a decoded object's keys are defined, never assigned", () => {
+  let pair: Pair;
+  beforeEach(() => {
+    pair = asyncPair(new RemoteServer({ modules: { tools: () => ({ echo: (v: unknown) => v }) } }));
+  });
+  afterEach(() => pair.close());
+
+  /** Runs `fn` with `descriptor` defined as Object.prototype[key] (a library's accessor, a frozen intrinsic). */
+  async function withInherited<T>(key: string, descriptor: PropertyDescriptor, fn: () => Promise<T>): Promise<T> {
+    Object.defineProperty(Object.prototype, key, { ...descriptor, configurable: true, enumerable: false });
+    try {
+      return await fn();
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)[key];
+    }
+  }
+
+  test("so a setter on Object.prototype never runs with the peer's data, and the key arrives", async () => {
+    const tools = await pair.remote.require('tools');
+    const seen: unknown[] = [];
+    const back = await withInherited(
+      'attackTarget',
+      { set: (v: unknown) => void seen.push(v), get: () => 'inherited' },
+      () => tools.echo({ attackTarget: 'from the peer' }),
+    );
+    expect(seen).toEqual([]);
+    expect(Object.getOwnPropertyDescriptor(back, 'attackTarget')?.value).toBe('from the peer');
+  });
+
+  test('so a key Object.prototype holds read-only (frozen intrinsics) still arrives', async () => {
+    const tools = await pair.remote.require('tools');
+    // Under Object.freeze(Object.prototype) (--frozen-intrinsics, SES lockdown) assigning
+    // `constructor` or `toString` to a fresh object throws in strict code: the override mistake.
+    const back = await withInherited('frozenMember', { value: 'inherited', writable: false }, () =>
+      tools.echo({ frozenMember: 'from the peer' }),
+    );
+    expect(Object.getOwnPropertyDescriptor(back, 'frozenMember')?.value).toBe('from the peer');
   });
 });

@@ -102,9 +102,16 @@ function checkKey(key: unknown): string {
   return key as string;
 }
 
-/** Sets an own data property; `__proto__` too, without touching the prototype. */
+const OBJECT_PROTOTYPE = Object.prototype;
+
+/**
+ * Sets an own data property without assigning through the peer's key: `__proto__` would change
+ * the prototype, and any key Object.prototype holds could run a setter someone installed there
+ * or throw when it is read-only there (frozen intrinsics). Those are defined; other keys are
+ * assigned, which is faster and does the same on a fresh object.
+ */
 function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
+  if (key in OBJECT_PROTOTYPE) {
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   } else {
     target[key] = value;
