@@ -27,6 +27,8 @@ export interface PendingRequest extends RequestLabel {
   readonly timeoutMs: number;
   /** Set for a request with its own timeout (`withTimeout`); the session's share one timer. */
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether it takes one of the `maxPendingCalls` places (the handshake's HELLO does not). */
+  readonly counted: boolean;
 }
 
 export function describeRequest(label: RequestLabel): string {
@@ -66,6 +68,8 @@ export class RequestTracker {
   private nextSeq = 1;
   /** In send order, which is deadline order for the requests with the session's timeout. */
   private readonly pending = new Map<number, PendingRequest>();
+  /** Pending requests that take no place under the cap. */
+  private uncounted = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -84,7 +88,7 @@ export class RequestTracker {
 
   /** Throws ERR_REMOTE_BUSY when `maxPendingCalls` requests already wait. */
   assertRoom(): void {
-    if (this.pending.size >= this.maxPending) {
+    if (this.pending.size - this.uncounted >= this.maxPending) {
       throw new RemoteError(
         'ERR_REMOTE_BUSY',
         `${this.maxPending} remote calls are already waiting for an answer (maxPendingCalls)`,
@@ -92,7 +96,11 @@ export class RequestTracker {
     }
   }
 
-  /** Starts waiting for the answer to request `seq`. */
+  /**
+   * Starts waiting for the answer to request `seq`. The handshake's HELLO is not one of the
+   * application's calls: it takes no place under `maxPendingCalls` (with 1, the first call made
+   * right after connect() would otherwise fail).
+   */
   open(
     seq: number,
     promise: RemotePromise,
@@ -110,8 +118,10 @@ export class RequestTracker {
       timeoutMs,
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity,
       timer: undefined,
+      counted: label.op !== 'hello',
     };
     this.pending.set(seq, request);
+    if (!request.counted) this.uncounted++;
     if (timeoutMs <= 0) return;
     if (timeoutMs === this.callTimeoutMs) {
       this.timer ??= this.arm(timeoutMs);
@@ -126,6 +136,7 @@ export class RequestTracker {
     const request = this.pending.get(seq);
     if (request === undefined) return undefined;
     this.pending.delete(seq);
+    if (!request.counted) this.uncounted--;
     if (request.timer !== undefined) clearTimeout(request.timer);
     return request;
   }
@@ -134,6 +145,7 @@ export class RequestTracker {
   failAll(error: RemoteError): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
+    this.uncounted = 0;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     for (const request of waiting) {
