@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { connect, RemoteServer, transports, type RemoteClient } from '../../../src/ts/remote';
@@ -196,5 +197,24 @@ describe('a number nested in number records', () => {
     expect(served.answers.at(-1)).toMatchObject({ op: 'error', seq: 3, error: { name: 'RemoteError' } });
     expect(served.answers.at(-1).error.message).toMatch(/Malformed value/);
     served.session.close();
+  });
+});
+
+describe('a result that is a sparse array', () => {
+  // NOT FIXED: the encoder writes every index of an array (holes as undefined), so an array of
+  // length 2^32 - 2 with one item (a served list that stores where the client says, then is
+  // returned) costs 4 billion steps and the memory for them: the server dies of heap exhaustion
+  // (or, with a large heap, blocks for minutes). The decoder refuses holes, so the fix is a
+  // choice for the lead: a per-message bound on encoded values (like maxDepth), or a protocol
+  // version that encodes runs of holes. Run in a fresh process with a small heap, killed after 20 s.
+  test.failing('costs its real size: the call fails at once, the server lives', () => {
+    const out = execFileSync(
+      process.execPath,
+      ['--max-old-space-size=64', join(__dirname, '..', '..', 'fixtures', 'remote', 'attack_scenarios.js'), 'sparse-result'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 },
+    );
+    const report = JSON.parse(out.trim().split('\n').pop() as string);
+    expect(report.outcome).toMatchObject({ code: expect.any(String) });
+    expect(report.ms).toBeLessThan(2_000);
   });
 });
