@@ -1,6 +1,7 @@
 /**
  * docs/security.md, options and their defaults: each bounds what it says, and only that.
  */
+import { EventEmitter } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { connect, RemoteServer, transports } from '../../../src/ts/remote';
 
@@ -18,5 +19,12 @@ describe('maxPendingCalls', () => {
       remote.close();
       session.close();
     }
+  });
+});
+
+describe('childProcess exitGraceMs', () => {
+  test('longer than a timer can wait is refused (it fired after 1 ms, with a TimeoutOverflowWarning)', () => {
+    const child = Object.assign(new EventEmitter(), { send: () => true, connected: true, pid: 1, signalCode: null });
+    expect(() => transports.childProcess(child, { exitGraceMs: 2 ** 31 })).toThrow(/exitGraceMs/);
   });
 });

@@ -11,6 +11,7 @@
  */
 import type { Transport, WireMessage } from '../transport';
 import { protocolError } from '../errors';
+import { MAX_TIMEOUT_MS } from '../limits';
 import { describeValue } from '../protocol';
 import { Backlog, BaseTransport, isWireMessage } from './kit';
 
@@ -219,8 +220,9 @@ export function childProcessTransport(endpoint: IpcEndpoint, options: ChildProce
     throw new TypeError('options.channel must be a non-empty string');
   }
   const exitGraceMs = options.exitGraceMs ?? 500;
-  if (typeof exitGraceMs !== 'number' || !(exitGraceMs >= 0) || !Number.isFinite(exitGraceMs)) {
-    throw new TypeError('options.exitGraceMs must be a finite number >= 0');
+  // A timer longer than MAX_TIMEOUT_MS fires at once: the grace would silently become none.
+  if (typeof exitGraceMs !== 'number' || !(exitGraceMs >= 0) || exitGraceMs > MAX_TIMEOUT_MS) {
+    throw new TypeError(`options.exitGraceMs must be a number from 0 to ${MAX_TIMEOUT_MS}`);
   }
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
   if (typeof maxBufferedBytes !== 'number' || !Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes <= 0) {
