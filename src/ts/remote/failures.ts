@@ -76,7 +76,8 @@ function warn(error: Error): void {
     if (typeof process !== 'undefined' && typeof process.emitWarning === 'function') {
       // By parts rather than the Error itself: an Error of another realm (a vm context, a test
       // runner's sandbox) is not `instanceof Error` to process.emitWarning.
-      process.emitWarning(message, { type: name === DEPRECATION ? 'Error' : name, ...(code === undefined ? {} : { code }) });
+      const type = name === DEPRECATION ? 'Error' : name;
+      process.emitWarning(message, { type, ...(code === undefined ? {} : { code }) });
     } else {
       console.warn(error);
     }
