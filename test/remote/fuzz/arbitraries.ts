@@ -342,7 +342,11 @@ const message: fc.Arbitrary<MessageT> = fc.oneof(
         { arbitrary: notAnId.map((bad) => ({ bad })), weight: 1 },
       ),
       kind: fc.constantFrom('result' as const, 'error' as const, 'stale' as const, 'both' as const, 'neither' as const),
-      value,
+      // A promise of ours as the answer itself: the server's request then follows it.
+      value: fc.oneof(
+        { arbitrary: value, weight: 2 },
+        { arbitrary: promise.map<ValueT>((p) => ({ v: 'promise', promise: p })), weight: 1 },
+      ),
     }),
     weight: 4,
   },
@@ -374,7 +378,7 @@ export function batch(options: { junkKinds: number }): fc.Arbitrary<BatchT> {
     { arbitrary: fc.constant<StepT>({ step: 'wait' }), weight: 2 },
   );
   return fc.record({
-    steps: fc.array(step, { minLength: 1, maxLength: 40, size: 'medium' }),
-    closeAtEnd: fc.nat(14).map((roll) => roll === 0),
+    steps: fc.array(step, { minLength: 1, maxLength: 60, size: 'medium' }),
+    closeAtEnd: fc.nat(9).map((roll) => roll === 0),
   });
 }

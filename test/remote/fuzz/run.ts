@@ -32,7 +32,9 @@ export interface FuzzOptions {
 
 export interface FuzzReport {
   readonly wire: string;
+  /** fast-check runs, each a batch of steps checked as a whole. */
   readonly batches: number;
+  /** Messages the batches generated (valid, malformed, duplicates, junk), beyond the peer's own. */
   readonly messages: number;
   readonly closes: number;
   readonly ms: number;
@@ -40,6 +42,12 @@ export interface FuzzReport {
   readonly maxHandlerMs: number;
   readonly slowest: string;
   readonly coverage: HostilePeer['coverage'];
+}
+
+/** Writes the report to FUZZ_REPORT_DIR (`npm run fuzz` sums them up), if set. */
+function record(report: FuzzReport): void {
+  const dir = process.env.FUZZ_REPORT_DIR;
+  if (dir) writeFileSync(join(dir, `${report.wire.replace(/\W+/g, '-')}.json`), JSON.stringify(report, null, 2));
 }
 
 /** The options from the environment: FUZZ_SEED and FUZZ_PATH replay a failure. */
@@ -101,7 +109,10 @@ function traced(wire: Wire, trace: string[]): Wire {
     }
   };
   return {
-    ...wire,
+    name: wire.name,
+    json: wire.json,
+    syncRequests: wire.syncRequests,
+    junkKinds: wire.junkKinds,
     open: (onMessage) =>
       wire.open((message) => {
         trace.push(`<< ${show(message)}`);
@@ -121,6 +132,12 @@ function traced(wire: Wire, trace: string[]): Wire {
       trace.push(`>> junk ${kind}`);
       wire.junk(kind);
     },
+    reset: () => wire.reset(),
+    idle: () => wire.idle(),
+    probe: () => wire.probe(),
+    close: () => wire.close(),
+    restart: () => wire.restart(),
+    dispose: () => wire.dispose(),
   };
 }
 
@@ -168,7 +185,7 @@ export async function fuzz(makeWire: () => Wire, options: FuzzOptions): Promise<
       reopen = problems.length > 0;
     }
     batches++;
-    messages += peer.messagesSent;
+    messages += peer.generated;
     if (probe.maxHandlerMs > maxHandlerMs) {
       maxHandlerMs = probe.maxHandlerMs;
       slowest = probe.slowest;
@@ -202,5 +219,7 @@ export async function fuzz(makeWire: () => Wire, options: FuzzOptions): Promise<
   } finally {
     await wire.dispose();
   }
-  return { wire: wire.name, batches, messages, closes, ms: Date.now() - started, maxHandlerMs, slowest, coverage: peer.coverage };
+  const report = { wire: wire.name, batches, messages, closes, ms: Date.now() - started, maxHandlerMs, slowest, coverage: peer.coverage };
+  record(report);
+  return report;
 }

@@ -4,8 +4,8 @@
  * envelopes (tagged for the channel but carrying no message object).
  */
 import type { ChildProcess, Serializable } from 'node:child_process';
-import type { Wire } from '../peer';
 import { Host } from './host';
+import { HostedWire } from './hosted_wire';
 
 const TAG = 'weakwire';
 
@@ -19,44 +19,52 @@ const IPC_JUNK: readonly unknown[] = [
   'text',
 ];
 
-export function childProcessWire(): Wire {
-  let host: Host | undefined;
-  let child: ChildProcess | undefined;
-  let listener: ((message: any) => void) | undefined;
-  const send = (value: unknown): boolean => {
+export class ChildProcessWire extends HostedWire {
+  readonly name = 'child-process';
+  readonly json = false;
+  readonly syncRequests = false;
+  readonly junkKinds = IPC_JUNK.length;
+  private child: ChildProcess | undefined;
+  private listener: ((message: any) => void) | undefined;
+
+  protected async startHost(): Promise<Host> {
+    const { host, child } = await Host.child();
+    this.child = child;
+    return host;
+  }
+
+  protected async connect(host: Host, onMessage: (message: unknown) => void): Promise<void> {
+    this.listener = (message: any) => {
+      if (message?.weakwire === TAG && message.message !== undefined) onMessage(message.message);
+    };
+    this.child!.on('message', this.listener);
+    await host.run('serve', { kind: 'ipc' });
+  }
+
+  protected disconnect(): void {
+    if (this.listener) this.child?.off('message', this.listener);
+    this.listener = undefined;
+  }
+
+  send(message: unknown): boolean {
+    return this.write({ weakwire: TAG, message });
+  }
+
+  junk(kind: number): void {
+    this.write(IPC_JUNK[kind]);
+  }
+
+  /** The transport's own goodbye: the session ends without the protocol's. */
+  override async close(): Promise<void> {
+    this.write({ weakwire: TAG, close: true });
+  }
+
+  private write(value: unknown): boolean {
     try {
-      return child!.send(value as Serializable) || true;
+      this.child!.send(value as Serializable);
+      return true;
     } catch {
       return false;
     }
-  };
-  return {
-    name: 'child-process',
-    json: false,
-    syncRequests: false,
-    junkKinds: IPC_JUNK.length,
-    async open(onMessage) {
-      if (!host) ({ host, child } = await Host.child());
-      if (listener) child!.off('message', listener);
-      listener = (message: any) => {
-        if (message?.weakwire === TAG && message.message !== undefined) onMessage(message.message);
-      };
-      child!.on('message', listener);
-      await host.run('serve', { kind: 'ipc' });
-    },
-    send: (message) => send({ weakwire: TAG, message }),
-    requestSync: () => Promise.reject(new Error('IPC has no synchronous requests')),
-    junk: (kind) => void send(IPC_JUNK[kind]),
-    reset: () => host!.reset(),
-    idle: () => host!.idle(),
-    probe: () => host!.probe(),
-    // The transport's own goodbye: the session ends without the protocol's.
-    close: async () => void send({ weakwire: TAG, close: true }),
-    async restart() {
-      await host?.dispose();
-      host = undefined;
-      listener = undefined;
-    },
-    dispose: async () => host?.dispose(),
-  };
+  }
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import type { Probe } from '../peer';
 
+const COMMAND_TIMEOUT_MS = 30_000;
 const HOST = join(__dirname, '..', '..', '..', 'fixtures', 'remote', 'fuzz_host.js');
 
 export class Host {
@@ -70,11 +71,20 @@ export class Host {
     return { host, child };
   }
 
+  /** Runs a command; a host that does not answer within 30 s counts as stuck. */
   run<T = unknown>(run: string, args: object = {}, transferList?: TransferListItem[]): Promise<T> {
     if (this.gone) return Promise.reject(this.gone);
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`fuzz host: no answer to ${run} within ${COMMAND_TIMEOUT_MS} ms: the server is stuck`));
+      }, COMMAND_TIMEOUT_MS);
+      const settle = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+        clearTimeout(timer);
+        fn(...args);
+      };
+      this.waiting.set(id, { resolve: settle(resolve), reject: settle(reject) });
       this.post({ id, run, ...args }, transferList);
     });
   }

@@ -3,8 +3,8 @@
  * other written to by hand here. Structured clone carries sparse arrays, NaN and undefined.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import type { Wire } from '../peer';
 import { Host } from './host';
+import { HostedWire } from './hosted_wire';
 
 /** Nested deeper than a thread can deserialize: a real 'messageerror' on arrival. */
 export function tooDeep(): unknown {
@@ -24,44 +24,44 @@ const PORT_JUNK: ReadonlyArray<() => unknown> = [
   tooDeep,
 ];
 
-export function messagePortWire(): Wire {
-  let host: Host | undefined;
-  let port: MessagePort | undefined;
-  const post = (message: unknown): boolean => {
-    try {
-      port!.postMessage(message);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  return {
-    name: 'message-port',
-    json: false,
-    syncRequests: false,
-    junkKinds: PORT_JUNK.length,
-    async open(onMessage) {
-      host ??= await Host.worker();
-      port?.close();
-      const channel = new MessageChannel();
-      await host.run('serve', { kind: 'port', port: channel.port1 }, [channel.port1]);
-      port = channel.port2;
-      port.on('message', onMessage);
-    },
-    send: post,
-    requestSync: () => Promise.reject(new Error('a MessagePort has no synchronous requests')),
-    junk: (kind) => void post(PORT_JUNK[kind]()),
-    reset: () => host!.reset(),
-    idle: () => host!.idle(),
-    probe: () => host!.probe(),
-    close: async () => port?.close(),
-    async restart() {
-      await this.dispose();
-      host = undefined;
-    },
-    async dispose() {
-      port?.close();
-      await host?.dispose();
-    },
-  };
+/** Posts `value` on `port`; false if it cannot be cloned. */
+export function post(port: MessagePort | undefined, value: unknown): boolean {
+  try {
+    port!.postMessage(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class MessagePortWire extends HostedWire {
+  readonly name = 'message-port';
+  readonly json = false;
+  readonly syncRequests = false;
+  readonly junkKinds = PORT_JUNK.length;
+  private port: MessagePort | undefined;
+
+  protected startHost(): Promise<Host> {
+    return Host.worker();
+  }
+
+  protected async connect(host: Host, onMessage: (message: unknown) => void): Promise<void> {
+    const channel = new MessageChannel();
+    await host.run('serve', { kind: 'port', port: channel.port1 }, [channel.port1]);
+    this.port = channel.port2;
+    this.port.on('message', onMessage);
+  }
+
+  protected disconnect(): void {
+    this.port?.close();
+    this.port = undefined;
+  }
+
+  send(message: unknown): boolean {
+    return post(this.port, message);
+  }
+
+  junk(kind: number): void {
+    post(this.port, PORT_JUNK[kind]());
+  }
 }
