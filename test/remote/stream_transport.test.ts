@@ -17,6 +17,7 @@ import {
   FrameError,
   streamTransport,
 } from '../../src/ts/remote/transports/stream';
+import { socketPair } from './socket_pair';
 
 /** Records what a transport reports. */
 function record(transport: Transport, problem?: (error: Error) => void) {
@@ -86,17 +87,6 @@ function decodeAll(chunks: Buffer[]): unknown[] {
     at += 4 + length;
   }
   return out;
-}
-
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  const client = net.connect(port, '127.0.0.1');
-  const [[accepted]] = await Promise.all([once(server, 'connection'), once(client, 'connect')]);
-  server.close();
-  return [client, accepted as net.Socket];
 }
 
 describe('framing', () => {

@@ -1,8 +1,8 @@
 // Transport conformance: length-prefixed JSON frames over a real TCP connection on 127.0.0.1,
 // both ends in this process.
-import { once } from 'node:events';
 import net from 'node:net';
 import { transports } from '../../../src/ts/remote';
+import { socketPair } from '../socket_pair';
 import { conformanceSuite, notApplicable, type Pair } from './conformance';
 import { LocalEnd } from './ends';
 import { BAD_FRAME_PAYLOADS, frameOf } from './junk';
@@ -12,17 +12,6 @@ interface SocketPair extends Pair {
   /** The sockets under the local and the peer transport. */
   readonly localSocket: net.Socket;
   readonly peerSocket: net.Socket;
-}
-
-async function socketPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  const client = net.connect(port, '127.0.0.1');
-  const [[accepted]] = await Promise.all([once(server, 'connection'), once(client, 'connect')]);
-  server.close();
-  return [client, accepted as net.Socket];
 }
 
 async function openSockets(options: { maxFrameBytes?: number; maxBufferedBytes?: number } = {}): Promise<SocketPair> {

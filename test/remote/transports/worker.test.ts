@@ -1,13 +1,13 @@
 // Transport conformance: a Worker (parent side) to parentPort (inside the worker).
 import type { Worker } from 'node:worker_threads';
 import { transports } from '../../../src/ts/remote';
-import { conformanceSuite, notApplicable, type Pair } from './conformance';
-import { LocalEnd, type RemoteEnd } from './ends';
+import { conformanceSuite } from './conformance';
+import { LocalEnd } from './ends';
 import { NOT_OBJECTS } from './junk';
+import { portCapabilities, type PortPair } from './port_capabilities';
 import { startWorkerPeer } from './worker_peer';
 
-interface WorkerPair extends Pair {
-  readonly peer: RemoteEnd;
+interface WorkerPair extends PortPair {
   readonly worker: Worker;
 }
 
@@ -27,23 +27,5 @@ conformanceSuite<WorkerPair>(() => ({
     kill: async (pair) => void (await pair.worker.terminate()),
     reportsError: true,
   },
-  oversize: notApplicable("postMessage has no size cap: a message is cloned into the peer's queue"),
-  backlog: notApplicable("postMessage hands each message to the peer's queue: nothing waits on the sending side"),
-  malformed: {
-    intoLocal: async (pair) => {
-      await pair.peer.raw(NOT_OBJECTS);
-      return { reported: NOT_OBJECTS.length };
-    },
-    intoPeer: async (pair) => {
-      for (const value of NOT_OBJECTS) pair.worker.postMessage(value);
-      return { reported: NOT_OBJECTS.length };
-    },
-  },
-  messageError: {
-    emitLocal: (pair) => void pair.worker.emit('messageerror', new Error('synthetic messageerror')),
-    emitPeer: (pair) => pair.peer.emitMessageError(),
-    real: async (pair) => {
-      expect(await pair.peer.sendDeep(2500)).toEqual({ sent: true });
-    },
-  },
+  ...portCapabilities(NOT_OBJECTS, (pair) => pair.worker),
 }));

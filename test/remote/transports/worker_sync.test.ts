@@ -5,13 +5,13 @@ import type { MessagePort, Worker } from 'node:worker_threads';
 import { transports } from '../../../src/ts/remote';
 import type { WorkerSyncEnd } from '../../../src/ts/remote/transports';
 import type { Transport } from '../../../src/ts/remote/transport';
-import { conformanceSuite, notApplicable, type Pair, type TransportHarness } from './conformance';
-import { LocalEnd, type RemoteEnd } from './ends';
+import { conformanceSuite, notApplicable, type TransportHarness } from './conformance';
+import { LocalEnd } from './ends';
 import { BAD_SYNC_ENVELOPES } from './junk';
+import { portCapabilities, type PortPair } from './port_capabilities';
 import { startWorkerPeer } from './worker_peer';
 
-interface SyncPair extends Pair {
-  readonly peer: RemoteEnd;
+interface SyncPair extends PortPair {
   readonly worker: Worker;
   /** The port under the local transport. */
   readonly localPort: MessagePort;
@@ -28,25 +28,7 @@ const common: Omit<TransportHarness<SyncPair>, 'name' | 'open'> = {
     kill: async (pair) => void (await pair.worker.terminate()),
     reportsError: notApplicable("a sync channel's port reports its peer's end as 'close', the same as an orderly close"),
   },
-  oversize: notApplicable('async messages are posted on a MessagePort, which has no size cap'),
-  backlog: notApplicable("postMessage hands each message to the peer's queue: nothing waits on the sending side"),
-  malformed: {
-    intoLocal: async (pair) => {
-      await pair.peer.raw(BAD_SYNC_ENVELOPES);
-      return { reported: BAD_SYNC_ENVELOPES.length };
-    },
-    intoPeer: async (pair) => {
-      for (const value of BAD_SYNC_ENVELOPES) pair.localPort.postMessage(value);
-      return { reported: BAD_SYNC_ENVELOPES.length };
-    },
-  },
-  messageError: {
-    emitLocal: (pair) => void pair.localPort.emit('messageerror', new Error('synthetic messageerror')),
-    emitPeer: (pair) => pair.peer.emitMessageError(),
-    real: async (pair) => {
-      expect(await pair.peer.sendDeep(2500)).toEqual({ sent: true });
-    },
-  },
+  ...portCapabilities(BAD_SYNC_ENVELOPES, (pair) => pair.localPort),
 };
 
 describe('answering end here', () => {
