@@ -59,6 +59,7 @@ export function sendAnswer(
 ): void {
   if (ctx.closed && reply === undefined) return;
   try {
+    ctx.flushRequests();
     if (reply !== undefined) reply(answer);
     else ctx.transport.send(answer);
   } catch (error) {
@@ -76,6 +77,7 @@ export function sendAnswer(
 export function sendNotice(ctx: SessionContext, message: WireMessage): void {
   if (ctx.closed) return;
   try {
+    ctx.flushRequests();
     ctx.transport.send(message);
   } catch (error) {
     if (isMessageFailure(error)) ctx.report(error);
@@ -96,6 +98,7 @@ export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: 
     return;
   }
   try {
+    ctx.flushRequests();
     ctx.transport.send(message);
   } catch (error) {
     ctx.exports.unsend(encoder.sent);

@@ -72,6 +72,18 @@ export class RemoteSession extends EventEmitter {
     this.endpoint.close();
   }
 
+  /** Lets the process (or worker) exit while this session is open (see `RemoteClient.unref`). */
+  unref(): this {
+    this.endpoint.transport.unref?.();
+    return this;
+  }
+
+  /** Undoes `unref()`. */
+  ref(): this {
+    this.endpoint.transport.ref?.();
+    return this;
+  }
+
   get closed(): boolean {
     return this.endpoint.closed;
   }

@@ -44,4 +44,8 @@ export interface Transport {
   requestSync?(message: WireMessage, timeoutMs?: number): WireMessage;
   /** Closes the pipe (idempotent). The peer's transport reports close. */
   close(): void;
+  /** Lets the thread exit while the pipe is open (a port's or socket's `unref()`), where it can. */
+  unref?(): void;
+  /** Undoes `unref()`. */
+  ref?(): void;
 }

@@ -106,6 +106,15 @@ class ChildProcessTransport extends BaseTransport {
     if (endpoint.connected === false) this.finish(new Error('the IPC channel is already closed'));
   }
 
+  /** The IPC channel (`child.channel`, `process.channel`) keeps the thread alive while it is ref'd. */
+  unref(): void {
+    (this.endpoint as { channel?: { unref?(): void } | null }).channel?.unref?.();
+  }
+
+  ref(): void {
+    (this.endpoint as { channel?: { ref?(): void } | null }).channel?.ref?.();
+  }
+
   protected write(message: WireMessage): void {
     const send = this.endpoint.send;
     if (this.endpoint.connected === false || send === undefined) {

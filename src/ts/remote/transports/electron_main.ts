@@ -235,6 +235,11 @@ class ElectronMainTransport extends BaseTransport {
   }
 
   protected write(message: WireMessage): void {
+    if (this.webContents.isDestroyed()) {
+      // Gone before Electron told us: the transport is closed, not this message unencodable.
+      this.finish(new Error(`webContents ${this.webContents.id} was destroyed`));
+      return;
+    }
     if (this.nonce === undefined) {
       this.outbox.push(message);
       return;

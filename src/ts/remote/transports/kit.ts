@@ -118,6 +118,8 @@ export abstract class BaseTransport implements Transport {
     if (this.closed) throw closedError(this.kind);
     try {
       this.write(message);
+      // A write that found the pipe gone closed the transport instead of sending.
+      if (this.closed) throw closedError(this.kind);
     } catch (error) {
       if (this.closed) throw closedError(this.kind);
       if (isMessageFailure(error)) throw error;

@@ -62,6 +62,14 @@ class MessagePortTransport extends BaseTransport {
     }
   }
 
+  unref(): void {
+    (this.port as { unref?(): void }).unref?.();
+  }
+
+  ref(): void {
+    (this.port as { ref?(): void }).ref?.();
+  }
+
   protected write(message: WireMessage): void {
     this.port.postMessage(message);
   }

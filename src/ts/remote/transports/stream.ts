@@ -230,6 +230,14 @@ class StreamTransport extends BaseTransport {
     this.stream.on('end', this.onEnd);
   }
 
+  unref(): void {
+    (this.stream as { unref?(): void }).unref?.();
+  }
+
+  ref(): void {
+    (this.stream as { ref?(): void }).ref?.();
+  }
+
   protected write(message: WireMessage): void {
     const frame = encodeFrame(message, this.maxFrameBytes, this.kind);
     if (this.waitingForDrain) {
