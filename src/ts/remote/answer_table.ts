@@ -9,6 +9,7 @@
  * keeps order, so a pipelined request never finds its target freed. Entries and waiting requests
  * are bounded by `maxPendingCalls`; a session that closes drops them all.
  */
+import { Array, Map, Promise } from './builtins';
 import { types } from 'node:util';
 import { RemoteError } from './errors';
 

@@ -1,6 +1,7 @@
 /**
  * The connecting side: `connect(transport, { sync })` returns a `RemoteClient`.
  */
+import { Error, Promise, TypeError } from './builtins';
 import { EventEmitter } from 'node:events';
 import { Endpoint } from './endpoint';
 import { FailureChannel } from './failures';

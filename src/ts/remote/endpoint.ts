@@ -14,6 +14,7 @@
  * back what it counted; nothing throws into the transport; no promise of ours is left rejected
  * unobserved.
  */
+import { Error, Promise, TypeError } from './builtins';
 import { AnswerTable } from './answer_table';
 import { failureAnswer, sendNotice, sendSettle } from './answers';
 import { Decoder, type DecoderHost } from './codec/decoder';
@@ -70,6 +71,8 @@ export interface EndpointStats {
   pendingCalls: number;
   /** Promises the peer sent that have not settled yet. */
   pendingPromises: number;
+  /** Our answers kept for the peer's pipelined requests, not finished yet. */
+  keptAnswers: number;
 }
 
 export class Endpoint implements SessionContext, EncoderHost, DecoderHost, ProxyHost, PipelineHost {
@@ -161,6 +164,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
       pendingFrees: this.imports.pendingFrees,
       pendingCalls: this.requests.size,
       pendingPromises: this.promises.pending,
+      keptAnswers: this.answers.size,
     };
   }
 

@@ -6,6 +6,7 @@
  * in batches. A new receipt after the old proxy died starts a new record and a new proxy, so a
  * late FREE for the old one never covers the new receipt.
  */
+import { Array, Map, clearImmediate, setImmediate } from './builtins';
 import { IDWeakMap } from '../id_weak_map';
 import { setDestructor } from '../weak_handle';
 import { WIRE_LIMITS } from './limits';

@@ -4,6 +4,7 @@
  * FREEs. A message nobody will use (refused before it ran, malformed, late, unknown) gives back
  * every reference it carried, so nothing the peer sends pins anything.
  */
+import { Array, Error, Map, setImmediate } from './builtins';
 import { decodeValues } from './codec/messages';
 import type { Decoder } from './codec/decoder';
 import { countReferences } from './codec/references';

@@ -7,6 +7,7 @@
  * proxy or hands anything to application code, so the session can give back every reference it
  * carried. `decode` is called once, right before the values are handed over.
  */
+import { Reflect, TypeError } from './builtins';
 import { checkMember } from './access';
 import { deniedError, notAFunctionError } from './errors';
 import { STALE, type MessageOf, type Op, type Request, type ValuesOf } from './protocol';

@@ -9,6 +9,7 @@
  * send (answers, FREEs) flushes the outbox first, so the order of the session is the order of the
  * code.
  */
+import { Error, Promise, Set, queueMicrotask } from './builtins';
 import { encodeValues } from './codec/messages';
 import type { Encoder } from './codec/encoder';
 import { isMessageFailure, protocolError } from './errors';

@@ -4,6 +4,7 @@
  * encoded, and whether it is a request, an answer or a notice. Validation reads the table; the
  * types are derived from it; the dispatcher routes by it. See docs/protocol.md.
  */
+import { Array, Error, JSON, Number, Object, Set } from './builtins';
 import { WIRE_LIMITS } from './limits';
 
 export const PROTOCOL_NAME = 'weakwire-remote';

@@ -2,6 +2,7 @@
  * What every kind of remote proxy shares: the members it answers locally, its label, the traps
  * that refuse, and proxy targets that `util.inspect` prints as the label.
  */
+import { Object, TypeError } from './builtins';
 import { inspect } from 'node:util';
 
 /** Returned by `localMember` for members that go to the peer. */

@@ -9,6 +9,7 @@
  * One object per request: the promise carries its own settle functions, so a call allocates no
  * closures for them.
  */
+import { Promise, setImmediate, setTimeout } from './builtins';
 
 // Captured at load: an application that replaces the global Promise changes nothing here.
 const NativePromise = Promise;

@@ -6,6 +6,7 @@
  * all of them (10,000 concurrent calls do not make 10,000 timers); a request with its own
  * timeout gets its own timer.
  */
+import { Map, TypeError, clearTimeout, setTimeout } from './builtins';
 import { RemoteError } from './errors';
 import { MAX_TIMEOUT_MS } from './limits';
 import type { RemotePromise } from './remote_promise';

@@ -3,6 +3,7 @@
  * codec factories, and its life cycle. The endpoint provides it; `inbound.ts`, `answers.ts` and
  * `outgoing.ts` work on it.
  */
+import { Error } from './builtins';
 import type { AnswerTable } from './answer_table';
 import type { Decoder } from './codec/decoder';
 import type { Encoder } from './codec/encoder';

@@ -8,6 +8,7 @@
  * carry while staying open. A transport closes with ERR_REMOTE_BACKLOG when too much waits for a
  * peer that does not read. See `transports/kit.ts`.
  */
+import { Error } from './builtins';
 
 /** One protocol message: a JSON-compatible object. */
 export type WireMessage = { readonly [key: string]: unknown };

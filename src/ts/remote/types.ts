@@ -13,6 +13,7 @@
  * Assigning a member (`proxy.x = v`) works at run time but cannot be typed on a mapped type; use
  * `await client.set(proxy, 'x', v)` for a typed write with its outcome.
  */
+import { ArrayBuffer, Map, Promise, Set } from './builtins';
 
 type Primitive = string | number | boolean | bigint | symbol | undefined | null;
 type AnyFunction = (...args: any[]) => any;
@@ -51,7 +52,9 @@ export type RemoteMember<T> = PromiseLike<Received<T>> & RemoteShape<T>;
 /** The calls, constructions and members of a remote `T`. */
 type RemoteShape<T> = (T extends (...args: infer A) => infer R ? (...args: A) => RemoteResult<R> : unknown) &
   (T extends new (...args: infer A) => infer I ? new (...args: A) => RemoteResult<I> : unknown) &
-  (T extends Primitive ? unknown : { readonly [K in keyof T]: RemoteMember<T[K]> });
+  // `as K` keeps the mapping an object type for arrays too (a plain mapped type over an array is
+  // an array, whose `length` would be a number instead of a remote member).
+  (T extends Primitive ? unknown : { readonly [K in keyof T as K]: RemoteMember<T[K]> });
 
 /**
  * A proxy (async mode) of a remote object of type `T`. It is not itself awaitable (`await proxy`

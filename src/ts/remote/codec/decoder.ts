@@ -6,6 +6,7 @@
  * recurses deeper than `maxDepth` copied levels, and never assigns a key that could change a
  * prototype (`__proto__` becomes an own data property, as structured clone makes it).
  */
+import { Array, ArrayBuffer, Error, Map, Number, Object, Promise, Set, Uint8Array } from '../builtins';
 import { protocolError, RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import { describeValue, isId, isRecord } from '../protocol';

@@ -11,6 +11,7 @@
  * `this`, and everything inside errors. Those are encoded as data only (`data`): a value that
  * would need a new reference is left out, and nothing it touched stays counted or remembered.
  */
+import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError } from '../builtins';
 import { types } from 'node:util';
 import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';

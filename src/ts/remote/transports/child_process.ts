@@ -9,6 +9,7 @@
  * once more, only while congested) and counted against `maxBufferedBytes`; past it the transport
  * closes with ERR_REMOTE_BACKLOG instead of growing without bound.
  */
+import { Error, JSON, Number, TypeError, clearTimeout, setTimeout } from '../builtins';
 import type { Transport, WireMessage } from '../transport';
 import { protocolError } from '../errors';
 import { describeValue } from '../protocol';

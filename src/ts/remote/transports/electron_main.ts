@@ -11,6 +11,7 @@
  * only reaches the main frame. Electron queues what `webContents.send` sends inside Electron, so
  * there is no send-side backlog here to measure.
  */
+import { Error, Map, Set, TypeError, WeakMap } from '../builtins';
 import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import {

@@ -9,6 +9,7 @@
  *   waiting for a peer that does not read closes the transport with ERR_REMOTE_BACKLOG.
  * - `Backlog`: the byte count behind that cap.
  */
+import { Array, Error } from '../builtins';
 import { isMessageFailure, RemoteError } from '../errors';
 import type { Transport, TransportHandlers, WireMessage } from '../transport';
 

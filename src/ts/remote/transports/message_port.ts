@@ -11,6 +11,7 @@
  * are not closed (the thread goes on), so their `close()` posts `CLOSING` instead, which no
  * protocol message can be mistaken for (those are objects), and the peer closes on it.
  */
+import { Error, TypeError } from '../builtins';
 import { parentPort as ownParentPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { protocolError } from '../errors';
 import { describeValue } from '../protocol';

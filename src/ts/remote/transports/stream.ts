@@ -11,6 +11,7 @@
  * Only a stream that ends in the middle of a frame, errors, or lets too much wait for a peer that
  * does not read (ERR_REMOTE_BACKLOG) closes the transport.
  */
+import { Array, Error, JSON, Number, TextDecoder, TypeError, Uint8Array } from '../builtins';
 import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, tooLargeError } from './kit';

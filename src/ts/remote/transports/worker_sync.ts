@@ -10,6 +10,7 @@
  * at its thread's exit, and at its environment's teardown (a `terminate()`d worker runs no
  * JavaScript, but the addon's teardown hook still raises it), and gives up after the timeout.
  */
+import { Error, Int32Array, JSON, Number, Set, TypeError } from '../builtins';
 import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
 import { types } from 'node:util';
 import { binding } from '../../binding';
