@@ -60,7 +60,6 @@ export function sendAnswer(
 ): void {
   if (ctx.closed && reply === undefined) return;
   try {
-    ctx.flushRequests();
     if (reply !== undefined) reply(answer);
     else ctx.transport.send(answer);
   } catch (error) {
@@ -78,7 +77,6 @@ export function sendAnswer(
 export function sendNotice(ctx: SessionContext, message: WireMessage): void {
   if (ctx.closed) return;
   try {
-    ctx.flushRequests();
     ctx.transport.send(message);
   } catch (error) {
     if (isMessageFailure(error)) ctx.report(error);
@@ -99,7 +97,6 @@ export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: 
     return;
   }
   try {
-    ctx.flushRequests();
     ctx.transport.send(message);
   } catch (error) {
     ctx.exports.unsend(encoder.sent);

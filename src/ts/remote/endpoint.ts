@@ -152,10 +152,6 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     this.droppedMessages++;
   }
 
-  flushRequests(): void {
-    this.outgoing.flush();
-  }
-
   stats(): EndpointStats {
     return {
       objects: this.exports.size,
@@ -236,8 +232,8 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     return this.send({ target: record.id }, op, `#${record.id}`);
   }
 
-  keepAnswer(seq: number, mark: boolean): boolean {
-    return this.outgoing.keep(seq, mark);
+  keepsAnswer(seq: number): boolean {
+    return this.outgoing.keeps(seq);
   }
 
   performOnAnswer(seq: number, op: RemoteOp): unknown {
@@ -318,14 +314,14 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
       const root = pipelineStateOf(member.root.keepAlive);
       // An answer may be named only in a request: it reaches the peer behind the request that
       // the answer belongs to (a sync reply, say, would overtake it).
-      if (ordered && root?.seq !== undefined && !root.settled && this.keepAnswer(root.seq, true)) {
+      if (ordered && root?.seq !== undefined && !root.settled && this.keepsAnswer(root.seq)) {
         return { $: 'answer', seq: root.seq, path: member.path };
       }
       return undefined;
     }
     const pipeline = pipelineStateOf(value);
     if (ordered && pipeline !== undefined && pipeline.host === this && pipeline.seq !== undefined && !pipeline.settled) {
-      return this.keepAnswer(pipeline.seq, true) ? { $: 'answer', seq: pipeline.seq } : undefined;
+      return this.keepsAnswer(pipeline.seq) ? { $: 'answer', seq: pipeline.seq } : undefined;
     }
     return undefined;
   }
@@ -377,8 +373,6 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     this.closeReason = reason;
     if (notify) {
       try {
-        // What the application sent before closing still goes out, then the goodbye.
-        this.outgoing.flush();
         this.transport.send({ op: 'bye' });
       } catch {
         // the transport is already down: the peer learns it from there

@@ -107,6 +107,14 @@ export class ImportTable {
     this.schedule();
   }
 
+  /** The finishes waiting to leave (they ride on a request), or undefined when none wait. */
+  takeFinished(): number[] | undefined {
+    if (this.finished.length === 0) return undefined;
+    const finished = this.finished;
+    this.finished = [];
+    return finished;
+  }
+
   private schedule(): void {
     if (this.pending.size + this.finished.length >= WIRE_LIMITS.freeBatch) this.flush();
     else this.scheduled ??= setImmediate(this.flush);

@@ -107,6 +107,8 @@ export class Inbound {
   }
 
   private onRequest(message: PeerRequest, reply: Reply | undefined): void {
+    // Answers the peer no longer pipelines on (finishes riding on this request).
+    if (message.a !== undefined) this.finish(message.a);
     try {
       this.ctx.handshake.assertGreeted();
       if (message.op !== 'require' && message.op !== 'global' && message.on !== undefined) {
@@ -215,11 +217,13 @@ export class Inbound {
         this.ctx.exports.free(entry[0], entry[1]);
       }
     }
-    const finished = message.a;
-    if (finished === undefined) return;
+    if (message.a !== undefined) this.finish(message.a);
+  }
+
+  private finish(finished: readonly unknown[]): void {
     for (let i = 0; i < finished.length; i++) {
       const seq = finished[i];
-      if (seq === undefined) break;
+      if (seq === undefined) break; // a hole: the rest of a sparse list is not really there
       if (isId(seq)) this.ctx.answers.finish(seq);
     }
   }

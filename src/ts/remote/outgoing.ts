@@ -1,13 +1,13 @@
 /**
  * Our requests to the peer: encoding them (a failure gives back the sends it counted), sending
  * them async (the answer's promise never throws, it rejects) or sync (blocking on the transport's
- * `requestSync`), and reading a sync answer.
+ * `requestSync`), and reading a sync answer. Requests leave at once, in the order of the code.
  *
- * Async requests wait in an outbox until the end of the current microtask, then leave in order.
- * That short wait is what makes pipelining one round trip: a use of a request's result before it
- * leaves marks it `keep`, and the requests on the result go right behind it. Everything else we
- * send (answers, FREEs) flushes the outbox first, so the order of the session is the order of the
- * code.
+ * Pipelining: every async call, `new`, `require` and `getGlobal` asks the peer to `keep` its
+ * answer, so that a use of the result before the answer arrives can name it (`on: seq`) and go
+ * right behind it: the chain is one round trip. Once the result is known here, nothing names the
+ * answer any more, and it is finished: the finish rides on our next request (`a`), or on the next
+ * FREE batch when there is none, so a loop of awaited calls sends no extra message.
  */
 import { Error, Promise, Set, queueMicrotask } from './builtins';
 import { encodeValues } from './codec/messages';
@@ -16,7 +16,7 @@ import { isMessageFailure, protocolError } from './errors';
 import type { Inbound } from './inbound';
 import { Malformed, parseMessage } from './protocol';
 import type { RemoteOp } from './remote_op';
-import { pending, rejected, type RemotePromise } from './remote_promise';
+import { pending, rejected } from './remote_promise';
 import type { RequestLabel } from './requests';
 import type { SessionContext } from './session_context';
 import type { WireMessage } from './transport';
@@ -30,14 +30,6 @@ export interface ApiRequest {
 /** What a request runs on: an object the peer exported, or an answer the peer keeps for us. */
 export type RequestTarget = { readonly target: number; readonly on?: undefined } | { readonly on: number; readonly target?: undefined };
 
-interface Queued {
-  readonly seq: number;
-  readonly message: { keep?: true; readonly [field: string]: unknown };
-  readonly encoder: Encoder;
-  readonly promise: RemotePromise;
-  readonly target: number | undefined;
-}
-
 /** A sent request's answer, and its sequence number (to pipeline on it). */
 export interface Sent {
   readonly seq: number;
@@ -45,9 +37,7 @@ export interface Sent {
 }
 
 export class Outgoing {
-  private outbox: Queued[] = [];
-  private scheduled = false;
-  /** Requests that left with `keep`: the peer keeps their answers until we finish them. */
+  /** Requests whose answers the peer keeps for us, until we finish them. */
   private readonly kept = new Set<number>();
 
   constructor(
@@ -56,9 +46,9 @@ export class Outgoing {
   ) {}
 
   /**
-   * Queues an async request on `target` (none: a `require`/`global`) and returns its answer's
+   * Sends an async request on `target` (none: a `require`/`global`) and returns its answer's
    * promise and sequence number. Never throws: a closed session, a full request table, an
-   * encoding failure all reject; a sending failure rejects when the outbox leaves.
+   * encoding or a sending failure all reject.
    */
   request(target: RequestTarget | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): Sent {
     const { ctx } = this;
@@ -66,70 +56,47 @@ export class Outgoing {
     if (ctx.closed) return { seq: 0, promise: rejected(ctx.closedError(id), ctx.report) };
     const seq = ctx.requests.sequence();
     const encoder = ctx.encoder(true);
-    let message: WireMessage;
+    let message: { keep?: true; a?: number[]; readonly [field: string]: unknown };
     try {
       ctx.requests.assertRoom();
       message = this.encode(seq, target, op, encoder);
     } catch (error) {
       return { seq: 0, promise: rejected(error, ctx.report) };
     }
+    const keep = op.op === 'call' || op.op === 'new' || op.op === 'require' || op.op === 'global';
+    if (keep) message.keep = true;
+    const finished = ctx.imports.takeFinished();
+    if (finished !== undefined) message.a = finished;
     const waiter = pending(ctx.report);
     const label: RequestLabel = { op: op.op, target: id ?? 0, key: labelKey(op) };
     ctx.requests.open(seq, waiter, label, expectsStale, timeoutMs);
-    this.outbox.push({ seq, message, encoder, promise: waiter, target: id });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(this.flush);
+    try {
+      ctx.transport.send(message);
+    } catch (error) {
+      ctx.requests.take(seq);
+      ctx.exports.unsend(encoder.sent);
+      if (finished !== undefined) for (const answer of finished) ctx.imports.finish(answer);
+      if (isMessageFailure(error)) {
+        waiter.fail(error);
+      } else {
+        ctx.close(error as Error, false);
+        waiter.fail(ctx.closedError(id));
+      }
+      return { seq: 0, promise: waiter };
     }
+    if (keep) this.kept.add(seq);
     return { seq, promise: waiter };
   }
 
-  /**
-   * Whether the peer keeps the answer to `seq` for pipelining. With `mark`, a request still in
-   * the outbox is marked `keep` first.
-   */
-  keep(seq: number, mark: boolean): boolean {
-    if (this.kept.has(seq)) return true;
-    if (!mark) return false;
-    for (let i = this.outbox.length - 1; i >= 0; i--) {
-      const queued = this.outbox[i];
-      if (queued.seq !== seq) continue;
-      if (queued.message.op === 'get' || queued.message.op === 'set') return false;
-      queued.message.keep = true;
-      this.kept.add(seq);
-      return true;
-    }
-    return false;
+  /** Whether the peer keeps the answer to `seq` for pipelining (until we finish it). */
+  keeps(seq: number): boolean {
+    return this.kept.has(seq);
   }
 
-  /** We no longer pipeline on the peer's answer `seq`: it is finished with the next FREE batch. */
+  /** We no longer pipeline on the peer's answer `seq`: it is finished with our next message. */
   finish(seq: number): void {
     if (this.kept.delete(seq)) this.ctx.imports.finish(seq);
   }
-
-  /** Sends what waits in the outbox, in order. */
-  readonly flush = (): void => {
-    this.scheduled = false;
-    if (this.outbox.length === 0) return;
-    const queued = this.outbox;
-    this.outbox = [];
-    for (const request of queued) {
-      if (this.ctx.closed) return; // the close rejected every pending request already
-      try {
-        this.ctx.transport.send(request.message);
-      } catch (error) {
-        this.ctx.requests.take(request.seq);
-        this.ctx.exports.unsend(request.encoder.sent);
-        this.kept.delete(request.seq);
-        if (isMessageFailure(error)) {
-          request.promise.fail(error);
-        } else {
-          this.ctx.close(error as Error, false);
-          request.promise.fail(this.ctx.closedError(request.target));
-        }
-      }
-    }
-  };
 
   /** Sends an encoded request now (the handshake) and waits for its answer. Never throws. */
   sendNow(message: WireMessage, seq: number, label: RequestLabel, timeoutMs: number): Promise<unknown> {
@@ -153,7 +120,6 @@ export class Outgoing {
   requestSync(target: RequestTarget | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): unknown {
     const { ctx } = this;
     if (ctx.closed) throw ctx.closedError(target?.target);
-    this.flush();
     ctx.imports.flush(); // FREEs before we block: the peer may need them
     const seq = ctx.requests.sequence();
     const encoder = ctx.encoder();
@@ -191,7 +157,12 @@ export class Outgoing {
    * Encodes request `op` on `target` (or a `require`/`global` when there is none). Throws what
    * encoding throws, with the sends it counted given back.
    */
-  private encode(seq: number, target: RequestTarget | undefined, op: RemoteOp | ApiRequest, encoder: Encoder): WireMessage {
+  private encode(
+    seq: number,
+    target: RequestTarget | undefined,
+    op: RemoteOp | ApiRequest,
+    encoder: Encoder,
+  ): { keep?: true; a?: number[]; readonly [field: string]: unknown } {
     try {
       if (target === undefined) {
         const api = op as ApiRequest;

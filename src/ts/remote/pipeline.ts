@@ -5,10 +5,9 @@
  *     const file = fs.open(path);        // a request is queued, not yet sent
  *     const text = await file.read();    // one round trip for both
  *
- * A request is sent at the end of the current microtask; a use of its result before then marks
- * it `keep`, and the peer keeps the result for requests that name it (`on: seq`). Those go out
- * right behind it, so the chain costs one round trip. A use after the request left unmarked waits
- * for the answer and goes to the resolved object instead (two round trips, same outcome).
+ * The request asked the peer to keep its result for requests that name it (`on: seq`); those go
+ * out right behind it, so the chain costs one round trip. A result the peer did not keep (a
+ * request that failed to send) is waited for, and the use goes to the resolved object instead.
  *
  * Counting: the kept result is held by the peer until we finish it, which we do once the answer
  * (and, for a promise, its settlement) arrived — after every request that named it, on an ordered
@@ -26,11 +25,8 @@ const nativeThen = Promise.prototype.then;
 /** What a pipelined result needs from its session. */
 export interface PipelineHost {
   readonly report: Unobserved;
-  /**
-   * Whether the peer keeps answer `seq` for pipelining; `mark` asks for it when the request has
-   * not left yet.
-   */
-  keepAnswer(seq: number, mark: boolean): boolean;
+  /** Whether the peer keeps answer `seq` for pipelining. */
+  keepsAnswer(seq: number): boolean;
   /** Sends `op` on the peer's kept answer `seq`. */
   performOnAnswer(seq: number, op: RemoteOp): unknown;
   /** Performs `op` on a resolved result: on the peer if it is a proxy, here if it is data. */
@@ -65,7 +61,7 @@ export function pipelineStateOf(
 function performOn(state: PipelineState, op: RemoteOp): unknown {
   const { host } = state;
   if (state.settled && state.ok) return host.performOnValue(state.value, op);
-  if (state.seq !== undefined && !state.settled && host.keepAnswer(state.seq, true)) {
+  if (state.seq !== undefined && !state.settled && host.keepsAnswer(state.seq)) {
     return host.performOnAnswer(state.seq, op);
   }
   // Left unmarked (or failed): wait for the result, then go to it.
@@ -138,7 +134,7 @@ export function makePipeline(host: PipelineHost, seq: number | undefined, promis
     state.settled = true;
     state.ok = ok;
     state.value = value;
-    if (seq !== undefined && host.keepAnswer(seq, false)) host.finishAnswer(seq);
+    if (seq !== undefined) host.finishAnswer(seq);
   };
   nativeThen.call(
     promise,

@@ -33,8 +33,6 @@ export interface SessionContext {
   encoder(request?: boolean): Encoder;
   /** A decoder for one message. */
   decoder(): Decoder;
-  /** Sends our queued requests now: everything else we send goes behind them. */
-  flushRequests(): void;
   /** Counts a message that was dropped (malformed, unknown, lost). */
   dropped(): void;
   /** Ends the session; `notify` tells the peer. */
