@@ -211,7 +211,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     const timeoutMs = this.requests.timeoutFor(currentTimeoutOverride());
     if (this.sync) return this.outgoing.requestSync(undefined, request, false, timeoutMs);
     const sent = this.outgoing.request(undefined, request, false, timeoutMs);
-    return makePipeline(this, sent.seq || undefined, sent.promise, `result of ${request.op}(${JSON.stringify(request.name)})`);
+    return makePipeline(this, sent.seq || undefined, sent.promise, { op: request, on: 'the peer' });
   }
 
   // ---- ProxyHost and PipelineHost ------------------------------------------------------------
@@ -229,7 +229,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     }
     if (this.closed) return this.rejectedFor(op, this.closedError(record.id));
     if (record.released) return this.rejectedFor(op, releasedError(record));
-    return this.send({ target: record.id }, op, `#${record.id}`);
+    return this.send({ target: record.id }, op, record);
   }
 
   keepsAnswer(seq: number): boolean {
@@ -238,7 +238,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
 
   performOnAnswer(seq: number, op: RemoteOp): unknown {
     if (this.closed) return this.rejectedFor(op, this.closedError());
-    return this.send({ on: seq }, op, `the result of request ${seq}`);
+    return this.send({ on: seq }, op, seq);
   }
 
   performOnValue(value: unknown, op: RemoteOp): unknown {
@@ -252,16 +252,15 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
   }
 
   /** An async request; a call or `new` gives a pipelined result, the rest a promise. */
-  private send(target: RequestTarget, op: RemoteOp, where: string): unknown {
+  private send(target: RequestTarget, op: RemoteOp, on: ImportRecord | number): unknown {
     const sent = this.outgoing.request(target, op, false, this.timeoutOf(op));
     if (op.op !== 'call' && op.op !== 'new') return sent.promise;
-    const what = op.path === undefined ? where : `${where}.${op.path.join('.')}`;
-    return makePipeline(this, sent.seq || undefined, sent.promise, `result of ${op.op === 'new' ? 'new ' : ''}${what}(...)`);
+    return makePipeline(this, sent.seq || undefined, sent.promise, { op, on });
   }
 
   private rejectedFor(op: RemoteOp, error: RemoteError): unknown {
     const promise = rejected(error, this.report);
-    return op.op === 'call' || op.op === 'new' ? makePipeline(this, undefined, promise, 'result of a failed call') : promise;
+    return op.op === 'call' || op.op === 'new' ? makePipeline(this, undefined, promise, { op, on: 'a closed session' }) : promise;
   }
 
   private timeoutOf(op: RemoteOp): number {

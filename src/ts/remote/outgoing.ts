@@ -16,7 +16,7 @@ import { isMessageFailure, protocolError } from './errors';
 import type { Inbound } from './inbound';
 import { Malformed, parseMessage } from './protocol';
 import type { RemoteOp } from './remote_op';
-import { pending, rejected } from './remote_promise';
+import { pending, rejected, type RemotePromise } from './remote_promise';
 import type { RequestLabel } from './requests';
 import type { SessionContext } from './session_context';
 import type { WireMessage } from './transport';
@@ -33,7 +33,7 @@ export type RequestTarget = { readonly target: number; readonly on?: undefined }
 /** A sent request's answer, and its sequence number (to pipeline on it). */
 export interface Sent {
   readonly seq: number;
-  readonly promise: Promise<unknown>;
+  readonly promise: RemotePromise;
 }
 
 export class Outgoing {
@@ -176,9 +176,8 @@ export class Outgoing {
   }
 }
 
-function labelKey(op: RemoteOp | ApiRequest): string | undefined {
-  if ('name' in op) return op.name;
-  return op.path === undefined ? undefined : op.path.join('.');
+function labelKey(op: RemoteOp | ApiRequest): string | readonly string[] | undefined {
+  return 'name' in op ? op.name : op.path;
 }
 
 /** The message for operation `op` on `to` (an export of the peer, or its kept answer). */

@@ -15,10 +15,11 @@
  * a proxy nobody holds, collected and freed like any other.
  */
 import { Promise, Proxy, Reflect, WeakMap } from './builtins';
+import { types } from 'node:util';
 import { child, type PathRoot } from './member_reference';
 import { LABEL, localMember, REMOTE, refuse, refusingTraps } from './proxy_common';
 import type { RemoteOp } from './remote_op';
-import { pending, type Unobserved } from './remote_promise';
+import { pending, type RemotePromise, type SettleListener, type Unobserved } from './remote_promise';
 
 const nativeThen = Promise.prototype.then;
 
@@ -35,56 +36,103 @@ export interface PipelineHost {
   finishAnswer(seq: number): void;
 }
 
-interface PipelineState extends PathRoot {
-  readonly host: PipelineHost;
-  /** The request whose answer this is; undefined for a result chained here after the fact. */
-  readonly seq: number | undefined;
-  readonly promise: Promise<unknown>;
-  settled: boolean;
-  ok: boolean;
-  value: unknown;
+/** A pipelined result's state; the proxy's target is the request's promise. */
+class Pipeline implements PathRoot, SettleListener {
+  /** Whether the result is known here (the answer, and a promise in it, settled). */
+  settled = false;
+  ok = false;
+  value: unknown = undefined;
+  children: Map<string, object> | undefined = undefined;
+  keepAlive: object;
+
+  constructor(
+    readonly host: PipelineHost,
+    /** The request whose answer this is; undefined for a result chained here after the fact. */
+    readonly seq: number | undefined,
+    readonly promise: Promise<unknown>,
+    /** What made it, for its label: the operation and where it ran. */
+    private readonly made: {
+      readonly op: RemoteOp | { readonly op: string; readonly name: string };
+      /** A remote object (its record), an earlier request's answer (its seq), or a description. */
+      readonly on: { readonly id: number } | number | string;
+    },
+  ) {
+    this.keepAlive = promise;
+  }
+
+  /** Names the result in labels; made only when printed. */
+  get label(): string {
+    const { op } = this.made;
+    const made = this.made.on;
+    const on = typeof made === 'number' ? `the result of request ${made}` : typeof made === 'string' ? made : `#${made.id}`;
+    if ('name' in op) return `result of ${op.op}(${JSON.stringify(op.name)})`;
+    const at = op.path === undefined ? on : `${on}.${op.path.join('.')}`;
+    return `result of ${op.op === 'new' ? 'new ' : ''}${at}(...)`;
+  }
+
+  onSettled(ok: boolean, value: unknown): void {
+    this.settled = true;
+    this.ok = ok;
+    this.value = value;
+    // Nothing names the answer any more: requests go to the result itself from now on.
+    if (this.seq !== undefined) this.host.finishAnswer(this.seq);
+  }
+
+  perform(op: RemoteOp): unknown {
+    const { host } = this;
+    if (this.settled && this.ok) return host.performOnValue(this.value, op);
+    if (this.seq !== undefined && !this.settled && host.keepsAnswer(this.seq)) {
+      return host.performOnAnswer(this.seq, op);
+    }
+    // Not kept (or failed): wait for the result, then go to it.
+    const result = pending(host.report);
+    nativeThen.call(
+      this.promise,
+      (value: unknown) => {
+        try {
+          result.settle(host.performOnValue(value, op));
+        } catch (error) {
+          result.fail(error);
+        }
+      },
+      (error: unknown) => result.fail(error),
+    );
+    return op.op === 'call' || op.op === 'new' ? makePipeline(host, undefined, result, { op, on: `the ${this.label}` }) : result;
+  }
+
 }
 
 /** A pipelined result's target is the request's promise itself: `instanceof Promise` holds. */
-type Target = Promise<unknown>;
+type Target = RemotePromise;
 
-/** By proxy (for the codec) and by target (for the traps). */
-const states = new WeakMap<object, PipelineState>();
+/**
+ * Read through a pipelined result, it gives the result's state. (No WeakMap from results to
+ * states: one entry per call would cost the garbage collector more than the rest of the call.)
+ */
+const STATE: unique symbol = Symbol('weakwire.pipeline');
 
 /** The state of a pipelined result, or undefined for anything else. */
 export function pipelineStateOf(
   value: unknown,
-): { readonly host: PipelineHost; readonly seq: number | undefined; readonly settled: boolean; readonly ok: boolean; readonly value: unknown; readonly promise: Promise<unknown> } | undefined {
-  return typeof value === 'object' && value !== null ? states.get(value) : undefined;
-}
-
-function performOn(state: PipelineState, op: RemoteOp): unknown {
-  const { host } = state;
-  if (state.settled && state.ok) return host.performOnValue(state.value, op);
-  if (state.seq !== undefined && !state.settled && host.keepsAnswer(state.seq)) {
-    return host.performOnAnswer(state.seq, op);
+): { readonly host: PipelineHost; readonly seq: number | undefined; readonly settled: boolean; readonly promise: Promise<unknown> } | undefined {
+  if (!types.isProxy(value)) return undefined;
+  let state: unknown;
+  try {
+    // Another library's proxy sees an unknown symbol read; one that throws is simply not ours.
+    state = (value as { [STATE]?: unknown })[STATE];
+  } catch {
+    return undefined;
   }
-  // Left unmarked (or failed): wait for the result, then go to it.
-  const result = pending(host.report);
-  nativeThen.call(
-    state.promise,
-    (value: unknown) => {
-      try {
-        result.settle(host.performOnValue(value, op));
-      } catch (error) {
-        result.fail(error);
-      }
-    },
-    (error: unknown) => result.fail(error),
-  );
-  return op.op === 'call' || op.op === 'new' ? makePipeline(host, undefined, result, `result of ${state.label}`) : result;
+  return state instanceof Pipeline ? state : undefined;
 }
 
 const pipelineTraps: ProxyHandler<Target> = {
   ...refusingTraps,
   get(target, key) {
-    const state = states.get(target) as PipelineState;
+    const state = target.pipeline as Pipeline;
     switch (key) {
+      case STATE:
+        return state;
       case 'then':
         return (ok?: (v: unknown) => unknown, no?: (e: unknown) => unknown) => state.promise.then(ok, no);
       case 'catch':
@@ -101,50 +149,30 @@ const pipelineTraps: ProxyHandler<Target> = {
   },
   set(target, key, value) {
     if (typeof key === 'symbol') refuse('symbol keys');
-    performOn(states.get(target) as PipelineState, { op: 'set', path: [key], value });
+    (target.pipeline as Pipeline).perform({ op: 'set', path: [key], value });
     return true;
   },
 };
 
 /**
  * The pipelined result of request `seq` (undefined: a result chained after the fact), settled by
- * `promise`. `label` names it: "the result of ...".
+ * `promise` (a RemotePromise, which tells the result when it settles). `where` names it.
  */
-export function makePipeline(host: PipelineHost, seq: number | undefined, promise: Promise<unknown>, label: string): object {
-  const state: PipelineState = {
-    host,
-    seq,
-    promise,
-    settled: false,
-    ok: false,
-    value: undefined,
-    label,
-    keepAlive: undefined as unknown as object,
-    children: undefined,
-    perform: (op) => performOn(state, op),
-  };
+export function makePipeline(
+  host: PipelineHost,
+  seq: number | undefined,
+  promise: RemotePromise,
+  made: ConstructorParameters<typeof Pipeline>[3],
+): object {
+  const state = new Pipeline(host, seq, promise, made);
   // The request's promise is the target: the result is a promise (`instanceof Promise`, and
   // `typeof` 'object', so test runners treat it as one) whose members chain.
   const pipeline = new Proxy<Target>(promise, pipelineTraps);
-  (state as { keepAlive: object }).keepAlive = pipeline;
-  states.set(pipeline, state);
-  states.set(promise, state);
-  // Our own handlers, not a subscription of the application's (the promise stays "unobserved").
-  const done = (ok: boolean, value: unknown): void => {
-    state.settled = true;
-    state.ok = ok;
-    state.value = value;
-    if (seq !== undefined) host.finishAnswer(seq);
-  };
-  nativeThen.call(
-    promise,
-    (value: unknown) => done(true, value),
-    (error: unknown) => done(false, error),
-  );
+  state.keepAlive = pipeline;
+  promise.pipeline = state;
+  promise.listen(state);
   return pipeline;
 }
-
-export { LABEL };
 
 /**
  * `op` on a resolved result that is data here (a copy), as JavaScript would run it on the copy:

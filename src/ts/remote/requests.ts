@@ -16,7 +16,8 @@ export interface RequestLabel {
   readonly op: string;
   /** The remote object, or 0 for requests to the peer itself (require, getGlobal). */
   readonly target: number;
-  readonly key: string | undefined;
+  /** The member path (or module name); joined only when an error names it. */
+  readonly key: string | readonly string[] | undefined;
 }
 
 export interface PendingRequest extends RequestLabel {
@@ -31,7 +32,8 @@ export interface PendingRequest extends RequestLabel {
 }
 
 export function describeRequest(label: RequestLabel): string {
-  const what = label.key === undefined ? label.op : `${label.op} ${JSON.stringify(label.key)}`;
+  const key = typeof label.key === 'string' || label.key === undefined ? label.key : label.key.join('.');
+  const what = key === undefined ? label.op : `${label.op} ${JSON.stringify(key)}`;
   return label.target === 0 ? what : `${what} of remote object #${label.target}`;
 }
 
