@@ -103,3 +103,16 @@ test('member references support bind, call and apply locally', async () => {
   expect(await remote.a.b.m.call(undefined, '.')).toBe('deep value.');
   expect(await remote.a.b.m.apply(undefined, [','])).toBe('deep value,');
 });
+
+test('proxy.a.b = v assigns through the path, before every later operation of the session', async () => {
+  const settings = { level: { value: 1 } };
+  const own = loggedPair(new RemoteServer({ modules: { settings: () => settings }, allowWrites: true }));
+  try {
+    const remote = await own.remote.require('settings');
+    remote.level.value = 2;
+    expect(await remote.level.value).toBe(2);
+    expect(settings.level.value).toBe(2);
+  } finally {
+    own.close();
+  }
+});
