@@ -80,7 +80,7 @@ describe('a hostile peer cannot make one message cost more than its size', () =>
   async function costOf(message: unknown): Promise<number> {
     const started = performance.now();
     peer.post(message);
-    const pong = await peer.ask({ op: 'call', target: toolsId, key: 'ping', args: [] });
+    const pong = await peer.ask({ op: 'call', target: toolsId, path: ['ping'], args: [] });
     expect(pong.value).toBe('pong');
     return performance.now() - started;
   }
@@ -98,36 +98,36 @@ describe('a hostile peer cannot make one message cost more than its size', () =>
 
   test('a copied array that is sparse, of length 2^32 - 1, gets an error answer at once', async () => {
     const started = performance.now();
-    const answer = await peer.ask({ op: 'call', target: toolsId, key: 'echo', args: [{ $: 'array', v: sparse(2 ** 32 - 1) }] });
+    const answer = await peer.ask({ op: 'call', target: toolsId, path: ['echo'], args: [{ $: 'array', v: sparse(2 ** 32 - 1) }] });
     expect(performance.now() - started).toBeLessThan(100);
     expect(answer.error.message).toMatch(/sparse/);
   });
 
   test('arguments that are a sparse array of length 2^32 - 1 get an error answer at once', async () => {
-    const answer = await peer.ask({ op: 'call', target: toolsId, key: 'echo', args: sparse(2 ** 32 - 1, 'x') });
+    const answer = await peer.ask({ op: 'call', target: toolsId, path: ['echo'], args: sparse(2 ** 32 - 1, 'x') });
     expect(answer.error.message).toMatch(/args has more than 65536 items/);
   });
 
   test('an entry list that is sparse gets an error answer at once', async () => {
-    const answer = await peer.ask({ op: 'call', target: toolsId, key: 'echo', args: [{ $: 'object', e: sparse(2 ** 32 - 1) }] });
+    const answer = await peer.ask({ op: 'call', target: toolsId, path: ['echo'], args: [{ $: 'object', e: sparse(2 ** 32 - 1) }] });
     expect(answer.error.message).toMatch(/sparse/);
   });
 
   test('a value nested deeper than maxDepth gets an error answer, and the session goes on', async () => {
-    const answer = await peer.ask({ op: 'call', target: toolsId, key: 'echo', args: [nestedWire(300)] });
+    const answer = await peer.ask({ op: 'call', target: toolsId, path: ['echo'], args: [nestedWire(300)] });
     expect(answer.op).toBe('error');
     expect(answer.error.props).toContainEqual(['code', 'ERR_REMOTE_TOO_DEEP']);
-    const ok = await peer.ask({ op: 'call', target: toolsId, key: 'echo', args: [nestedWire(200)] });
+    const ok = await peer.ask({ op: 'call', target: toolsId, path: ['echo'], args: [nestedWire(200)] });
     expect(ok.op).toBe('result');
   });
 
   test('a thrown value that throws whenever it is touched still gets exactly one answer', async () => {
-    const answer = await peer.ask({ op: 'call', target: toolsId, key: 'throwUntouchable', args: [] });
+    const answer = await peer.ask({ op: 'call', target: toolsId, path: ['throwUntouchable'], args: [] });
     expect(answer).toMatchObject({ op: 'error', error: { $: 'error' } });
   });
 
   test('an error whose name and message getters throw still gets exactly one answer', async () => {
-    const answer = await peer.ask({ op: 'call', target: toolsId, key: 'throwBadMessage', args: [] });
+    const answer = await peer.ask({ op: 'call', target: toolsId, path: ['throwBadMessage'], args: [] });
     expect(answer).toMatchObject({ op: 'error', error: { $: 'error', name: 'Error' } });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(peer.received.filter((m) => m?.seq === answer.seq)).toHaveLength(1);

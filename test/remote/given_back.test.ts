@@ -5,6 +5,7 @@
  * session, and an own `__proto__` key made the whole message fail to decode.
  */
 import { RemoteServer, connect, transports } from '../../src/ts/remote';
+import { PROTOCOL_VERSION } from '../../src/ts/remote';
 import { gcUntil } from '../../src/ts/testing';
 import { asyncPair, type Pair } from './pair';
 import { rawPeer, type RawPeer } from './raw_peer';
@@ -44,36 +45,36 @@ describe('seen from a hand-written peer: what the server gives back', () => {
   const refs = [{ $: 'ref', id: 501, fn: true }, { $: 'array', v: [{ $: 'ref', id: 502 }] }];
 
   test('a call of a member that is not a function', async () => {
-    await freedAfter({ op: 'call', target: toolsId, key: 'notAFunction', args: refs });
+    await freedAfter({ op: 'call', target: toolsId, path: ['notAFunction'], args: refs });
   });
 
   test('a call of a missing member', async () => {
-    await freedAfter({ op: 'call', target: toolsId, key: 'missing', args: refs });
+    await freedAfter({ op: 'call', target: toolsId, path: ['missing'], args: refs });
   });
 
   test('a call of a denied member', async () => {
-    await freedAfter({ op: 'call', target: toolsId, key: 'constructor', args: refs });
+    await freedAfter({ op: 'call', target: toolsId, path: ['constructor'], args: refs });
   });
 
   test('a keyed call answered stale', async () => {
-    await freedAfter({ op: 'call', target: toolsId, key: 'echo', expect: toolsId, args: refs });
+    await freedAfter({ op: 'call', target: toolsId, path: ['echo'], expect: toolsId, args: refs });
   });
 
   test('a write refused because the server does not allow writes', async () => {
-    await freedAfter({ op: 'set', target: toolsId, key: 'x', value: { $: 'array', v: refs } });
+    await freedAfter({ op: 'set', target: toolsId, path: ['x'], value: { $: 'array', v: refs } });
   });
 
   test('a call whose arguments fail to decode after the references', async () => {
-    await freedAfter({ op: 'call', target: toolsId, key: 'echo', args: [...refs, { $: 'weird' }] });
+    await freedAfter({ op: 'call', target: toolsId, path: ['echo'], args: [...refs, { $: 'weird' }] });
   });
 
   test('a message that fails validation', async () => {
-    await freedAfter({ op: 'call', target: 'nope', key: 'echo', args: refs });
+    await freedAfter({ op: 'call', target: 'nope', path: ['echo'], args: refs });
   });
 
   test('a request before the handshake', async () => {
     const fresh = rawPeer(new RemoteServer({ modules: { tools: () => tools } }));
-    const answer = await fresh.ask({ op: 'call', target: 1, key: 'echo', args: refs });
+    const answer = await fresh.ask({ op: 'call', target: 1, path: ['echo'], args: refs });
     expect(answer.error.message).toMatch(/Handshake required/);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(fresh.received.filter((m) => m?.op === 'free').flatMap((m) => m.e)).toEqual(
@@ -84,14 +85,14 @@ describe('seen from a hand-written peer: what the server gives back', () => {
 
   test('a settle of a promise nobody waits for', async () => {
     peer.post({ op: 'settle', id: 999, ok: true, value: { $: 'array', v: refs } });
-    await freedAfter({ op: 'call', target: toolsId, key: 'missing', args: [] }).catch(() => undefined);
+    await freedAfter({ op: 'call', target: toolsId, path: ['missing'], args: [] }).catch(() => undefined);
     const frees = peer.received.filter((m) => m?.op === 'free').flatMap((m) => m.e);
     expect(frees).toEqual(expect.arrayContaining([[501, 1], [502, 1]]));
   });
 
   test('an answer to a request never made', async () => {
     peer.post({ op: 'result', seq: 4242, value: { $: 'array', v: refs } });
-    await peer.ask({ op: 'call', target: toolsId, key: 'echo', args: [1] });
+    await peer.ask({ op: 'call', target: toolsId, path: ['echo'], args: [1] });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const frees = peer.received.filter((m) => m?.op === 'free').flatMap((m) => m.e);
     expect(frees).toEqual(expect.arrayContaining([[501, 1], [502, 1]]));
@@ -151,7 +152,7 @@ describe('late answers', () => {
     const seen: any[] = [];
     server.on('message', (message: any) => {
       seen.push(message);
-      if (message.op === 'hello') server.postMessage({ op: 'result', seq: message.seq, value: 2 });
+      if (message.op === 'hello') server.postMessage({ op: 'result', seq: message.seq, value: PROTOCOL_VERSION });
       if (message.op === 'require') server.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 1 } });
       if (message.op === 'call') {
         setTimeout(() => server.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 7 } }), 150);

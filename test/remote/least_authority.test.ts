@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { connect, RemoteServer, transports, type RemoteServerOptions } from '../../src/ts/remote';
+import { PROTOCOL_VERSION } from '../../src/ts/remote';
 import { asyncPair, type Pair } from './pair';
 
 let pairs: Pair[] = [];
@@ -130,7 +131,7 @@ describe('errorStacks', () => {
     const server = channel.port1;
     const answered = new Promise<any>((resolve) => {
       server.on('message', (message: any) => {
-        if (message.op === 'hello') server.postMessage({ op: 'result', seq: message.seq, value: 2 });
+        if (message.op === 'hello') server.postMessage({ op: 'result', seq: message.seq, value: PROTOCOL_VERSION });
         if (message.op === 'require') server.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 1 } });
         if (message.op === 'call') server.postMessage({ op: 'call', seq: 900, target: message.args[0].id, args: [] });
         if (message.op === 'error' && message.seq === 900) resolve(message.error);

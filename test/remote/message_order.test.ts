@@ -6,7 +6,7 @@
  * with `this.data === this` or failed with "bad back-reference".
  */
 import fc from 'fast-check';
-import { RemoteServer } from '../../src/ts/remote';
+import { release, RemoteServer } from '../../src/ts/remote';
 import { graphs, sameShape } from './graph';
 import { asyncPair, type Pair } from './pair';
 
@@ -116,17 +116,24 @@ test('a settle: a rejection carrying values that share parts', async () => {
 });
 
 test('FREE: any number of receipts of an object, then release, returns the registry to baseline', async () => {
-  const before = pair.session.stats();
   await fc.assert(
     fc.asyncProperty(fc.integer({ min: 1, max: 30 }), async (receipts) => {
-      let box: object | undefined;
-      for (let i = 0; i < receipts; i++) box = await remote.box;
-      const { release } = await import('../../src/ts/remote');
-      release(box as object);
-      await new Promise((resolve) => setImmediate(resolve));
-      await remote.echo(); // ordered after the FREE
-      const after = pair.session.stats();
-      return after.objects === before.objects && after.references === before.references;
+      // A session of its own: nothing of the other properties can be freed in the middle.
+      const own = asyncPair(new RemoteServer({ modules: { tools: () => ({ box: new Box(), ping: () => 'pong' }) } }));
+      try {
+        const tools = await own.remote.require('tools');
+        const before = own.session.stats();
+        let box: object | undefined;
+        for (let i = 0; i < receipts; i++) box = await tools.box;
+        expect(own.session.stats().references).toBe(before.references + receipts);
+        release(box as object);
+        await new Promise((resolve) => setImmediate(resolve));
+        await tools.ping(); // ordered after the FREE
+        const after = own.session.stats();
+        return after.objects === before.objects && after.references === before.references;
+      } finally {
+        own.close();
+      }
     }),
     runs,
   );

@@ -77,15 +77,15 @@ describe('validation of incoming messages', () => {
 
   test.each([
     ['an unknown operation', { op: 'explode' }, /Unknown operation/],
-    ['a missing target', { op: 'get', key: 'x' }, /Malformed get message: target is missing/],
-    ['a huge id', { op: 'get', target: 2 ** 53, key: 'x' }, /target must be a positive safe integer/],
-    ['a negative id', { op: 'get', target: -1, key: 'x' }, /target must be a positive safe integer/],
-    ['an unknown id', { op: 'get', target: 987654, key: 'x' }, /Unknown or freed object id 987654/],
-    ['a non-string key', { op: 'get', target: 1, key: 5 }, /key must be a string/],
-    ['args that are not an array', { op: 'call', target: 1, key: 'echo', args: 'x' }, /args must be an array/],
-    ['an unknown value tag', { op: 'call', target: 1, key: 'echo', args: [{ $: 'weird' }] }, /unknown tag/],
-    ['a bad back-reference', { op: 'call', target: 1, key: 'echo', args: [{ $: 'dup', n: 3 }] }, /bad back-reference/],
-    ['an expect that is not an id', { op: 'call', target: 1, key: 'echo', args: [], expect: 'x' }, /expect must be a positive safe integer/],
+    ['a missing target', { op: 'get', path: ['x'] }, /Malformed get message: it must name either target or on/],
+    ['a huge id', { op: 'get', target: 2 ** 53, path: ['x'] }, /target must be a positive safe integer/],
+    ['a negative id', { op: 'get', target: -1, path: ['x'] }, /target must be a positive safe integer/],
+    ['an unknown id', { op: 'get', target: 987654, path: ['x'] }, /Unknown or freed object id 987654/],
+    ['a non-string key', { op: 'get', target: 1, path: [5] }, /path must be an array of member names/],
+    ['args that are not an array', { op: 'call', target: 1, path: ['echo'], args: 'x' }, /args must be an array/],
+    ['an unknown value tag', { op: 'call', target: 1, path: ['echo'], args: [{ $: 'weird' }] }, /unknown tag/],
+    ['a bad back-reference', { op: 'call', target: 1, path: ['echo'], args: [{ $: 'dup', n: 3 }] }, /bad back-reference/],
+    ['an expect that is not an id', { op: 'call', target: 1, path: ['echo'], args: [], expect: 'x' }, /expect must be a positive safe integer/],
   ])('%s gets an error answer', async (_what, message, pattern) => {
     const { peer: p } = await ready();
     const answer = await p.ask(message);
@@ -95,14 +95,14 @@ describe('validation of incoming messages', () => {
 
   test('a keyed call that expects another function calls nothing and answers stale', async () => {
     const { peer: p, tools } = await ready();
-    const answer = await p.ask({ op: 'call', target: tools, key: 'echo', args: [1], expect: tools });
+    const answer = await p.ask({ op: 'call', target: tools, path: ['echo'], args: [1], expect: tools });
     expect(answer).toEqual({ op: 'result', seq: expect.any(Number), stale: true });
   });
 
   test('a __proto__ key in copied data becomes an own data property and pollutes nothing', async () => {
     const { peer: p, tools } = await ready();
     const polluting = { $: 'object', e: [['__proto__', { $: 'object', e: [['polluted', true]] }]] };
-    const answer = await p.ask({ op: 'call', target: tools, key: 'echo', args: [polluting] });
+    const answer = await p.ask({ op: 'call', target: tools, path: ['echo'], args: [polluting] });
     // Echoed back as it came: the key was data on the server, not a prototype change.
     expect(answer).toEqual({ op: 'result', seq: expect.any(Number), value: polluting });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -112,30 +112,30 @@ describe('validation of incoming messages', () => {
     const { peer: p, tools } = await ready();
     const server = p.session;
     p.post({ op: 'free', e: [[tools, 2], [424242, 1], 'junk'] });
-    const answer = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    const answer = await p.ask({ op: 'get', target: tools, path: ['thing'] });
     expect(answer.op).toBe('result');
     expect(server.stats().objects).toBe(2);
   });
 
   test('counting rule: a FREE for the receipts seen so far leaves a reference in flight alive', async () => {
     const { peer: p, tools } = await ready();
-    const first = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    const first = await p.ask({ op: 'get', target: tools, path: ['thing'] });
     const thing = first.value.id;
     // The proxy from the first receipt dies; meanwhile the server sends the same object again.
-    const second = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    const second = await p.ask({ op: 'get', target: tools, path: ['thing'] });
     expect(second.value.id).toBe(thing);
     p.post({ op: 'free', e: [[thing, 1]] }); // the late FREE covers the first receipt only
-    const use = await p.ask({ op: 'call', target: thing, key: 'hello', args: [] });
+    const use = await p.ask({ op: 'call', target: thing, path: ['hello'], args: [] });
     expect(use).toMatchObject({ op: 'result', value: 'hello' });
     p.post({ op: 'free', e: [[thing, 1]] }); // the second proxy dies too
-    const gone = await p.ask({ op: 'call', target: thing, key: 'hello', args: [] });
+    const gone = await p.ask({ op: 'call', target: thing, path: ['hello'], args: [] });
     expect(gone.error.message).toMatch(`Unknown or freed object id ${thing}`);
   });
 
   test('a FREE for the full count drops the object; it is then unknown', async () => {
     const { peer: p, tools } = await ready();
     p.post({ op: 'free', e: [[tools, 1]] });
-    const answer = await p.ask({ op: 'get', target: tools, key: 'thing' });
+    const answer = await p.ask({ op: 'get', target: tools, path: ['thing'] });
     expect(answer.error.message).toMatch(/Unknown or freed object id/);
   });
 });

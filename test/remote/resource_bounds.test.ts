@@ -9,6 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { connect, RemoteServer, transports, withTimeout, type RemoteClient } from '../../src/ts/remote';
+import { PROTOCOL_VERSION } from '../../src/ts/remote';
 
 /** A client whose server answers the handshake and `require`, then never anything else. */
 function silentServer(options: { callTimeoutMs?: number; maxPendingCalls?: number } = {}): {
@@ -17,7 +18,7 @@ function silentServer(options: { callTimeoutMs?: number; maxPendingCalls?: numbe
 } {
   const channel = new MessageChannel();
   channel.port1.on('message', (message: any) => {
-    if (message.op === 'hello') channel.port1.postMessage({ op: 'result', seq: message.seq, value: 2 });
+    if (message.op === 'hello') channel.port1.postMessage({ op: 'result', seq: message.seq, value: PROTOCOL_VERSION });
     if (message.op === 'require') channel.port1.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 1 } });
   });
   const client = connect(transports.messagePort(channel.port2), options);

@@ -220,9 +220,10 @@ describe('sync mode method stubs', () => {
     const sent = setup.remote.stats().freeMessagesSent;
     api = null;
     greet = null;
-    await gcUntil(() => setup.remote.stats().proxies === 0 && setup.remote.stats().pendingFrees === 0);
-    expect(setup.remote.stats().proxies).toBe(0);
-    expect(setup.remote.stats().freeMessagesSent).toBeGreaterThan(sent);
+    // (Not `pendingFrees === 0` alone: a collected proxy leaves the map before its destructor
+    // queues the FREE, so both counters can be 0 in between.)
+    await gcUntil(() => setup.remote.stats().proxies === 0 && setup.remote.stats().freeMessagesSent > sent);
+    expect(setup.remote.stats().pendingFrees).toBe(0);
   });
 });
 

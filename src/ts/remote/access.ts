@@ -4,6 +4,7 @@
  * Object.prototype / Function.prototype (escapes such as `constructor.constructor('return process')`,
  * prototype pollution through `__proto__`).
  */
+import { Object, Set } from './builtins';
 import { deniedError } from './errors';
 
 const PROTECTED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -4,6 +4,7 @@
  * an error answer saying why, a promise a rejection saying why); only a dead transport ends the
  * session. Every failed send gives back the references it counted.
  */
+import { Error } from './builtins';
 import { encodeValues } from './codec/messages';
 import type { Encoder } from './codec/encoder';
 import { isMessageFailure } from './errors';

@@ -1,12 +1,14 @@
 /**
  * The connecting side: `connect(transport, { sync })` returns a `RemoteClient`.
  */
+import { Error, Promise, TypeError } from './builtins';
 import { EventEmitter } from 'node:events';
 import { Endpoint } from './endpoint';
 import { FailureChannel } from './failures';
 import { forgetMethod, proxyInfo } from './proxy';
 import { sessionPolicy, type SessionOptions } from './session_options';
 import type { Transport } from './transport';
+import type { RemoteResult } from './types';
 
 export interface ConnectOptions extends SessionOptions {
   /**
@@ -40,6 +42,9 @@ export interface ClientStats {
 }
 
 type Result<S extends boolean, T> = S extends true ? T : Promise<T>;
+type IsAny<T> = 0 extends 1 & T ? true : false;
+/** What `require`/`getGlobal` give: the value itself (sync), or a pipelined result (async). */
+type Loaded<S extends boolean, T> = IsAny<T> extends true ? any : S extends true ? T : RemoteResult<T>;
 
 export interface RemoteClient {
   /** A failure nobody awaited (see docs/security.md); without a listener it is a process warning. */
@@ -85,16 +90,20 @@ export class RemoteClient<S extends boolean = boolean> extends EventEmitter {
     return this.endpoint.closed;
   }
 
-  /** The module the server serves under `name`, as a proxy. */
-  require<T = any>(name: string): Result<S, T> {
+  /**
+   * The module the server serves under `name`: its proxy (sync), or a pipelined result (async):
+   * `await remote.require('os')` gives the proxy, and `remote.require('os').platform()` is one
+   * round trip.
+   */
+  require<T = any>(name: string): Loaded<S, T> {
     if (typeof name !== 'string') throw new TypeError('require: name must be a string');
-    return this.endpoint.call({ op: 'require', name }) as Result<S, T>;
+    return this.endpoint.call({ op: 'require', name }) as Loaded<S, T>;
   }
 
   /** The global the server serves under `name` (objects as proxies, primitives as values). */
-  getGlobal<T = any>(name: string): Result<S, T> {
+  getGlobal<T = any>(name: string): Loaded<S, T> {
     if (typeof name !== 'string') throw new TypeError('getGlobal: name must be a string');
-    return this.endpoint.call({ op: 'global', name }) as Result<S, T>;
+    return this.endpoint.call({ op: 'global', name }) as Loaded<S, T>;
   }
 
   /** Writes a member of a remote object and gives the outcome (the server must allow writes). */
@@ -105,12 +114,27 @@ export class RemoteClient<S extends boolean = boolean> extends EventEmitter {
     }
     if (typeof key !== 'string') throw new TypeError('set: key must be a string');
     forgetMethod(info, key);
-    return this.endpoint.perform(info.record, { op: 'set', key, value }) as Result<S, void>;
+    return this.endpoint.perform(info.record, { op: 'set', path: [key], value }) as Result<S, void>;
   }
 
   /** Ends the session; every proxy of it stops working and the server releases what it held. */
   close(): void {
     this.endpoint.close();
+  }
+
+  /**
+   * Lets the process (or worker) exit while this session is open, as `socket.unref()` does: an
+   * open client otherwise keeps its thread alive, like any open port or socket. Returns this.
+   */
+  unref(): this {
+    this.endpoint.transport.unref?.();
+    return this;
+  }
+
+  /** Undoes `unref()`: the open session keeps its thread alive again. Returns this. */
+  ref(): this {
+    this.endpoint.transport.ref?.();
+    return this;
   }
 
   stats(): ClientStats {

@@ -14,6 +14,8 @@
  * back what it counted; nothing throws into the transport; no promise of ours is left rejected
  * unobserved.
  */
+import { Error, Promise, TypeError } from './builtins';
+import { AnswerTable } from './answer_table';
 import { failureAnswer, sendNotice, sendSettle } from './answers';
 import { Decoder, type DecoderHost } from './codec/decoder';
 import { Encoder, type EncoderHost, type EncoderOptions } from './codec/encoder';
@@ -23,11 +25,14 @@ import { Handshake } from './handshake';
 import { ImportTable, type ImportRecord } from './import_table';
 import { Inbound } from './inbound';
 import { Incoming } from './incoming';
-import type { OperationContext } from './operations';
-import { Outgoing, type ApiRequest } from './outgoing';
+import { readPath, type OperationContext } from './operations';
+import { Outgoing, type ApiRequest, type RequestTarget } from './outgoing';
+import { memberStateOf } from './member_reference';
+import { makePipeline, performLocally, pipelineStateOf, type PipelineHost } from './pipeline';
+import type { RemoteOp } from './remote_op';
 import { PromiseTable } from './promise_table';
 import type { Tagged } from './protocol';
-import { makeProxy, proxyInfo, releasedError, type ProxyHost, type RemoteOp } from './proxy';
+import { makeProxy, proxyInfo, releasedError, type ProxyHost } from './proxy';
 import { rejected } from './remote_promise';
 import { currentTimeoutOverride, RequestTracker, type RequestLabel } from './requests';
 import type { SessionContext } from './session_context';
@@ -66,9 +71,11 @@ export interface EndpointStats {
   pendingCalls: number;
   /** Promises the peer sent that have not settled yet. */
   pendingPromises: number;
+  /** Our answers kept for the peer's pipelined requests, not finished yet. */
+  keptAnswers: number;
 }
 
-export class Endpoint implements SessionContext, EncoderHost, DecoderHost, ProxyHost {
+export class Endpoint implements SessionContext, EncoderHost, DecoderHost, ProxyHost, PipelineHost {
   readonly sync: boolean;
   readonly cacheMethods: boolean;
   readonly policy: SessionPolicy;
@@ -77,8 +84,10 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
   readonly imports: ImportTable;
   readonly requests: RequestTracker;
   readonly promises: PromiseTable;
+  readonly answers: AnswerTable;
   readonly handshake: Handshake;
   private readonly encoderOptions: EncoderOptions;
+  private readonly operations: OperationContext;
   private readonly inbound: Inbound;
   private readonly outgoing: Outgoing;
   private closeReason: Error | undefined;
@@ -94,19 +103,21 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     this.policy = options.policy;
     this.report = options.report;
     this.encoderOptions = { maxDepth: this.policy.maxDepth, errorStacks: this.policy.errorStacks };
-    this.imports = new ImportTable((entries) => sendNotice(this, { op: 'free', e: entries }));
+    this.imports = new ImportTable((entries, finished) =>
+      sendNotice(this, finished.length === 0 ? { op: 'free', e: entries } : { op: 'free', e: entries, a: finished }),
+    );
     this.requests = new RequestTracker(this.policy.callTimeoutMs, this.policy.maxPendingCalls);
     this.promises = new PromiseTable(this.policy.maxPendingCalls);
+    this.answers = new AnswerTable(this.policy.maxPendingCalls);
     this.handshake = new Handshake(options.role);
-    const operations: OperationContext = {
+    this.operations = {
       allowPrototypeAccess: this.policy.allowPrototypeAccess,
       allowWrites: this.policy.allowWrites,
       resolveModule: options.resolveModule,
       resolveGlobal: options.resolveGlobal,
-      lookupExport: (id) => this.lookupExport(id),
       findExport: (id) => this.exports.lookup(id),
     };
-    this.inbound = new Inbound(this, operations);
+    this.inbound = new Inbound(this, this.operations);
     this.outgoing = new Outgoing(this, this.inbound);
     const incoming = new Incoming(this.inbound.handlers(), {
       closed: () => this.closed,
@@ -149,6 +160,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
       pendingFrees: this.imports.pendingFrees,
       pendingCalls: this.requests.size,
       pendingPromises: this.promises.pending,
+      keptAnswers: this.answers.size,
     };
   }
 
@@ -160,8 +172,8 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     };
   }
 
-  encoder(): Encoder {
-    return new Encoder(this, this.encoderOptions);
+  encoder(request = false): Encoder {
+    return new Encoder(this, this.encoderOptions, request);
   }
 
   decoder(): Decoder {
@@ -189,7 +201,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     const label: RequestLabel = { op: 'hello', target: 0, key: undefined };
     // A failed handshake closes the session; `ready`, the 'close' event and every request say why.
     this.outgoing
-      .send(message, seq, undefined, label, false, timeoutMs)
+      .sendNow(message, seq, label, timeoutMs)
       .then((version) => this.handshake.accepted(version))
       .catch((error: Error) => this.close(error));
   }
@@ -197,12 +209,12 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
   /** A request from the client API (require, getGlobal) in this endpoint's mode. */
   call(request: ApiRequest): unknown {
     const timeoutMs = this.requests.timeoutFor(currentTimeoutOverride());
-    return this.sync
-      ? this.outgoing.requestSync(undefined, request, false, timeoutMs)
-      : this.outgoing.request(undefined, request, false, timeoutMs);
+    if (this.sync) return this.outgoing.requestSync(undefined, request, false, timeoutMs);
+    const sent = this.outgoing.request(undefined, request, false, timeoutMs);
+    return makePipeline(this, sent.seq || undefined, sent.promise, { op: request, on: 'the peer' });
   }
 
-  // ---- ProxyHost ---------------------------------------------------------------------------
+  // ---- ProxyHost and PipelineHost ------------------------------------------------------------
 
   assertUsable(record: ImportRecord): void {
     if (this.closed) throw this.closedError(record.id);
@@ -210,16 +222,49 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
   }
 
   perform(record: ImportRecord, op: RemoteOp): unknown {
-    const override = op.op === 'get' && op.timeoutMs !== undefined ? op.timeoutMs : currentTimeoutOverride();
-    const timeoutMs = this.requests.timeoutFor(override);
-    const expectsStale = op.op !== 'get' && op.op !== 'set' && op.expect !== undefined;
     if (this.sync) {
       this.assertUsable(record);
-      return this.outgoing.requestSync(record, op, expectsStale, timeoutMs);
+      const expectsStale = op.op !== 'get' && op.op !== 'set' && op.expect !== undefined;
+      return this.outgoing.requestSync({ target: record.id }, op, expectsStale, this.timeoutOf(op));
     }
-    if (this.closed) return rejected(this.closedError(record.id), this.report);
-    if (record.released) return rejected(releasedError(record), this.report);
-    return this.outgoing.request(record, op, expectsStale, timeoutMs);
+    if (this.closed) return this.rejectedFor(op, this.closedError(record.id));
+    if (record.released) return this.rejectedFor(op, releasedError(record));
+    return this.send({ target: record.id }, op, record);
+  }
+
+  keepsAnswer(seq: number): boolean {
+    return this.outgoing.keeps(seq);
+  }
+
+  performOnAnswer(seq: number, op: RemoteOp): unknown {
+    if (this.closed) return this.rejectedFor(op, this.closedError());
+    return this.send({ on: seq }, op, seq);
+  }
+
+  performOnValue(value: unknown, op: RemoteOp): unknown {
+    const info = proxyInfo(value);
+    if (info !== undefined && info.host === this) return this.perform(info.record, op);
+    return performLocally(value, op, this.report);
+  }
+
+  finishAnswer(seq: number): void {
+    this.outgoing.finish(seq);
+  }
+
+  /** An async request; a call or `new` gives a pipelined result, the rest a promise. */
+  private send(target: RequestTarget, op: RemoteOp, on: ImportRecord | number): unknown {
+    const sent = this.outgoing.request(target, op, false, this.timeoutOf(op));
+    if (op.op !== 'call' && op.op !== 'new') return sent.promise;
+    return makePipeline(this, sent.seq || undefined, sent.promise, { op, on });
+  }
+
+  private rejectedFor(op: RemoteOp, error: RemoteError): unknown {
+    const promise = rejected(error, this.report);
+    return op.op === 'call' || op.op === 'new' ? makePipeline(this, undefined, promise, { op, on: 'a closed session' }) : promise;
+  }
+
+  private timeoutOf(op: RemoteOp): number {
+    return this.requests.timeoutFor(op.op === 'get' && op.timeoutMs !== undefined ? op.timeoutMs : currentTimeoutOverride());
   }
 
   release(record: ImportRecord): boolean {
@@ -230,22 +275,54 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
 
   // ---- codec hosts -------------------------------------------------------------------------
 
-  reference(value: object, sent: number[]): Tagged {
-    // A proxy of this session (or a method stub: its function) goes back as the peer's own object.
+  reference(value: object, sent: number[], ordered: boolean): Tagged {
+    const home = this.homeReference(value, ordered);
+    if (home !== undefined) return home;
     const info = proxyInfo(value);
-    if (info !== undefined && info.host === this) {
-      this.assertUsable(info.record);
-      return { $: 'yours', id: info.record.id };
+    if (info !== undefined && info.host === this) throw this.closedError(info.record.id);
+    const pipeline = pipelineStateOf(value);
+    const member = memberStateOf(value);
+    if ((pipeline !== undefined && pipeline.host === this) || (member !== undefined && member.root.host === this)) {
+      // A pending result (or a member of one) that the peer keeps no answer for: it goes as a
+      // promise of what it resolves to, which the peer gets back as its own object.
+      return { $: 'promise', id: this.exportPromise(Promise.resolve(value)) };
     }
     const id = this.exports.send(value);
     sent.push(id);
     return typeof value === 'function' ? { $: 'ref', id, fn: true } : { $: 'ref', id };
   }
 
-  homeReference(value: object): Tagged | undefined {
+  /**
+   * What a proxy of this session, a member reference of one, or a pipelined result of ours goes
+   * back as: the peer's own object (`yours`, with a path for a member), or its kept answer
+   * (`answer`). Undefined for anything else, and for what can no longer be named.
+   */
+  homeReference(value: object, ordered: boolean): Tagged | undefined {
+    if (this.closed) return undefined;
     const info = proxyInfo(value);
-    if (info === undefined || info.host !== this || info.record.released || this.closed) return undefined;
-    return { $: 'yours', id: info.record.id };
+    if (info !== undefined) {
+      if (info.host !== this || info.record.released) return undefined;
+      return { $: 'yours', id: info.record.id };
+    }
+    const member = memberStateOf(value);
+    if (member !== undefined && member.root.host === this) {
+      const rootInfo = proxyInfo(member.root.keepAlive);
+      if (rootInfo !== undefined) {
+        return rootInfo.record.released ? undefined : { $: 'yours', id: rootInfo.record.id, path: member.path };
+      }
+      const root = pipelineStateOf(member.root.keepAlive);
+      // An answer may be named only in a request: it reaches the peer behind the request that
+      // the answer belongs to (a sync reply, say, would overtake it).
+      if (ordered && root?.seq !== undefined && !root.settled && this.keepsAnswer(root.seq)) {
+        return { $: 'answer', seq: root.seq, path: member.path };
+      }
+      return undefined;
+    }
+    const pipeline = pipelineStateOf(value);
+    if (ordered && pipeline !== undefined && pipeline.host === this && pipeline.seq !== undefined && !pipeline.settled) {
+      return this.keepsAnswer(pipeline.seq) ? { $: 'answer', seq: pipeline.seq } : undefined;
+    }
+    return undefined;
   }
 
   exportPromise(value: Promise<unknown>): number {
@@ -265,6 +342,15 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
 
   importPromise(id: number): Promise<unknown> {
     return this.promises.import(id);
+  }
+
+  answerValue(seq: number): unknown {
+    return this.answers.valueOf(seq);
+  }
+
+  readPath(root: unknown, path: readonly string[]): unknown {
+    if (root instanceof Promise) return root.then((settled) => readPath(settled, path, this.operations));
+    return readPath(root, path, this.operations);
   }
 
   // ---- closing -----------------------------------------------------------------------------
@@ -295,6 +381,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     this.handshake.fail(error);
     this.requests.failAll(error);
     this.promises.rejectAll(error);
+    this.answers.clear();
     this.exports.clear();
     this.imports.close();
     try {

@@ -3,6 +3,7 @@
  * `RemoteError` with one of these codes (application errors keep their own classes and names).
  */
 import { types } from 'node:util';
+import { Error, Object, TypeError } from './builtins';
 
 /** Error codes the remote layer raises. */
 export type RemoteErrorCode =

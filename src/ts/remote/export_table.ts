@@ -5,6 +5,7 @@
  * gone, and the entry is dropped when the count reaches zero. A reference still in flight keeps
  * the count above zero, so the object cannot be dropped under it.
  */
+import { Map } from './builtins';
 interface Entry {
   readonly value: object;
   count: number;

@@ -4,6 +4,7 @@
  * as `'error'` on the RemoteClient or RemoteSession; with no listener they become a process
  * warning, never an unhandled rejection or an uncaught exception.
  */
+import { Error } from './builtins';
 import type { EventEmitter } from 'node:events';
 import { codeOf, RemoteError } from './errors';
 import { WARNINGS_PER_SESSION } from './limits';

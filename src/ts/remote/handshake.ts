@@ -2,6 +2,7 @@
  * The handshake: a client's first request is `hello` with the protocol name and version; the
  * server answers with its version or refuses, and refuses every other request before it.
  */
+import { Error, Promise } from './builtins';
 import { protocolError, RemoteError } from './errors';
 import { literal, PROTOCOL_NAME, PROTOCOL_VERSION, type MessageOf } from './protocol';
 

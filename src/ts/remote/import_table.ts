@@ -6,6 +6,7 @@
  * in batches. A new receipt after the old proxy died starts a new record and a new proxy, so a
  * late FREE for the old one never covers the new receipt.
  */
+import { Array, Map, clearImmediate, setImmediate } from './builtins';
 import { IDWeakMap } from '../id_weak_map';
 import { setDestructor } from '../weak_handle';
 import { WIRE_LIMITS } from './limits';
@@ -22,13 +23,15 @@ export class ImportTable {
   private readonly proxies = new IDWeakMap<number, object>();
   private readonly records = new Map<number, ImportRecord>();
   private pending = new Map<number, number>();
+  /** Answers of the peer we pipelined on and no longer need (see AnswerTable), to finish. */
+  private finished: number[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
   created = 0;
   freeMessages = 0;
 
-  /** `sendFree` delivers one batch; it returns false when the session can no longer send. */
-  constructor(private readonly sendFree: (entries: Array<[number, number]>) => void) {}
+  /** `sendFree` delivers one batch of FREEs and of finished answers. */
+  constructor(private readonly sendFree: (entries: Array<[number, number]>, finished: number[]) => void) {}
 
   /** The proxy for `id`, counting this receipt; `make` builds a new one when none is alive. */
   receive(id: number, make: (record: ImportRecord) => object): object {
@@ -94,7 +97,26 @@ export class ImportTable {
 
   private queue(id: number, count: number): void {
     this.pending.set(id, (this.pending.get(id) ?? 0) + count);
-    if (this.pending.size >= WIRE_LIMITS.freeBatch) this.flush();
+    this.schedule();
+  }
+
+  /** Queues the finish of the peer's answer `seq`: it leaves with the next FREE batch. */
+  finish(seq: number): void {
+    if (this.closed) return;
+    this.finished.push(seq);
+    this.schedule();
+  }
+
+  /** The finishes waiting to leave (they ride on a request), or undefined when none wait. */
+  takeFinished(): number[] | undefined {
+    if (this.finished.length === 0) return undefined;
+    const finished = this.finished;
+    this.finished = [];
+    return finished;
+  }
+
+  private schedule(): void {
+    if (this.pending.size + this.finished.length >= WIRE_LIMITS.freeBatch) this.flush();
     else this.scheduled ??= setImmediate(this.flush);
   }
 
@@ -102,11 +124,13 @@ export class ImportTable {
   readonly flush = (): void => {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
-    if (this.pending.size === 0 || this.closed) return;
+    if ((this.pending.size === 0 && this.finished.length === 0) || this.closed) return;
     const entries = [...this.pending];
+    const finished = this.finished;
     this.pending = new Map();
+    this.finished = [];
     this.freeMessages++;
-    this.sendFree(entries);
+    this.sendFree(entries, finished);
   };
 
   /** Session over: nothing is freed any more (the peer dropped everything), proxies are dead. */
@@ -122,6 +146,7 @@ export class ImportTable {
     this.records.clear();
     this.proxies.clear();
     this.pending.clear();
+    this.finished = [];
   }
 
   get liveProxies(): number {
@@ -129,6 +154,6 @@ export class ImportTable {
   }
 
   get pendingFrees(): number {
-    return this.pending.size;
+    return this.pending.size + this.finished.length;
   }
 }

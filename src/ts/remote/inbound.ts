@@ -4,17 +4,21 @@
  * FREEs. A message nobody will use (refused before it ran, malformed, late, unknown) gives back
  * every reference it carried, so nothing the peer sends pins anything.
  */
+import { Array, Error, Map, setImmediate } from './builtins';
 import { decodeValues } from './codec/messages';
 import type { Decoder } from './codec/decoder';
 import { countReferences } from './codec/references';
 import { answerResult, failureAnswer, sendAnswer } from './answers';
 import { codeOf, protocolError } from './errors';
 import type { Handlers, Reply } from './incoming';
-import { runOperation, type OperationContext } from './operations';
-import { isId, STALE, type Answer, type Malformed, type MessageOf, type Request } from './protocol';
+import { ByReference, runOnObject, runOnPeer, type OperationContext, type PeerRequest } from './operations';
+import { isId, STALE, type Answer, type Malformed, type MessageOf } from './protocol';
 import type { SessionContext } from './session_context';
 
-type PeerRequest = Exclude<Request, MessageOf<'hello'>>;
+/** Whether the peer asked us to keep this request's answer for pipelining. */
+function keeps(message: PeerRequest): boolean {
+  return 'keep' in message && message.keep === true;
+}
 
 export class Inbound {
   /** FREE messages received over the session's life. */
@@ -103,20 +107,59 @@ export class Inbound {
   }
 
   private onRequest(message: PeerRequest, reply: Reply | undefined): void {
+    // Answers the peer no longer pipelines on (finishes riding on this request).
+    if (message.a !== undefined) this.finish(message.a);
+    try {
+      this.ctx.handshake.assertGreeted();
+      if (message.op !== 'require' && message.op !== 'global' && message.on !== undefined) {
+        // A pipelined request: it runs on the answer it names, once that settled.
+        if (reply !== undefined && this.ctx.answers.isPending(message.on)) {
+          throw protocolError('A synchronous request cannot wait for a pipelined answer to settle');
+        }
+        this.ctx.answers.whenSettled(
+          message.on,
+          (root) => this.run(message, root, reply),
+          (error) => this.refuse(message, error, reply),
+        );
+        return;
+      }
+    } catch (error) {
+      this.refuse(message, error, reply);
+      return;
+    }
+    this.run(message, undefined, reply);
+  }
+
+  /** Answers a request that was refused before anything ran: it pins nothing on the peer. */
+  private refuse(message: PeerRequest, error: unknown, reply: Reply | undefined): void {
+    this.giveBack(message);
+    if (keeps(message) && codeOf(error) !== 'ERR_REMOTE_BUSY') this.ctx.answers.keep(message.seq, false, error);
+    sendAnswer(this.ctx, failureAnswer(this.ctx, message.seq, error), reply);
+  }
+
+  /** Runs a request on `root` (a kept answer), or on its target (`root` undefined). */
+  private run(message: PeerRequest, root: unknown, reply: Reply | undefined): void {
     let decoder = undefined as Decoder | undefined;
     let handedOver = false;
     let outcome: unknown;
+    const keep = keeps(message);
     try {
-      this.ctx.handshake.assertGreeted();
-      outcome = runOperation(message, this.operations, (m) => {
-        decoder = this.ctx.decoder();
-        const values = decodeValues(decoder, m);
-        handedOver = true;
-        return values;
-      });
+      if (keep) this.ctx.answers.assertRoom();
+      if (message.op === 'require' || message.op === 'global') {
+        outcome = runOnPeer(message, this.operations);
+      } else {
+        const target = message.on === undefined ? this.lookup(message.target as number) : root;
+        outcome = runOnObject(message, target, this.operations, (m) => {
+          decoder = this.ctx.decoder();
+          const values = decodeValues(decoder, m);
+          handedOver = true;
+          return values;
+        });
+      }
     } catch (error) {
       // Refused before anything used its values: nothing of it may stay counted on the peer.
       if (!handedOver) this.giveBack(message, decoder);
+      if (keep && codeOf(error) !== 'ERR_REMOTE_BUSY') this.ctx.answers.keep(message.seq, false, error);
       sendAnswer(this.ctx, failureAnswer(this.ctx, message.seq, error), reply);
       return;
     }
@@ -125,7 +168,14 @@ export class Inbound {
       sendAnswer(this.ctx, { op: 'result', seq: message.seq, stale: true }, reply);
       return;
     }
+    if (keep) this.ctx.answers.keep(message.seq, true, outcome instanceof ByReference ? outcome.value : outcome);
     answerResult(this.ctx, message.seq, outcome, reply);
+  }
+
+  private lookup(id: number): object {
+    const value = this.ctx.exports.lookup(id);
+    if (value === undefined) throw protocolError(`Unknown or freed object id ${id}`);
+    return value;
   }
 
   private onAnswer(message: Answer): void {
@@ -166,6 +216,15 @@ export class Inbound {
       if (Array.isArray(entry) && entry.length === 2 && isId(entry[0]) && isId(entry[1])) {
         this.ctx.exports.free(entry[0], entry[1]);
       }
+    }
+    if (message.a !== undefined) this.finish(message.a);
+  }
+
+  private finish(finished: readonly unknown[]): void {
+    for (let i = 0; i < finished.length; i++) {
+      const seq = finished[i];
+      if (seq === undefined) break; // a hole: the rest of a sparse list is not really there
+      if (isId(seq)) this.ctx.answers.finish(seq);
     }
   }
 

@@ -7,6 +7,7 @@ export type { EndpointStats as SessionStats } from './endpoint';
 export { connect, RemoteClient, type ConnectOptions, type ClientStats } from './client';
 export type { SessionOptions, ErrorStacks } from './session_options';
 export { release } from './proxy';
+export type { Remote, RemoteMember, RemoteResult, Received } from './types';
 export { withTimeout } from './requests';
 export { RemoteError, type RemoteErrorCode } from './errors';
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './protocol';

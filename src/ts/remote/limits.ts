@@ -14,6 +14,8 @@ export const WIRE_LIMITS = {
   freeBatch: 4_096,
   /** Decimal digits of a bigint, both ways. */
   maxBigIntDigits: 10_000,
+  /** Member names in one path (`proxy.a.b.c` is a path of 3). */
+  maxPath: 32,
 } as const;
 
 /** Defaults of the options every session takes (server and client alike). */

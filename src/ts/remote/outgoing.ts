@@ -1,16 +1,22 @@
 /**
  * Our requests to the peer: encoding them (a failure gives back the sends it counted), sending
  * them async (the answer's promise never throws, it rejects) or sync (blocking on the transport's
- * `requestSync`), and reading a sync answer.
+ * `requestSync`), and reading a sync answer. Requests leave at once, in the order of the code.
+ *
+ * Pipelining: every async call, `new`, `require` and `getGlobal` asks the peer to `keep` its
+ * answer, so that a use of the result before the answer arrives can name it (`on: seq`) and go
+ * right behind it: the chain is one round trip. Once the result is known here, nothing names the
+ * answer any more, and it is finished: the finish rides on our next request (`a`), or on the next
+ * FREE batch when there is none, so a loop of awaited calls sends no extra message.
  */
+import { Error, Promise, Set, queueMicrotask } from './builtins';
 import { encodeValues } from './codec/messages';
 import type { Encoder } from './codec/encoder';
 import { isMessageFailure, protocolError } from './errors';
-import type { ImportRecord } from './import_table';
 import type { Inbound } from './inbound';
 import { Malformed, parseMessage } from './protocol';
-import type { RemoteOp } from './proxy';
-import { pending, rejected } from './remote_promise';
+import type { RemoteOp } from './remote_op';
+import { pending, rejected, type RemotePromise } from './remote_promise';
 import type { RequestLabel } from './requests';
 import type { SessionContext } from './session_context';
 import type { WireMessage } from './transport';
@@ -21,62 +27,104 @@ export interface ApiRequest {
   readonly name: string;
 }
 
+/** What a request runs on: an object the peer exported, or an answer the peer keeps for us. */
+export type RequestTarget = { readonly target: number; readonly on?: undefined } | { readonly on: number; readonly target?: undefined };
+
+/** A sent request's answer, and its sequence number (to pipeline on it). */
+export interface Sent {
+  readonly seq: number;
+  readonly promise: RemotePromise;
+}
+
 export class Outgoing {
+  /** Requests whose answers the peer keeps for us, until we finish them. */
+  private readonly kept = new Set<number>();
+
   constructor(
     private readonly ctx: SessionContext,
     private readonly inbound: Inbound,
   ) {}
 
   /**
-   * Sends an async request on `record` (none: a `require`/`global`) and returns its answer's
-   * promise. Never throws: a closed session, a full request table, an encoding or sending
-   * failure all reject.
+   * Sends an async request on `target` (none: a `require`/`global`) and returns its answer's
+   * promise and sequence number. Never throws: a closed session, a full request table, an
+   * encoding or a sending failure all reject.
    */
-  request(record: ImportRecord | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): Promise<unknown> {
+  request(target: RequestTarget | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): Sent {
     const { ctx } = this;
-    if (ctx.closed) return rejected(ctx.closedError(record?.id), ctx.report);
+    const id = target?.target;
+    if (ctx.closed) return { seq: 0, promise: rejected(ctx.closedError(id), ctx.report) };
     const seq = ctx.requests.sequence();
-    const encoder = ctx.encoder();
-    let message: WireMessage;
+    const encoder = ctx.encoder(true);
+    let message: { keep?: true; a?: number[]; readonly [field: string]: unknown };
     try {
       ctx.requests.assertRoom();
-      message = this.encode(seq, record, op, encoder);
+      message = this.encode(seq, target, op, encoder);
     } catch (error) {
-      return rejected(error, ctx.report);
+      return { seq: 0, promise: rejected(error, ctx.report) };
     }
-    const label: RequestLabel = { op: op.op, target: record === undefined ? 0 : record.id, key: labelKey(op) };
-    return this.send(message, seq, encoder, label, expectsStale, timeoutMs);
-  }
-
-  /** Sends an encoded request and waits for its answer. Never throws. */
-  send(message: WireMessage, seq: number, encoder: Encoder | undefined, label: RequestLabel, expectsStale: boolean, timeoutMs: number): Promise<unknown> {
-    const { ctx } = this;
+    const keep = op.op === 'call' || op.op === 'new' || op.op === 'require' || op.op === 'global';
+    if (keep) message.keep = true;
+    const finished = ctx.imports.takeFinished();
+    if (finished !== undefined) message.a = finished;
     const waiter = pending(ctx.report);
+    const label: RequestLabel = { op: op.op, target: id ?? 0, key: labelKey(op) };
     ctx.requests.open(seq, waiter, label, expectsStale, timeoutMs);
     try {
       ctx.transport.send(message);
     } catch (error) {
       ctx.requests.take(seq);
-      if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
+      ctx.exports.unsend(encoder.sent);
+      if (finished !== undefined) for (const answer of finished) ctx.imports.finish(answer);
       if (isMessageFailure(error)) {
         waiter.fail(error);
       } else {
         ctx.close(error as Error, false);
-        waiter.fail(ctx.closedError(label.target === 0 ? undefined : label.target));
+        waiter.fail(ctx.closedError(id));
+      }
+      return { seq: 0, promise: waiter };
+    }
+    if (keep) this.kept.add(seq);
+    return { seq, promise: waiter };
+  }
+
+  /** Whether the peer keeps the answer to `seq` for pipelining (until we finish it). */
+  keeps(seq: number): boolean {
+    return this.kept.has(seq);
+  }
+
+  /** We no longer pipeline on the peer's answer `seq`: it is finished with our next message. */
+  finish(seq: number): void {
+    if (this.kept.delete(seq)) this.ctx.imports.finish(seq);
+  }
+
+  /** Sends an encoded request now (the handshake) and waits for its answer. Never throws. */
+  sendNow(message: WireMessage, seq: number, label: RequestLabel, timeoutMs: number): Promise<unknown> {
+    const { ctx } = this;
+    const waiter = pending(ctx.report);
+    ctx.requests.open(seq, waiter, label, false, timeoutMs);
+    try {
+      ctx.transport.send(message);
+    } catch (error) {
+      ctx.requests.take(seq);
+      if (isMessageFailure(error)) waiter.fail(error);
+      else {
+        ctx.close(error as Error, false);
+        waiter.fail(ctx.closedError());
       }
     }
     return waiter;
   }
 
   /** Sends a request and waits for its answer synchronously (sync mode). */
-  requestSync(record: ImportRecord | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): unknown {
+  requestSync(target: RequestTarget | undefined, op: RemoteOp | ApiRequest, expectsStale: boolean, timeoutMs: number): unknown {
     const { ctx } = this;
-    if (ctx.closed) throw ctx.closedError(record?.id);
+    if (ctx.closed) throw ctx.closedError(target?.target);
     ctx.imports.flush(); // FREEs before we block: the peer may need them
     const seq = ctx.requests.sequence();
     const encoder = ctx.encoder();
-    const message = this.encode(seq, record, op, encoder);
-    return this.exchange(message, seq, expectsStale, encoder, timeoutMs, record?.id);
+    const message = this.encode(seq, target, op, encoder);
+    return this.exchange(message, seq, expectsStale, encoder, timeoutMs, target?.target);
   }
 
   /** Blocks on the transport for the answer to `message`, and reads it. */
@@ -106,16 +154,21 @@ export class Outgoing {
   }
 
   /**
-   * Encodes request `op` on `record` (or a `require`/`global` when there is no record). Throws
-   * what encoding throws, with the sends it counted given back.
+   * Encodes request `op` on `target` (or a `require`/`global` when there is none). Throws what
+   * encoding throws, with the sends it counted given back.
    */
-  private encode(seq: number, record: ImportRecord | undefined, op: RemoteOp | ApiRequest, encoder: Encoder): WireMessage {
+  private encode(
+    seq: number,
+    target: RequestTarget | undefined,
+    op: RemoteOp | ApiRequest,
+    encoder: Encoder,
+  ): { keep?: true; a?: number[]; readonly [field: string]: unknown } {
     try {
-      if (record === undefined) {
+      if (target === undefined) {
         const api = op as ApiRequest;
         return { op: api.op, seq, name: api.name };
       }
-      return encodeOperation(seq, record.id, op as RemoteOp, encoder);
+      return encodeOperation(seq, target, op as RemoteOp, encoder);
     } catch (error) {
       this.ctx.exports.unsend(encoder.sent);
       throw error;
@@ -123,35 +176,36 @@ export class Outgoing {
   }
 }
 
-function labelKey(op: RemoteOp | ApiRequest): string | undefined {
-  return 'name' in op ? op.name : op.key;
+function labelKey(op: RemoteOp | ApiRequest): string | readonly string[] | undefined {
+  return 'name' in op ? op.name : op.path;
 }
 
-/** The message for operation `op` on the peer's object `target`. */
-function encodeOperation(seq: number, target: number, op: RemoteOp, encoder: Encoder): WireMessage {
+/** The message for operation `op` on `to` (an export of the peer, or its kept answer). */
+function encodeOperation(seq: number, to: RequestTarget, op: RemoteOp, encoder: Encoder): WireMessage {
+  // Fixed shapes: these are built on every call.
+  const { target, on } = to;
   switch (op.op) {
     case 'get':
-      return { op: 'get', seq, target, key: op.key };
+      return on === undefined ? { op: 'get', seq, target, path: op.path } : { op: 'get', seq, on, path: op.path };
     case 'set':
-      return encodeValues(encoder, { op: 'set', seq, target, key: op.key }, [op.value]);
-    case 'call':
-      if (op.key === undefined) return encodeValues(encoder, { op: 'call', seq, target }, [op.thisArg, op.args]);
       return encodeValues(
         encoder,
-        op.expect === undefined
-          ? { op: 'call', seq, target, key: op.key }
-          : { op: 'call', seq, target, key: op.key, expect: op.expect },
-        [undefined, op.args],
+        on === undefined ? { op: 'set', seq, target, path: op.path } : { op: 'set', seq, on, path: op.path },
+        [op.value],
       );
-    case 'new':
-      return encodeValues(
-        encoder,
-        op.key === undefined
-          ? { op: 'new', seq, target }
-          : op.expect === undefined
-            ? { op: 'new', seq, target, key: op.key }
-            : { op: 'new', seq, target, key: op.key, expect: op.expect },
-        [op.args],
-      );
+    case 'call': {
+      const head: { op: 'call'; [field: string]: unknown } =
+        on === undefined ? { op: 'call', seq, target } : { op: 'call', seq, on };
+      if (op.path !== undefined) head.path = op.path;
+      if (op.expect !== undefined) head.expect = op.expect;
+      return encodeValues(encoder, head, [op.path === undefined ? op.thisArg : undefined, op.args]);
+    }
+    case 'new': {
+      const head: { op: 'new'; [field: string]: unknown } =
+        on === undefined ? { op: 'new', seq, target } : { op: 'new', seq, on };
+      if (op.path !== undefined) head.path = op.path;
+      if (op.expect !== undefined) head.expect = op.expect;
+      return encodeValues(encoder, head, [op.args]);
+    }
   }
 }

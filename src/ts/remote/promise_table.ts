@@ -3,6 +3,7 @@
  * settle; the peer's coming in become local promises that its `settle` resolves. Incoming ones
  * are bounded (`maxPendingCalls`), and a session that closes rejects all of them.
  */
+import { Map, Promise } from './builtins';
 import { protocolError, RemoteError } from './errors';
 import { pending, type RemotePromise } from './remote_promise';
 

@@ -4,11 +4,12 @@
  * encoded, and whether it is a request, an answer or a notice. Validation reads the table; the
  * types are derived from it; the dispatcher routes by it. See docs/protocol.md.
  */
+import { Array, Error, JSON, Number, Object, Set } from './builtins';
 import { WIRE_LIMITS } from './limits';
 
 export const PROTOCOL_NAME = 'weakwire-remote';
 /** Bumped on any incompatible change to messages or value encoding. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** An encoded value: a JSON scalar or a tagged record (see the codec). */
 export type Tagged = { readonly $: string; readonly [key: string]: unknown };
@@ -39,6 +40,10 @@ interface KindTypes {
   values: readonly Wire[];
   /** FREE entries `[id, count]`; the count is checked here, each entry when applied. */
   frees: readonly unknown[];
+  /** Answers (request sequence numbers) the sender no longer pipelines on; checked when applied. */
+  seqs: readonly unknown[];
+  /** Member names from an object to a member of a member...: 1 to `maxPath` strings. */
+  path: readonly string[];
 }
 type Kind = keyof KindTypes;
 
@@ -62,20 +67,36 @@ export const OPS = {
     values: [],
     fields: { seq: required('seq'), protocol: required('string'), version: required('number') },
   },
-  require: { role: 'request', values: [], fields: { seq: required('seq'), name: required('string') } },
-  global: { role: 'request', values: [], fields: { seq: required('seq'), name: required('string') } },
+  require: {
+    role: 'request',
+    values: [],
+    fields: { seq: required('seq'), name: required('string'), keep: optional('true'), a: optional('seqs') },
+  },
+  global: {
+    role: 'request',
+    values: [],
+    fields: { seq: required('seq'), name: required('string'), keep: optional('true'), a: optional('seqs') },
+  },
   get: {
     role: 'request',
     values: [],
-    fields: { seq: required('seq'), target: required('id'), key: required('string') },
+    fields: {
+      seq: required('seq'),
+      target: optional('id'),
+      on: optional('seq'),
+      path: required('path'),
+      a: optional('seqs'),
+    },
   },
   set: {
     role: 'request',
     values: ['value'],
     fields: {
       seq: required('seq'),
-      target: required('id'),
-      key: required('string'),
+      target: optional('id'),
+      on: optional('seq'),
+      path: required('path'),
+      a: optional('seqs'),
       value: required('value'),
     },
   },
@@ -84,9 +105,12 @@ export const OPS = {
     values: ['this', 'args'],
     fields: {
       seq: required('seq'),
-      target: required('id'),
-      key: optional('string'),
+      target: optional('id'),
+      on: optional('seq'),
+      path: optional('path'),
       expect: optional('id'),
+      keep: optional('true'),
+      a: optional('seqs'),
       this: optional('data'),
       args: required('values'),
     },
@@ -96,9 +120,12 @@ export const OPS = {
     values: ['args'],
     fields: {
       seq: required('seq'),
-      target: required('id'),
-      key: optional('string'),
+      target: optional('id'),
+      on: optional('seq'),
+      path: optional('path'),
       expect: optional('id'),
+      keep: optional('true'),
+      a: optional('seqs'),
       args: required('values'),
     },
   },
@@ -108,7 +135,7 @@ export const OPS = {
     fields: { seq: required('answerSeq'), value: optional('value'), stale: optional('true') },
   },
   error: { role: 'answer', values: ['error'], fields: { seq: required('answerSeq'), error: required('failure') } },
-  free: { role: 'notice', values: [], fields: { e: required('frees') } },
+  free: { role: 'notice', values: [], fields: { e: required('frees'), a: optional('seqs') } },
   settle: {
     role: 'notice',
     values: ['value'],
@@ -116,6 +143,9 @@ export const OPS = {
   },
   bye: { role: 'notice', values: [], fields: {} },
 } as const;
+
+/** Operations on an object of the receiver: they name it by `target` (an export) or `on` (a kept answer). */
+const ON_OBJECTS: ReadonlySet<string> = new Set(['get', 'set', 'call', 'new']);
 
 export type Op = keyof typeof OPS;
 type Role = (typeof OPS)[Op]['role'];
@@ -181,6 +211,18 @@ const FIELD_LISTS: { readonly [op: string]: ReadonlyArray<FieldSpec & { readonly
   }),
 );
 
+/** Why `value` is not a member path, or undefined. Dense by construction: every item is read. */
+function pathProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'must be an array of member names';
+  if (value.length === 0 || value.length > WIRE_LIMITS.maxPath) {
+    return `must have 1 to ${WIRE_LIMITS.maxPath} member names`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'string') return 'must be an array of member names';
+  }
+  return undefined;
+}
+
 function fieldProblem(kind: Kind, value: unknown): string | undefined {
   switch (kind) {
     case 'seq':
@@ -204,10 +246,13 @@ function fieldProblem(kind: Kind, value: unknown): string | undefined {
       if (!Array.isArray(value)) return 'must be an array';
       return value.length <= WIRE_LIMITS.maxArgs ? undefined : `has more than ${WIRE_LIMITS.maxArgs} items`;
     case 'frees':
+    case 'seqs':
       if (!Array.isArray(value)) return 'must be an array';
       return value.length <= WIRE_LIMITS.maxFreeEntries
         ? undefined
         : `has more than ${WIRE_LIMITS.maxFreeEntries} entries`;
+    case 'path':
+      return pathProblem(value);
   }
 }
 
@@ -238,6 +283,9 @@ export function parseMessage(raw: unknown): Message | Malformed {
   }
   if (op === 'result' && (raw.value === undefined) === (raw.stale === undefined)) {
     return new Malformed(0, 'Malformed result message: it must carry either value or stale', raw);
+  }
+  if (ON_OBJECTS.has(op) && (raw.target === undefined) === (raw.on === undefined)) {
+    return new Malformed(answerable, `Malformed ${op} message: it must name either target or on`, raw);
   }
   return raw as Message;
 }

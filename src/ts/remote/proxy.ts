@@ -1,34 +1,18 @@
 /**
- * The local stand-ins for remote objects. A proxy holds no state of its own: every member read,
- * write, call and construct goes to its session (`ProxyHost`). Sync sessions return results;
- * async sessions return Promises, and a member read returns a "member reference" that is both
- * awaitable (`await proxy.name`) and callable (`await proxy.method(1)`, one round trip).
- *
- * This module owns the sync method-stub cache: nothing outside it reads or changes the cache.
+ * The local stand-ins for the peer's objects. A proxy holds no state of its own beyond its
+ * record: every member read, write, call and construct goes to its session (`ProxyHost`). Sync
+ * sessions return results; async sessions return promises, and a member read returns a member
+ * reference (`member_reference.ts`) that is awaitable, callable and chainable
+ * (`await proxy.a.b.c` is one round trip). Every proxy of a kind shares one handler; its state
+ * hangs off its target.
  */
-import { inspect } from 'node:util';
-import { notAFunctionError, RemoteError } from './errors';
-import { STALE } from './protocol';
+import { Proxy, TypeError, WeakMap } from './builtins';
+import { RemoteError } from './errors';
 import type { ImportRecord } from './import_table';
-import { currentTimeoutOverride } from './requests';
-
-export type RemoteOp =
-  | {
-      readonly op: 'get';
-      readonly key: string;
-      /** A member reference's read: the timeout in force when the reference was made. */
-      readonly timeoutMs?: number;
-    }
-  | { readonly op: 'set'; readonly key: string; readonly value: unknown }
-  | {
-      readonly op: 'call';
-      readonly key?: string;
-      readonly thisArg?: unknown;
-      readonly args: unknown[];
-      /** With `key`: the export id the member is expected to be (sync method stubs). */
-      readonly expect?: number;
-    }
-  | { readonly op: 'new'; readonly key?: string; readonly args: unknown[]; readonly expect?: number };
+import { child, type PathRoot } from './member_reference';
+import { methodStub, stubbedFunction, type MethodState, type StubOwner } from './method_stub';
+import { callableTarget, localMember, objectTarget, REMOTE, refuse, refusingTraps } from './proxy_common';
+import type { RemoteOp } from './remote_op';
 
 /** What a proxy needs from its session. */
 export interface ProxyHost {
@@ -38,21 +22,23 @@ export interface ProxyHost {
   /** Sync mode: throws the right error when the session is closed or the proxy released. */
   assertUsable(record: ImportRecord): void;
   /**
-   * Sync sessions return the result (or throw); async sessions return a Promise of it and never
-   * throw. A keyed call with `expect` yields STALE when the member is no longer that function
-   * (it was not called).
+   * Sync sessions return the result (or throw); async sessions return a promise of it (a
+   * pipelined result for calls) and never throw. A keyed call with `expect` yields STALE when the
+   * member is no longer that function (it was not called).
    */
   perform(record: ImportRecord, op: RemoteOp): unknown;
   release(record: ImportRecord): boolean;
 }
 
-export interface ProxyInfo {
+/** A proxy's state: its session and record, and the root of the member paths read from it. */
+export interface ProxyInfo extends PathRoot, StubOwner {
   readonly host: ProxyHost;
   readonly record: ImportRecord;
   readonly callable: boolean;
-  /** Sync mode: members this proxy has seen to be functions, with their method stubs. */
-  methods: Map<string, MethodState> | undefined;
 }
+
+const INFO: unique symbol = Symbol('weakwire.proxy');
+type Target = { [INFO]: ProxyInfo };
 
 const infos = new WeakMap<object, ProxyInfo>();
 
@@ -64,8 +50,8 @@ export function proxyInfo(value: unknown): ProxyInfo | undefined {
   if ((typeof value !== 'object' || value === null) && typeof value !== 'function') return undefined;
   const info = infos.get(value as object);
   if (info !== undefined) return info;
-  const stub = methodStates.get(value as object);
-  return stub === undefined ? undefined : infos.get(stub.fn);
+  const fn = stubbedFunction(value);
+  return fn === undefined ? undefined : infos.get(fn);
 }
 
 /**
@@ -76,309 +62,99 @@ export function forgetMethod(info: ProxyInfo, key: string): void {
   info.methods?.delete(key);
 }
 
-function label(record: ImportRecord, callable: boolean): string {
-  return `[remote ${callable ? 'function' : 'object'} #${record.id}]`;
+function labelOf(info: ProxyInfo): string {
+  return `[remote ${info.callable ? 'function' : 'object'} #${info.record.id}]`;
 }
 
-/** Returned by `localMember` for members that go to the peer. */
-const REMOTE: unique symbol = Symbol('remote member');
+const syncTraps: ProxyHandler<Target> = {
+  ...refusingTraps,
+  get(target, key) {
+    const info = target[INFO];
+    const local = localMember(key, labelOf(info), info.callable);
+    if (local !== REMOTE) return local;
+    const name = key as string;
+    const known: MethodState | undefined = info.methods?.get(name);
+    if (known !== undefined && !known.fnRecord.released) {
+      info.host.assertUsable(info.record);
+      return known.stub;
+    }
+    const value = info.host.perform(info.record, { op: 'get', path: [name] });
+    const fn = info.host.cacheMethods ? callableInfoOf(info.host, value) : undefined;
+    if (fn === undefined) {
+      info.methods?.delete(name);
+      return value;
+    }
+    return methodStub(info, name, info.keepAlive, value as object, fn.record);
+  },
+  set(target, key, value) {
+    if (typeof key === 'symbol') refuse('symbol keys');
+    const info = target[INFO];
+    info.methods?.delete(key);
+    info.host.perform(info.record, { op: 'set', path: [key], value });
+    return true;
+  },
+  apply(target, thisArg, args) {
+    const info = target[INFO];
+    return info.host.perform(info.record, { op: 'call', thisArg, args });
+  },
+  construct(target, args) {
+    const info = target[INFO];
+    return info.host.perform(info.record, { op: 'new', args }) as object;
+  },
+};
 
-/** Read through any of our proxies, it gives the proxy's label (for `util.inspect`). */
-const LABEL: unique symbol = Symbol('weakwire.label');
-
-/**
- * `util.inspect` (and so `console.log`) looks at a proxy's target, never through its traps: the
- * targets inherit a custom inspection that asks the proxy itself (`this`) for its label.
- */
-function inspectLabel(this: { [LABEL]?: unknown }): unknown {
-  return this[LABEL];
-}
-const objectTarget = Object.create(Object.prototype, { [inspect.custom]: { value: inspectLabel } }) as object;
-const functionTarget = Object.create(Function.prototype, { [inspect.custom]: { value: inspectLabel } }) as object;
-
-/** A fresh callable target that inspects as its proxy's label. */
-function callableTarget<F extends (...args: any[]) => unknown>(fn: F): F {
-  Object.setPrototypeOf(fn, functionTarget);
-  return fn;
-}
-
-/**
- * Members every proxy, member reference and method stub answers itself, never asking the peer:
- * the ones ordinary code reads without meaning to reach the remote object. `JSON.stringify`,
- * `String(x)`, template literals and `util.inspect` then print `text` instead of sending a
- * request whose failure nobody would await, and `await proxy` never runs a remote `then`.
- */
-function localMember(key: string | symbol, text: string, callable: boolean): unknown {
-  switch (key) {
-    case 'then':
-      return undefined;
-    case LABEL:
-      return text;
-    case 'toJSON':
-    case 'toString':
-    case Symbol.toPrimitive:
-    case inspect.custom:
-      return () => text;
-    case 'valueOf':
-      return Object.prototype.valueOf;
-    case Symbol.toStringTag:
-      return 'RemoteObject';
-  }
-  if (typeof key === 'symbol') return undefined;
-  // `call`, `apply` and `bind` of a callable are the builtins: they call the proxy itself (so
-  // `fn.apply(self, args)` works on callbacks); reading them remotely would be refused anyway.
-  if (callable && (key === 'call' || key === 'apply' || key === 'bind')) return Function.prototype[key];
-  return REMOTE;
-}
-
-function refuse(what: string): never {
-  throw new TypeError(`Remote objects do not support ${what}`);
-}
-
-function commonTraps(): ProxyHandler<object> {
-  return {
-    defineProperty: () => refuse('defineProperty'),
-    deleteProperty: () => refuse('delete'),
-    setPrototypeOf: () => refuse('setPrototypeOf'),
-    preventExtensions: () => refuse('preventExtensions'),
-  };
-}
+const asyncTraps: ProxyHandler<Target> = {
+  ...refusingTraps,
+  get(target, key) {
+    const info = target[INFO];
+    const local = localMember(key, labelOf(info), info.callable);
+    if (local !== REMOTE) return local;
+    // Never throws, even on a closed session: the reference's read or call rejects instead.
+    return child(info, undefined, key as string);
+  },
+  set(target, key, value) {
+    if (typeof key === 'symbol') refuse('symbol keys');
+    // Sent in order with every later operation; a failure nobody awaits goes to the session's
+    // 'error' channel (`await remote.set(...)` gives the outcome to those who want it).
+    const info = target[INFO];
+    info.host.perform(info.record, { op: 'set', path: [key], value });
+    return true;
+  },
+  apply(target, thisArg, args) {
+    const info = target[INFO];
+    return info.host.perform(info.record, { op: 'call', thisArg, args });
+  },
+  construct(target, args) {
+    const info = target[INFO];
+    return info.host.perform(info.record, { op: 'new', args }) as object;
+  },
+};
 
 /** Builds the proxy for one imported id. It captures the record, never the other way round. */
 export function makeProxy(host: ProxyHost, record: ImportRecord, callable: boolean): object {
   // A function target gives the proxy [[Call]] and [[Construct]]; only callables get one.
-  const target: object = callable ? callableTarget(function remote() {}) : (Object.create(objectTarget) as object);
-  const info: ProxyInfo = { host, record, callable, methods: undefined };
-  let proxy: object | undefined;
-  const self = (): object => proxy as object;
-  const handler = host.sync ? syncHandler(info, self) : asyncHandler(host, record, callable);
-  const made = new Proxy(target, handler);
-  proxy = made;
-  infos.set(made, info);
-  return made;
-}
-
-function syncHandler(info: ProxyInfo, self: () => object): ProxyHandler<object> {
-  const { host, record, callable } = info;
-  const text = label(record, callable);
-  return {
-    ...commonTraps(),
-    get(_target, key) {
-      const local = localMember(key, text, callable);
-      if (local !== REMOTE) return local;
-      const name = key as string;
-      const known = info.methods?.get(name);
-      if (known !== undefined && !known.fnRecord.released) {
-        host.assertUsable(record);
-        return known.stub;
-      }
-      const value = host.perform(record, { op: 'get', key: name });
-      const fn = host.cacheMethods ? callableInfoOf(host, value) : undefined;
-      if (fn === undefined) {
-        info.methods?.delete(name);
-        return value;
-      }
-      const state = methodStub({ owner: info, key: name, parent: self(), fn: value as object, fnRecord: fn.record });
-      (info.methods ??= new Map()).set(name, state);
-      return state.stub;
-    },
-    set(_target, key, value) {
-      if (typeof key === 'symbol') refuse('symbol keys');
-      info.methods?.delete(key);
-      host.perform(record, { op: 'set', key, value });
-      return true;
-    },
-    apply(_target, thisArg, args) {
-      return host.perform(record, { op: 'call', thisArg, args });
-    },
-    construct(_target, args) {
-      return host.perform(record, { op: 'new', args }) as object;
-    },
+  const target = (callable ? callableTarget(function remote() {}) : objectTarget()) as Target;
+  const info: ProxyInfo = {
+    host,
+    record,
+    callable,
+    methods: undefined,
+    children: undefined,
+    label: `#${record.id}`,
+    keepAlive: undefined as unknown as object,
+    perform: (op) => host.perform(record, op),
   };
-}
-
-function asyncHandler(host: ProxyHost, record: ImportRecord, callable: boolean): ProxyHandler<object> {
-  const text = label(record, callable);
-  return {
-    ...commonTraps(),
-    get(_target, key, receiver) {
-      const local = localMember(key, text, callable);
-      if (local !== REMOTE) return local;
-      // Never throws, even on a closed session: the reference's read or call rejects instead.
-      return memberReference({
-        host,
-        record,
-        key: key as string,
-        parent: receiver as object,
-        timeoutMs: currentTimeoutOverride(),
-        read: undefined,
-      });
-    },
-    set(_target, key, value) {
-      if (typeof key === 'symbol') refuse('symbol keys');
-      // Sent in order with every later operation; a failure nobody awaits goes to the session's
-      // 'error' channel (`await remote.set(...)` gives the outcome to those who want it).
-      host.perform(record, { op: 'set', key, value });
-      return true;
-    },
-    apply(_target, thisArg, args) {
-      return host.perform(record, { op: 'call', thisArg, args });
-    },
-    construct(_target, args) {
-      return host.perform(record, { op: 'new', args }) as object;
-    },
-  };
+  target[INFO] = info;
+  const proxy = new Proxy(target, host.sync ? syncTraps : asyncTraps);
+  (info as { keepAlive: object }).keepAlive = proxy;
+  infos.set(proxy, info);
+  return proxy;
 }
 
 /** The proxy info of `value` if it is a callable proxy of `host`'s session. */
 function callableInfoOf(host: ProxyHost, value: unknown): ProxyInfo | undefined {
   const info = typeof value === 'function' ? infos.get(value) : undefined;
   return info !== undefined && info.host === host && info.callable ? info : undefined;
-}
-
-/**
- * Member references and method stubs are made per member access, so they share one handler each
- * and keep their state in the target: a function that returns it (the target is never called
- * directly, the `apply` trap stands in front of it). That makes one a closure and a Proxy, nothing
- * more.
- */
-type StateTarget<S> = () => S;
-
-function stateOf<S>(target: StateTarget<S>): S {
-  return target();
-}
-
-interface MemberState {
-  readonly host: ProxyHost;
-  readonly record: ImportRecord;
-  readonly key: string;
-  /** Keeps the parent proxy alive, so that its FREE cannot overtake the request. */
-  readonly parent: object;
-  /** The `withTimeout` in force when the reference was made: its read happens later. */
-  readonly timeoutMs: number | undefined;
-  read: Promise<unknown> | undefined;
-}
-
-function readMember(state: MemberState): Promise<unknown> {
-  state.read ??= state.host.perform(state.record, { op: 'get', key: state.key, timeoutMs: state.timeoutMs }) as Promise<unknown>;
-  return state.read;
-}
-
-function memberText(state: MemberState): string {
-  return `[remote member ${state.key} of #${state.record.id}]`;
-}
-
-const memberTraps: ProxyHandler<StateTarget<MemberState>> = {
-  ...commonTraps(),
-  get(target, k) {
-    const state = stateOf(target);
-    if (k === 'then') {
-      return (ok?: (v: unknown) => unknown, no?: (e: unknown) => unknown) => readMember(state).then(ok, no);
-    }
-    if (k === 'catch') return (no?: (e: unknown) => unknown) => readMember(state).catch(no);
-    if (k === 'finally') return (fn?: () => void) => readMember(state).finally(fn);
-    const local = localMember(k, memberText(state), true);
-    return local === REMOTE ? undefined : local;
-  },
-  set() {
-    return refuse('assignment on a member reference');
-  },
-  apply(target, _thisArg, args) {
-    const state = stateOf(target);
-    return state.host.perform(state.record, { op: 'call', key: state.key, args });
-  },
-  construct(target, args) {
-    const state = stateOf(target);
-    return state.host.perform(state.record, { op: 'new', key: state.key, args }) as object;
-  },
-};
-
-/**
- * `proxy.key` in async mode: awaiting it reads the member, calling it calls the method on the
- * remote object in one round trip, `new` constructs.
- */
-function memberReference(state: MemberState): object {
-  // A plain closure: one per member access, so no per-reference prototype change (it would cost
-  // more than the rest of a call). util.inspect shows it as a function; String() has its label.
-  return new Proxy<StateTarget<MemberState>>(function member() {
-    return state;
-  }, memberTraps);
-}
-
-interface MethodState {
-  /** The proxy the method was read from, and its session and stub cache. */
-  readonly owner: ProxyInfo;
-  readonly key: string;
-  /** That proxy itself: method calls name its id, so it must stay alive while the stub does. */
-  readonly parent: object;
-  /** The function proxy the member was read as, and its record. */
-  readonly fn: object;
-  readonly fnRecord: ImportRecord;
-  /** The stub itself (set once it is made). */
-  stub: object;
-}
-
-const methodStates = new WeakMap<object, MethodState>();
-
-/** Drops the stub of `state` from its proxy's cache (if it is still the cached one). */
-function forgetStub(state: MethodState): void {
-  if (state.owner.methods?.get(state.key) === state) state.owner.methods.delete(state.key);
-}
-
-/**
- * `proxy.key(args)` / `new proxy.key(args)`: one round trip that names the function the stub was
- * read as (`expect`). The peer calls it only if the member still is that function; otherwise it
- * answers STALE, and this does what JavaScript does: read the member, then call it.
- */
-function callMember(state: MethodState, op: 'call' | 'new', args: unknown[]): unknown {
-  const { host, record } = state.owner;
-  if (!state.fnRecord.released) {
-    const result = host.perform(record, { op, key: state.key, args, expect: state.fnRecord.id });
-    if (result !== STALE) return result;
-  }
-  forgetStub(state);
-  const current = host.perform(record, { op: 'get', key: state.key });
-  if (typeof current !== 'function') throw notAFunctionError(state.key);
-  if (op === 'new') return Reflect.construct(current as new (...a: unknown[]) => object, args);
-  return Reflect.apply(current as (...a: unknown[]) => unknown, state.parent, args);
-}
-
-const methodTraps: ProxyHandler<StateTarget<MethodState>> = {
-  ...commonTraps(),
-  get(target, key) {
-    const state = stateOf(target);
-    const local = localMember(key, `[remote method ${state.key} of #${state.owner.record.id}]`, true);
-    if (local !== REMOTE) return local;
-    return Reflect.get(state.fn, key);
-  },
-  set(target, key, value) {
-    if (typeof key === 'symbol') refuse('symbol keys');
-    return Reflect.set(stateOf(target).fn, key, value);
-  },
-  apply(target, thisArg, args) {
-    const state = stateOf(target);
-    // Any other `this` (`fn.call(other)`, a detached `fn()`): the function as read, with that this.
-    if (thisArg !== state.parent) return Reflect.apply(state.fn as (...a: unknown[]) => unknown, thisArg, args);
-    return callMember(state, 'call', args);
-  },
-  construct(target, args) {
-    return callMember(stateOf(target), 'new', args) as object;
-  },
-};
-
-/**
- * A member of a sync proxy that was a function when read. It stands for that function (its own
- * members, another `this`, passing it to the peer, `release`), and `proxy.key(args)` calls it in
- * one round trip (a `call` with the key) instead of reading the member first, for as long as the
- * member still is that function.
- */
-function methodStub(fields: Omit<MethodState, 'stub'>): MethodState {
-  const state = fields as MethodState;
-  state.stub = new Proxy<StateTarget<MethodState>>(function method() {
-    return state;
-  }, methodTraps);
-  methodStates.set(state.stub, state);
-  return state;
 }
 
 /**

@@ -9,6 +9,7 @@
  * One object per request: the promise carries its own settle functions, so a call allocates no
  * closures for them.
  */
+import { Promise, setImmediate, setTimeout } from './builtins';
 
 // Captured at load: an application that replaces the global Promise changes nothing here.
 const NativePromise = Promise;
@@ -37,6 +38,11 @@ function isThenable(value: unknown): boolean {
 /** Receives rejections that nobody subscribed to. */
 export type Unobserved = (error: unknown) => void;
 
+/** Told once when a promise settles for good (after adopting a thenable it was resolved with). */
+export interface SettleListener {
+  onSettled(ok: boolean, value: unknown): void;
+}
+
 export class RemotePromise<T = unknown> extends NativePromise<T> {
   // Derived promises (`p.then(...)`) are plain: only what weakwire returns is tracked.
   static override get [Symbol.species](): PromiseConstructor {
@@ -48,6 +54,9 @@ export class RemotePromise<T = unknown> extends NativePromise<T> {
   #resolve: ((value: T) => void) | undefined;
   #reject: ((reason?: unknown) => void) | undefined;
   #unobserved: Unobserved | undefined;
+  #listener: SettleListener | undefined;
+  /** The pipelined result standing on this promise (see pipeline.ts), if any. */
+  pipeline: object | undefined = undefined;
 
   /** weakwire makes these with no executor; an executor (a subclass-aware caller) works too. */
   constructor(executor?: Executor<T>) {
@@ -79,15 +88,33 @@ export class RemotePromise<T = unknown> extends NativePromise<T> {
     return this;
   }
 
+  /** Who is told when this promise settles for good (a pipelined result); without closures. */
+  listen(listener: SettleListener): void {
+    this.#listener = listener;
+  }
+
   /** Resolves; resolving with a thenable (the peer's promise) that later rejects counts as a rejection. */
   settle(value: unknown): void {
-    if (isThenable(value)) this.watch();
+    if (isThenable(value)) {
+      this.watch();
+      const listener = this.#listener;
+      if (listener !== undefined) {
+        nativeThen.call(
+          value,
+          (settled: unknown) => listener.onSettled(true, settled),
+          (error: unknown) => listener.onSettled(false, error),
+        );
+      }
+    } else {
+      this.#listener?.onSettled(true, value);
+    }
     this.#resolve?.(value as T);
   }
 
   /** Rejects; if nobody subscribed by the next macrotask, the rejection is reported. */
   fail(error: unknown): void {
     this.watch();
+    this.#listener?.onSettled(false, error);
     this.#reject?.(error);
   }
 
@@ -115,7 +142,7 @@ export function pending(unobserved?: Unobserved): RemotePromise {
 }
 
 /** An already rejected RemotePromise (a call on a closed session, a released proxy, ...). */
-export function rejected(error: unknown, unobserved: Unobserved): Promise<unknown> {
+export function rejected(error: unknown, unobserved: Unobserved): RemotePromise {
   const promise = pending(unobserved);
   promise.fail(error);
   return promise;

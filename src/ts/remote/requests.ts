@@ -6,6 +6,7 @@
  * all of them (10,000 concurrent calls do not make 10,000 timers); a request with its own
  * timeout gets its own timer.
  */
+import { Map, TypeError, clearTimeout, setTimeout } from './builtins';
 import { RemoteError } from './errors';
 import { MAX_TIMEOUT_MS } from './limits';
 import type { RemotePromise } from './remote_promise';
@@ -15,7 +16,8 @@ export interface RequestLabel {
   readonly op: string;
   /** The remote object, or 0 for requests to the peer itself (require, getGlobal). */
   readonly target: number;
-  readonly key: string | undefined;
+  /** The member path (or module name); joined only when an error names it. */
+  readonly key: string | readonly string[] | undefined;
 }
 
 export interface PendingRequest extends RequestLabel {
@@ -32,7 +34,8 @@ export interface PendingRequest extends RequestLabel {
 }
 
 export function describeRequest(label: RequestLabel): string {
-  const what = label.key === undefined ? label.op : `${label.op} ${JSON.stringify(label.key)}`;
+  const key = typeof label.key === 'string' || label.key === undefined ? label.key : label.key.join('.');
+  const what = key === undefined ? label.op : `${label.op} ${JSON.stringify(key)}`;
   return label.target === 0 ? what : `${what} of remote object #${label.target}`;
 }
 

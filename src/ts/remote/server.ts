@@ -1,6 +1,7 @@
 /**
  * The serving side: what a peer may reach (default-deny) and the sessions currently open.
  */
+import { Array, Error, Map, Object, Promise, Set, TypeError } from './builtins';
 import { EventEmitter } from 'node:events';
 import { deniedError } from './errors';
 import { Endpoint, type EndpointStats } from './endpoint';
@@ -70,6 +71,18 @@ export class RemoteSession extends EventEmitter {
   /** Ends the session: the peer is told, everything it held is released. Idempotent. */
   close(): void {
     this.endpoint.close();
+  }
+
+  /** Lets the process (or worker) exit while this session is open (see `RemoteClient.unref`). */
+  unref(): this {
+    this.endpoint.transport.unref?.();
+    return this;
+  }
+
+  /** Undoes `unref()`. */
+  ref(): this {
+    this.endpoint.transport.ref?.();
+    return this;
   }
 
   get closed(): boolean {

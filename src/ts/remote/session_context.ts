@@ -3,6 +3,8 @@
  * codec factories, and its life cycle. The endpoint provides it; `inbound.ts`, `answers.ts` and
  * `outgoing.ts` work on it.
  */
+import { Error } from './builtins';
+import type { AnswerTable } from './answer_table';
 import type { Decoder } from './codec/decoder';
 import type { Encoder } from './codec/encoder';
 import type { RemoteError } from './errors';
@@ -21,12 +23,14 @@ export interface SessionContext {
   readonly imports: ImportTable;
   readonly requests: RequestTracker;
   readonly promises: PromiseTable;
+  /** Our answers kept for the peer's pipelined requests. */
+  readonly answers: AnswerTable;
   readonly handshake: Handshake;
   /** The session's 'error' channel: failures nobody awaits. */
   readonly report: (failure: unknown) => void;
   readonly closed: boolean;
-  /** An encoder for one message. */
-  encoder(): Encoder;
+  /** An encoder for one message; `request`: one of our requests (they may name kept answers). */
+  encoder(request?: boolean): Encoder;
   /** A decoder for one message. */
   decoder(): Decoder;
   /** Counts a message that was dropped (malformed, unknown, lost). */

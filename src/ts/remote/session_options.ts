@@ -1,6 +1,7 @@
 /**
  * The options every session takes, on the server and on the client, checked once.
  */
+import { Number, Set, TypeError } from './builtins';
 import type { ErrorStacks } from './codec/stacks';
 import { MAX_TIMEOUT_MS, SESSION_DEFAULTS } from './limits';
 

@@ -8,6 +8,7 @@
  * carry while staying open. A transport closes with ERR_REMOTE_BACKLOG when too much waits for a
  * peer that does not read. See `transports/kit.ts`.
  */
+import { Error } from './builtins';
 
 /** One protocol message: a JSON-compatible object. */
 export type WireMessage = { readonly [key: string]: unknown };
@@ -44,4 +45,8 @@ export interface Transport {
   requestSync?(message: WireMessage, timeoutMs?: number): WireMessage;
   /** Closes the pipe (idempotent). The peer's transport reports close. */
   close(): void;
+  /** Lets the thread exit while the pipe is open (a port's or socket's `unref()`), where it can. */
+  unref?(): void;
+  /** Undoes `unref()`. */
+  ref?(): void;
 }

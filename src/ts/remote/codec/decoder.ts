@@ -6,6 +6,7 @@
  * recurses deeper than `maxDepth` copied levels, and never assigns a key that could change a
  * prototype (`__proto__` becomes an own data property, as structured clone makes it).
  */
+import { Array, ArrayBuffer, Error, Map, Number, Object, Promise, Set, Uint8Array } from '../builtins';
 import { protocolError, RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import { describeValue, isId, isRecord } from '../protocol';
@@ -20,6 +21,20 @@ export interface DecoderHost {
   lookupExport(id: number): object;
   /** A promise the peer exported: a local promise settled by its `settle` message. */
   importPromise(id: number): Promise<unknown>;
+  /** One of our kept answers (`answer`): its value, or a promise of it while pending. */
+  answerValue(seq: number): unknown;
+  /** Reads a member path of one of our objects under the access policy (a promise: once it settles). */
+  readPath(root: unknown, path: readonly string[]): unknown;
+}
+
+/** A member path of a marker: 1 to maxPath strings, read item by item (holes refused). */
+function pathOf(value: unknown): readonly string[] {
+  const items = list(value, 'a member path');
+  if (items.length === 0 || items.length > WIRE_LIMITS.maxPath) fail(`a path of 1 to ${WIRE_LIMITS.maxPath} names`, items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (typeof item(items, i) !== 'string') fail('member names must be strings', items[i]);
+  }
+  return items as readonly string[];
 }
 
 function fail(what: string, value: unknown): never {
@@ -189,9 +204,17 @@ export class Decoder {
         (this.importedIds ??= []).push(value.id as number);
         return proxy;
       }
-      case 'yours':
+      case 'yours': {
         if (!isId(value.id)) fail('bad object id', value.id);
-        return this.host.lookupExport(value.id as number);
+        const own = this.host.lookupExport(value.id as number);
+        // A member of it: the peer passed back a reference to `proxy.a.b`.
+        return value.path === undefined ? own : this.host.readPath(own, pathOf(value.path));
+      }
+      case 'answer': {
+        if (!isId(value.seq)) fail('bad answer id', value.seq);
+        const answer = this.host.answerValue(value.seq as number);
+        return value.path === undefined ? answer : this.host.readPath(answer, pathOf(value.path));
+      }
       case 'promise': {
         if (!isId(value.id)) fail('bad promise id', value.id);
         const promise = this.host.importPromise(value.id as number);

@@ -11,6 +11,7 @@
  * `this`, and everything inside errors. Those are encoded as data only (`data`): a value that
  * would need a new reference is left out, and nothing it touched stays counted or remembered.
  */
+import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError } from '../builtins';
 import { types } from 'node:util';
 import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
@@ -20,10 +21,14 @@ import { outgoingStack, type ErrorStacks } from './stacks';
 
 /** What the encoder needs from the session it encodes for. */
 export interface EncoderHost {
-  /** A local object or function going out by reference: counted (`ref`), or `yours`. */
-  reference(value: object, sent: number[]): Tagged;
-  /** `{ $: 'yours', id }` when `value` is a proxy of this session's peer, else undefined. */
-  homeReference(value: object): Tagged | undefined;
+  /**
+   * A local object or function going out by reference: counted (`ref`), or `yours`. `ordered`:
+   * the message is a request that reaches the peer behind everything we sent before (so it may
+   * name the peer's kept answers).
+   */
+  reference(value: object, sent: number[], ordered: boolean): Tagged;
+  /** The peer's own object going home (`yours`, or its kept `answer`), else undefined. */
+  homeReference(value: object, ordered: boolean): Tagged | undefined;
   /** A local promise going out: its promise id; the host sends `settle` later. */
   exportPromise(value: Promise<unknown>): number;
 }
@@ -84,6 +89,8 @@ export class Encoder {
   constructor(
     private readonly host: EncoderHost,
     private readonly options: EncoderOptions,
+    /** A request, sent in order behind everything before it (see EncoderHost.reference). */
+    private readonly ordered = false,
   ) {}
 
   /** The ids this encoder exported, one per send (to give back if the message never leaves). */
@@ -150,8 +157,8 @@ export class Encoder {
   }
 
   private byReference(value: object): Tagged {
-    if (!this.dataOnly) return this.host.reference(value, (this.sentIds ??= []));
-    const home = this.host.homeReference(value);
+    if (!this.dataOnly) return this.host.reference(value, (this.sentIds ??= []), this.ordered);
+    const home = this.host.homeReference(value, this.ordered);
     if (home === undefined) throw NOT_DATA;
     return home;
   }

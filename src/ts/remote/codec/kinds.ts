@@ -2,6 +2,7 @@
  * The copied kinds the codec knows beyond JSON: numbers JSON cannot hold, typed arrays and the
  * standard error classes, shared by the encoder and the decoder.
  */
+import { ArrayBuffer, Error, Int32Array, Number, Object, RangeError, Set, TypeError, Uint8Array } from '../builtins';
 import type { Wire } from '../protocol';
 
 /** Typed-array classes by name; a name not listed here is never constructed. */

@@ -3,6 +3,7 @@
  * table lists them (`OPS[op].values`). Both peers go through here, so a back-reference (`dup`)
  * always means the same object on both sides, whatever the message shape.
  */
+import { Array } from '../builtins';
 import { valueFields, type MessageOf, type Op, type ValuesOf } from '../protocol';
 import type { Decoder } from './decoder';
 import type { Encoder } from './encoder';

@@ -7,6 +7,7 @@
  * This walks the raw message without decoding it: no proxy is made, nothing is called, and the
  * walk is iterative and stops at holes, so its work is bounded by what the peer really sent.
  */
+import { Array, ArrayBuffer, Map } from '../builtins';
 import { isId } from '../protocol';
 
 /** Adds the `ref` receipts found anywhere in `raw` to `counts` (id -> receipts). */

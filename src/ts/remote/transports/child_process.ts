@@ -9,6 +9,7 @@
  * once more, only while congested) and counted against `maxBufferedBytes`; past it the transport
  * closes with ERR_REMOTE_BACKLOG instead of growing without bound.
  */
+import { Error, JSON, Number, TypeError, clearTimeout, setTimeout } from '../builtins';
 import type { Transport, WireMessage } from '../transport';
 import { protocolError } from '../errors';
 import { MAX_TIMEOUT_MS } from '../limits';
@@ -105,6 +106,15 @@ class ChildProcessTransport extends BaseTransport {
     // In the child, process 'exit' is our own exit, not the peer's.
     if (this.isChildProcess) endpoint.on('exit', this.onExit);
     if (endpoint.connected === false) this.finish(new Error('the IPC channel is already closed'));
+  }
+
+  /** The IPC channel (`child.channel`, `process.channel`) keeps the thread alive while it is ref'd. */
+  unref(): void {
+    (this.endpoint as { channel?: { unref?(): void } | null }).channel?.unref?.();
+  }
+
+  ref(): void {
+    (this.endpoint as { channel?: { ref?(): void } | null }).channel?.ref?.();
   }
 
   protected write(message: WireMessage): void {

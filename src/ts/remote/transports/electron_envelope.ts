@@ -12,6 +12,7 @@
  * the same webContents, so a reloaded page never receives its predecessor's messages and the
  * predecessor's session is closed (its proxies died with the page, no FREE will ever come).
  */
+import { Set, TypeError, Uint8Array } from '../builtins';
 import type { WireMessage } from '../transport';
 import { isWireMessage } from './kit';
 

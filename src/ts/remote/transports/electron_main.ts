@@ -11,6 +11,7 @@
  * only reaches the main frame. Electron queues what `webContents.send` sends inside Electron, so
  * there is no send-side backlog here to measure.
  */
+import { Error, Map, Set, TypeError, WeakMap } from '../builtins';
 import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import {
@@ -235,6 +236,11 @@ class ElectronMainTransport extends BaseTransport {
   }
 
   protected write(message: WireMessage): void {
+    if (this.webContents.isDestroyed()) {
+      // Gone before Electron told us: the transport is closed, not this message unencodable.
+      this.finish(new Error(`webContents ${this.webContents.id} was destroyed`));
+      return;
+    }
     if (this.nonce === undefined) {
       this.outbox.push(message);
       return;

@@ -3,6 +3,7 @@
  * has `requestSync` (through `ipcRenderer.sendSync`), so sync mode works; Electron's sendSync
  * cannot time out, so a request waits until the main process answers or goes away.
  */
+import { Error } from '../builtins';
 import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import {

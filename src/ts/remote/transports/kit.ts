@@ -9,6 +9,7 @@
  *   waiting for a peer that does not read closes the transport with ERR_REMOTE_BACKLOG.
  * - `Backlog`: the byte count behind that cap.
  */
+import { Array, Error } from '../builtins';
 import { isMessageFailure, RemoteError } from '../errors';
 import type { Transport, TransportHandlers, WireMessage } from '../transport';
 
@@ -118,6 +119,8 @@ export abstract class BaseTransport implements Transport {
     if (this.closed) throw closedError(this.kind);
     try {
       this.write(message);
+      // A write that found the pipe gone closed the transport instead of sending.
+      if (this.closed) throw closedError(this.kind);
     } catch (error) {
       if (this.closed) throw closedError(this.kind);
       if (isMessageFailure(error)) throw error;

@@ -11,6 +11,7 @@
  * are not closed (the thread goes on), so their `close()` posts `CLOSING` instead, which no
  * protocol message can be mistaken for (those are objects), and the peer closes on it.
  */
+import { Error, TypeError } from '../builtins';
 import { parentPort as ownParentPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { protocolError } from '../errors';
 import { describeValue } from '../protocol';
@@ -60,6 +61,14 @@ class MessagePortTransport extends BaseTransport {
       this.port.on('exit', this.onExit);
       this.port.on('error', this.onError);
     }
+  }
+
+  unref(): void {
+    (this.port as { unref?(): void }).unref?.();
+  }
+
+  ref(): void {
+    (this.port as { ref?(): void }).ref?.();
   }
 
   protected write(message: WireMessage): void {

@@ -11,6 +11,7 @@
  * Only a stream that ends in the middle of a frame, errors, or lets too much wait for a peer that
  * does not read (ERR_REMOTE_BACKLOG) closes the transport.
  */
+import { Array, Error, JSON, Number, TextDecoder, TypeError, Uint8Array } from '../builtins';
 import { protocolError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, tooLargeError } from './kit';
@@ -257,6 +258,14 @@ class StreamTransport extends BaseTransport {
     // Reading starts here: until now the bytes wait in the stream, which pushes back on the peer.
     this.stream.on('data', this.onData);
     this.stream.on('end', this.onEnd);
+  }
+
+  unref(): void {
+    (this.stream as { unref?(): void }).unref?.();
+  }
+
+  ref(): void {
+    (this.stream as { ref?(): void }).ref?.();
   }
 
   protected write(message: WireMessage): void {

@@ -10,7 +10,8 @@
  * at its thread's exit, and at its environment's teardown (a `terminate()`d worker runs no
  * JavaScript, but the addon's teardown hook still raises it), and gives up after the timeout.
  */
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Error, Int32Array, JSON, Number, Set, TypeError } from '../builtins';
+import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
 import { types } from 'node:util';
 import { binding } from '../../binding';
 import { protocolError, RemoteError } from '../errors';
@@ -22,6 +23,7 @@ import { BaseTransport, closedError, isWireMessage } from './kit';
 const STATE = 0; // IDLE, or where the answer is
 const LENGTH = 1; // bytes of an inline answer
 const CLOSED = 2; // set by either side when it goes away
+const ANSWERER = 3; // threadId + 1 of the thread that answers (0: unknown)
 const HEADER_BYTES = 16;
 
 const IDLE = 0;
@@ -107,6 +109,14 @@ class AnsweringTransport extends BaseTransport {
     this.watch = binding.watchTeardown(this.header, CLOSED);
   }
 
+  unref(): void {
+    this.port.unref();
+  }
+
+  ref(): void {
+    this.port.ref();
+  }
+
   protected write(message: WireMessage): void {
     this.port.postMessage({ m: message });
   }
@@ -187,6 +197,16 @@ class RequestingTransport extends BaseTransport {
     this.end.port.on('close', this.onClose);
   }
 
+  unref(): void {
+    this.end.port.unref();
+    this.end.answers.unref();
+  }
+
+  ref(): void {
+    this.end.port.ref();
+    this.end.answers.ref();
+  }
+
   protected write(message: WireMessage): void {
     this.assertPeer();
     this.end.port.postMessage({ m: message });
@@ -199,6 +219,15 @@ class RequestingTransport extends BaseTransport {
    */
   requestSync(message: WireMessage, sessionTimeoutMs?: number): WireMessage {
     if (this.isClosed) throw closedError(this.kind);
+    if (Atomics.load(this.header, ANSWERER) === threadId + 1) {
+      // Waiting here would block the very event loop that has to answer.
+      throw new RemoteError(
+        'ERR_REMOTE_CLOSED',
+        'A sync client cannot be answered by a server in its own thread: the server answers from ' +
+          'its event loop, which the client blocks while it waits. Run the client in a worker ' +
+          'thread (send it the channel `end`), or connect with { sync: false }.',
+      );
+    }
     const limits = [sessionTimeoutMs, this.timeoutMs].filter((t): t is number => t !== undefined && t > 0);
     const timeoutMs = limits.length > 0 ? Math.min(...limits) : 0;
     this.assertPeer();
@@ -285,6 +314,8 @@ export function workerSyncChannel(options: { bufferSize?: number } = {}): Worker
     throw new TypeError('workerSyncChannel: options.bufferSize must be an integer of at least 64');
   }
   const buffer = new SharedArrayBuffer(HEADER_BYTES + size);
+  // This thread answers: a requester in the same thread would wait for itself.
+  Atomics.store(new Int32Array(buffer, 0, HEADER_BYTES / 4), ANSWERER, threadId + 1);
   const data = new MessageChannel();
   const answers = new MessageChannel();
   return {
