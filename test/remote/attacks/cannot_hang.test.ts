@@ -10,11 +10,12 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { connect, RemoteServer, transports, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
 import { frameOfSize, servedStream, trickledStream } from './trickle';
+import { PROTOCOL_VERSION } from '../../../src/ts/remote/protocol';
 
 /** A hand-written server on a MessageChannel: answers hello and require, and `onCall` for calls. */
 function hostileServer(port: MessagePort, onCall: (call: any, post: (m: unknown) => void) => void): void {
   port.on('message', (message) => {
-    if (message.op === 'hello') port.postMessage({ op: 'result', seq: message.seq, value: 2 });
+    if (message.op === 'hello') port.postMessage({ op: 'result', seq: message.seq, value: PROTOCOL_VERSION });
     else if (message.op === 'require') port.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 1 } });
     else if (message.op === 'call') onCall(message, (m) => port.postMessage(m));
   });
@@ -71,7 +72,7 @@ function fakeSyncTransport(): Transport & { handlers: TransportHandlers; request
     requestSync(message: WireMessage): WireMessage {
       transport.requests.push(message);
       return message.op === 'hello'
-        ? { op: 'result', seq: message.seq, value: 2 }
+        ? { op: 'result', seq: message.seq, value: PROTOCOL_VERSION }
         : { op: 'result', seq: message.seq, value: 'answered' };
     },
     close() {},
@@ -187,13 +188,13 @@ describe('a worker-sync answerer that writes a state the protocol does not defin
 describe('a number nested in number records', () => {
   test('is refused at once with a protocol error (it recursed until the stack overflowed)', () => {
     const served = servedStream(new RemoteServer({ modules: { tools: () => ({ echo: (v: unknown) => v }) } }));
-    served.send('{"op":"hello","seq":1,"protocol":"weakwire-remote","version":2}');
+    served.send('{"op":"hello","seq":1,"protocol":"weakwire-remote","version":3}');
     served.send('{"op":"require","seq":2,"name":"tools"}');
     // maxDepth bounds copied containers; a { $: "num", v: { $: "num", v: ... } } chain was not
     // one, and was decoded recursively until a RangeError (over JSON transports: stream, IPC).
     const depth = 100_000;
     const deep = `${'{"$":"num","v":'.repeat(depth)}1${'}'.repeat(depth)}`;
-    served.send(`{"op":"call","seq":3,"target":1,"key":"echo","args":[{"$":"date","v":${deep}}]}`);
+    served.send(`{"op":"call","seq":3,"target":1,"path":["echo"],"args":[{"$":"date","v":${deep}}]}`);
     expect(served.answers.at(-1)).toMatchObject({ op: 'error', seq: 3, error: { name: 'RemoteError' } });
     expect(served.answers.at(-1).error.message).toMatch(/Malformed value/);
     served.session.close();

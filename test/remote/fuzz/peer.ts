@@ -342,12 +342,12 @@ export class HostilePeer {
       case 'global':
         return { op: m.op, seq: this.seq(m.seq), name: m.name };
       case 'get':
-        return { op: 'get', seq: this.seq(m.seq), target: this.id(m.target), key: this.key(m.key) };
+        return { op: 'get', seq: this.seq(m.seq), target: this.id(m.target), path: this.path(m.key) };
       case 'set':
-        return { op: 'set', seq: this.seq(m.seq), target: this.id(m.target), key: this.key(m.key), value: this.value(m.value) };
+        return { op: 'set', seq: this.seq(m.seq), target: this.id(m.target), path: this.path(m.key), value: this.value(m.value) };
       case 'call': {
         const message: Record<string, unknown> = { op: 'call', seq: this.seq(m.seq), target: this.id(m.target) };
-        if (m.key !== undefined) message.key = this.key(m.key);
+        if (m.key !== undefined) message.path = this.path(m.key);
         if (m.expect !== undefined) message.expect = this.id(m.expect);
         if (m.this !== undefined) message.this = this.value(m.this);
         message.args = this.args(m.args);
@@ -355,7 +355,7 @@ export class HostilePeer {
       }
       case 'new': {
         const message: Record<string, unknown> = { op: 'new', seq: this.seq(m.seq), target: this.id(m.target) };
-        if (m.key !== undefined) message.key = this.key(m.key);
+        if (m.key !== undefined) message.path = this.path(m.key);
         message.args = this.args(m.args);
         return message;
       }
@@ -402,8 +402,10 @@ export class HostilePeer {
     }
   }
 
-  private key(t: KeyT): unknown {
-    return typeof t === 'string' ? t : t.badKey;
+  /** A member path of one key: a crafted key goes inside the path when it is a string, else stands for the path. */
+  private path(t: KeyT): unknown {
+    if (typeof t === 'string') return [t];
+    return typeof t.badKey === 'string' ? [t.badKey] : t.badKey;
   }
 
   private promise(t: PromiseT): unknown {
