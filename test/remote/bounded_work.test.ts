@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { MessageChannel } from 'node:worker_threads';
 import { connect, RemoteServer, transports } from '../../src/ts/remote';
+import { WIRE_LIMITS } from '../../src/ts/remote/limits';
 import { asyncPair, type Pair } from './pair';
 import { rawPeer, type RawPeer } from './raw_peer';
 
@@ -179,6 +180,42 @@ describe('maxDepth', () => {
     expect(() => connect(transports.messagePort(new MessageChannel().port1), { maxDepth: 1.5 })).toThrow(
       'connect: options.maxDepth must be an integer from 1 to 100000',
     );
+  });
+});
+
+describe('holes of a copied array we send (WIRE_LIMITS.maxHoles)', () => {
+  let pair: Pair;
+  afterEach(() => pair.close());
+
+  test('up to maxHoles holes arrive as undefined', async () => {
+    pair = asyncPair(new RemoteServer({ modules: { tools: () => tools } }));
+    const remote = await pair.remote.require('tools');
+    const sparse: unknown[] = [];
+    sparse[WIRE_LIMITS.maxHoles] = 'last'; // maxHoles holes, then one item
+    const echoed = (await remote.echo(sparse)) as unknown[];
+    expect(echoed).toHaveLength(WIRE_LIMITS.maxHoles + 1);
+    expect(echoed[0]).toBeUndefined();
+    expect(echoed[WIRE_LIMITS.maxHoles]).toBe('last');
+  });
+
+  test('one hole more fails only that call, with ERR_REMOTE_TOO_LARGE', async () => {
+    pair = asyncPair(new RemoteServer({ modules: { tools: () => tools } }));
+    const remote = await pair.remote.require('tools');
+    const sparse: unknown[] = [];
+    sparse[WIRE_LIMITS.maxHoles + 1] = 'last';
+    await expect(remote.echo(sparse)).rejects.toMatchObject({
+      code: 'ERR_REMOTE_TOO_LARGE',
+      message: expect.stringMatching(/sparse array of length 65538/),
+    });
+    expect(await remote.ping()).toBe('pong');
+  });
+
+  test('an array of length 2^32 - 1 with one item is refused at once, not after 4 billion steps', async () => {
+    pair = asyncPair(new RemoteServer({ modules: { tools: () => tools } }));
+    const remote = await pair.remote.require('tools');
+    const sparse: unknown[] = [];
+    sparse[2 ** 32 - 2] = 'last';
+    await expect(remote.echo(sparse)).rejects.toMatchObject({ code: 'ERR_REMOTE_TOO_LARGE' });
   });
 });
 

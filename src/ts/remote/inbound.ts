@@ -4,7 +4,7 @@
  * FREEs. A message nobody will use (refused before it ran, malformed, late, unknown) gives back
  * every reference it carried, so nothing the peer sends pins anything.
  */
-import { Array, Error, Map, setImmediate } from './builtins';
+import { Array, Error, Map, Promise, setImmediate } from './builtins';
 import { decodeValues } from './codec/messages';
 import type { Decoder } from './codec/decoder';
 import { countReferences } from './codec/references';
@@ -13,7 +13,11 @@ import { codeOf, protocolError } from './errors';
 import type { Handlers, Reply } from './incoming';
 import { ByReference, runOnObject, runOnPeer, type OperationContext, type PeerRequest } from './operations';
 import { isId, STALE, type Answer, type Malformed, type MessageOf } from './protocol';
+import type { RemotePromise } from './remote_promise';
+import type { PendingRequest } from './requests';
 import type { SessionContext } from './session_context';
+
+const nativeThen = Promise.prototype.then;
 
 /** Whether the peer asked us to keep this request's answer for pipelining. */
 function keeps(message: PeerRequest): boolean {
@@ -179,7 +183,8 @@ export class Inbound {
   }
 
   private onAnswer(message: Answer): void {
-    const request = this.ctx.requests.take(message.seq);
+    const requests = this.ctx.requests;
+    const request = requests.answered(message.seq);
     if (request === undefined) {
       // Late (timed out), unknown, or an error about a message that had no usable seq.
       this.ctx.dropped();
@@ -191,10 +196,36 @@ export class Inbound {
     try {
       value = this.readAnswer(message, request.expectsStale);
     } catch (error) {
+      requests.take(message.seq);
       request.promise.fail(error);
       return;
     }
+    if (request.timeoutMs > 0 && this.ctx.promises.isUnsettled(value)) {
+      this.awaitSettle(request, value);
+      return;
+    }
+    requests.take(message.seq);
     request.promise.settle(value);
+  }
+
+  /**
+   * A request answered with the peer's promise (any async function answers so) waits for it to
+   * settle under the request's own deadline: `callTimeoutMs` bounds the whole call, so a peer
+   * that never settles cannot hold the caller, or a place under `maxPendingCalls`, for ever.
+   */
+  private awaitSettle(request: PendingRequest, promise: RemotePromise): void {
+    const requests = this.ctx.requests;
+    const promises = this.ctx.promises;
+    requests.awaitSettle(request, () => promises.abandon(promise));
+    nativeThen.call(
+      promise,
+      (value: unknown) => {
+        if (requests.take(request.seq) === request) request.promise.settle(value);
+      },
+      (error: unknown) => {
+        if (requests.take(request.seq) === request) request.promise.fail(error);
+      },
+    );
   }
 
   private reportPeerError(message: MessageOf<'error'>): void {

@@ -14,6 +14,11 @@ export const WIRE_LIMITS = {
   freeBatch: 4_096,
   /** Decimal digits of a bigint, both ways. */
   maxBigIntDigits: 10_000,
+  /**
+   * Missing items (holes) of one array we send, each sent as undefined; an array with more is
+   * refused (ERR_REMOTE_TOO_LARGE) instead of costing a step per index of its length.
+   */
+  maxHoles: 65_536,
   /** Member names in one path (`proxy.a.b.c` is a path of 3). */
   maxPath: 32,
 } as const;
@@ -25,7 +30,10 @@ export const SESSION_DEFAULTS = {
    * (ERR_REMOTE_TOO_DEEP); when decoding, the request gets an error answer.
    */
   maxDepth: 256,
-  /** How long a request waits for its answer; 0 waits forever. */
+  /**
+   * How long a request waits for its answer and, when answered with a promise (as every async
+   * function answers), for that promise to settle; 0 waits forever. `withTimeout` sets it per call.
+   */
   callTimeoutMs: 30_000,
   /**
    * Our requests waiting for an answer, and promises of the peer that have not settled, each at

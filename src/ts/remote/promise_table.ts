@@ -3,13 +3,15 @@
  * settle; the peer's coming in become local promises that its `settle` resolves. Incoming ones
  * are bounded (`maxPendingCalls`), and a session that closes rejects all of them.
  */
-import { Map, Promise } from './builtins';
+import { Map, Promise, WeakMap } from './builtins';
 import { protocolError, RemoteError } from './errors';
 import { pending, type RemotePromise } from './remote_promise';
 
 export class PromiseTable {
   private nextId = 1;
   private readonly inbound = new Map<number, RemotePromise>();
+  /** The id of each unsettled promise of the peer, by the local promise that stands for it. */
+  private readonly ids = new WeakMap<object, number>();
 
   constructor(private readonly maxPending: number) {}
 
@@ -38,7 +40,24 @@ export class PromiseTable {
     // The peer's promises are values: a rejection nobody here awaited was the peer's to report.
     const promise = pending();
     this.inbound.set(id, promise);
+    this.ids.set(promise, id);
     return promise;
+  }
+
+  /** Whether `value` stands for a promise of the peer that has not settled yet. */
+  isUnsettled(value: unknown): value is RemotePromise {
+    return typeof value === 'object' && value !== null && this.ids.has(value);
+  }
+
+  /**
+   * Stops waiting for the peer's promise that `promise` stands for (its caller gave up): it takes
+   * no place under the bound any longer, and a late `settle` for it is dropped like an unknown one.
+   */
+  abandon(promise: RemotePromise): void {
+    const id = this.ids.get(promise);
+    if (id === undefined) return;
+    this.ids.delete(promise);
+    this.inbound.delete(id);
   }
 
   /**
@@ -49,6 +68,7 @@ export class PromiseTable {
     const promise = this.inbound.get(id);
     if (promise === undefined) return false;
     this.inbound.delete(id);
+    this.ids.delete(promise);
     let value: unknown;
     try {
       value = decode();

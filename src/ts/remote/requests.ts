@@ -31,6 +31,11 @@ export interface PendingRequest extends RequestLabel {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** Whether it takes one of the `maxPendingCalls` places (the handshake's HELLO does not). */
   readonly counted: boolean;
+  /**
+   * Set once it was answered with a promise of the peer: it still waits (under the same
+   * deadline) for that promise to settle, and `abandon` is called if it times out first.
+   */
+  abandon: (() => void) | undefined;
 }
 
 export function describeRequest(label: RequestLabel): string {
@@ -122,6 +127,7 @@ export class RequestTracker {
       deadline: timeoutMs > 0 ? Date.now() + timeoutMs : Infinity,
       timer: undefined,
       counted: label.op !== 'hello',
+      abandon: undefined,
     };
     this.pending.set(seq, request);
     if (!request.counted) this.uncounted++;
@@ -132,6 +138,23 @@ export class RequestTracker {
       request.timer = setTimeout(() => this.expire(request), timeoutMs);
       request.timer.unref?.();
     }
+  }
+
+  /**
+   * The request an answer to `seq` is for, still waiting: undefined if none waits for an answer
+   * (late, unknown, or already answered with a promise that has not settled).
+   */
+  answered(seq: number): PendingRequest | undefined {
+    const request = this.pending.get(seq);
+    return request === undefined || request.abandon !== undefined ? undefined : request;
+  }
+
+  /**
+   * `request` was answered with the peer's promise: it keeps its place and its deadline until
+   * `take` (when the promise settles); if the deadline comes first, `abandon` is called.
+   */
+  awaitSettle(request: PendingRequest, abandon: () => void): void {
+    request.abandon = abandon;
   }
 
   /** The request `seq` answers, no longer waiting; undefined if none waits (late or unknown). */
@@ -186,8 +209,12 @@ export class RequestTracker {
 
   private expire(request: PendingRequest): void {
     if (this.take(request.seq) === undefined) return;
-    request.promise.fail(
-      new RemoteError('ERR_REMOTE_TIMEOUT', `No answer to ${describeRequest(request)} within ${request.timeoutMs} ms`),
-    );
+    const what = describeRequest(request);
+    const message =
+      request.abandon === undefined
+        ? `No answer to ${what} within ${request.timeoutMs} ms`
+        : `The promise answering ${what} did not settle within ${request.timeoutMs} ms`;
+    request.abandon?.();
+    request.promise.fail(new RemoteError('ERR_REMOTE_TIMEOUT', message));
   }
 }

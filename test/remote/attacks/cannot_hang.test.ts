@@ -7,7 +7,7 @@ import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { connect, RemoteServer, transports, type RemoteClient } from '../../../src/ts/remote';
+import { connect, RemoteServer, transports, withTimeout, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
 import { frameOfSize, servedStream, trickledStream } from './trickle';
 import { PROTOCOL_VERSION } from '../../../src/ts/remote/protocol';
@@ -202,41 +202,87 @@ describe('a number nested in number records', () => {
 });
 
 describe('a result that is a sparse array', () => {
-  // NOT FIXED: the encoder writes every index of an array (holes as undefined), so an array of
-  // length 2^32 - 2 with one item (a served list that stores where the client says, then is
-  // returned) costs 4 billion steps and the memory for them: the server dies of heap exhaustion
-  // (or, with a large heap, blocks for minutes). The decoder refuses holes, so the fix is a
-  // choice for the lead: a per-message bound on encoded values (like maxDepth), or a protocol
-  // version that encodes runs of holes. Run in a fresh process with a small heap, killed after 20 s.
-  test.failing('costs its real size: the call fails at once, the server lives', () => {
+  // The encoder wrote every index of an array (holes as undefined), so an array of length
+  // 2^32 - 2 with one item (a served list that stores where the client says, then is returned)
+  // cost 4 billion steps and the memory for them: the server died of heap exhaustion. Holes are
+  // now bounded (WIRE_LIMITS.maxHoles): the call fails with ERR_REMOTE_TOO_LARGE. Run in a fresh
+  // process with a small heap, killed after 20 s.
+  test('costs its real size: the call fails at once, the server lives', () => {
     const out = execFileSync(
       process.execPath,
       ['--max-old-space-size=64', join(__dirname, '..', '..', 'fixtures', 'remote', 'attack_scenarios.js'), 'sparse-result'],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 },
     );
     const report = JSON.parse(out.trim().split('\n').pop() as string);
-    expect(report.outcome).toMatchObject({ code: expect.any(String) });
+    expect(report.outcome).toMatchObject({ code: 'ERR_REMOTE_TOO_LARGE', message: expect.stringMatching(/sparse array/) });
     expect(report.ms).toBeLessThan(2_000);
   });
 });
 
 describe('a server that answers a call with a promise it never settles', () => {
-  // NOT FIXED: callTimeoutMs bounds the wait for the answer, and the answer is a promise (every
-  // async served function answers with one at once); nothing bounds the wait for its `settle`.
-  // A hostile or stuck server hangs `await remote.asyncFn()` forever whatever callTimeoutMs says,
-  // and each such promise holds a place under maxPendingCalls for the life of the session.
-  // Whether callTimeoutMs should cover the settle (it would cut legitimate long async calls) is
-  // the lead's call; withTimeout could then be the way to ask for longer.
-  test.failing('rejects the call after callTimeoutMs all the same', async () => {
+  // callTimeoutMs bounded only the wait for the answer, and every async served function answers
+  // at once with a promise: nothing bounded the wait for its settle, so a stuck server hung
+  // `await remote.asyncFn()` for ever and held a place under maxPendingCalls for the session's life.
+  function stuckServer(timeoutMs: number) {
     const channel = new MessageChannel();
-    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: 300 });
-    hostileServer(channel.port2, (call, post) => post({ op: 'result', seq: call.seq, value: { $: 'promise', id: 1 } }));
-    try {
-      const tools = await remote.require('tools');
-      expect(await rejectionWithin(2_000, tools.work())).toMatchObject({ code: 'ERR_REMOTE_TIMEOUT' });
-    } finally {
+    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: timeoutMs });
+    let promiseId = 0;
+    hostileServer(channel.port2, (call, post) => post({ op: 'result', seq: call.seq, value: { $: 'promise', id: ++promiseId } }));
+    const settleLate = (id: number) => channel.port2.postMessage({ op: 'settle', id, ok: true, value: 'late' });
+    const close = () => {
       remote.close();
       channel.port2.close();
+    };
+    return { remote, settleLate, close };
+  }
+
+  test('rejects the call after callTimeoutMs all the same', async () => {
+    const { remote, close } = stuckServer(300);
+    try {
+      const tools = await remote.require('tools');
+      expect(await rejectionWithin(2_000, tools.work())).toMatchObject({
+        code: 'ERR_REMOTE_TIMEOUT',
+        message: expect.stringMatching(/did not settle within 300 ms/),
+      });
+    } finally {
+      close();
+    }
+  });
+
+  test('gives back its place under maxPendingCalls, and a settle after the timeout is dropped', async () => {
+    const { remote, settleLate, close } = stuckServer(200);
+    try {
+      const tools = await remote.require('tools');
+      await expect(tools.work()).rejects.toMatchObject({ code: 'ERR_REMOTE_TIMEOUT' });
+      const endpoint = (remote as any).endpoint;
+      expect(endpoint.requests.size).toBe(0);
+      expect(endpoint.promises.pending).toBe(0);
+      remote.on('error', () => {});
+      settleLate(1);
+      await settle(50);
+      expect(endpoint.promises.pending).toBe(0);
+      expect(remote.closed).toBe(false);
+    } finally {
+      close();
+    }
+  });
+
+  test('waits as long as withTimeout allows: a slow async call settles under a larger timeout', async () => {
+    const server = new RemoteServer({
+      modules: { tools: () => ({ slow: () => new Promise((resolve) => setTimeout(() => resolve('done'), 400)) }) },
+    });
+    const channel = new MessageChannel();
+    server.serve(transports.messagePort(channel.port2));
+    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: 100 });
+    try {
+      const tools = await withTimeout(5_000, () => remote.require('tools'));
+      await expect(tools.slow()).rejects.toMatchObject({ code: 'ERR_REMOTE_TIMEOUT' });
+      expect(await withTimeout(5_000, () => tools.slow())).toBe('done');
+      expect(await withTimeout(0, () => tools.slow())).toBe('done');
+    } finally {
+      remote.close();
+      server.close();
+      channel.port1.close();
     }
   });
 });

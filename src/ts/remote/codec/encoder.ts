@@ -183,8 +183,21 @@ export class Encoder {
     if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) {
       this.remember(value);
       this.enter();
-      const items: Wire[] = new Array(value.length);
-      for (let i = 0; i < value.length; i++) items[i] = this.encode(value[i]);
+      const length = value.length;
+      const items: Wire[] = length <= WIRE_LIMITS.maxHoles ? new Array(length) : [];
+      let holes = 0;
+      for (let i = 0; i < length; i++) {
+        const item = value[i];
+        // A hole is sent as undefined; an array of a few items and a length of billions (the
+        // peer stored at an index it chose) would cost billions of steps, so holes are bounded.
+        if (item === undefined && !(i in value) && ++holes > WIRE_LIMITS.maxHoles) {
+          throw new RemoteError(
+            'ERR_REMOTE_TOO_LARGE',
+            `Cannot send a sparse array of length ${length}: more than ${WIRE_LIMITS.maxHoles} of its items are missing`,
+          );
+        }
+        items[i] = this.encode(item);
+      }
       this.depth--;
       return { $: 'array', v: items };
     }
