@@ -39,7 +39,9 @@ export async function measureAll(profile, { only } = {}) {
     log('register a destructor');
     const r = await registerCase({ rounds: profile.rounds, time: profile.time });
     cases.register = r;
+    ratios['register:weakwire/floor'] = ratioOf(r['weakwire setDestructor'], r['Node-API floor']);
     ratios['register:weakwire/FR'] = ratioOf(r['weakwire setDestructor'], r['FinalizationRegistry.register']);
+    ratios['register:floor/FR'] = ratioOf(r['Node-API floor'], r['FinalizationRegistry.register']);
     ratios['register:weakwire/weak-napi'] = ratioOf(r['weakwire setDestructor'], r['weak-napi weak(o, cb)']);
   }
 
@@ -48,7 +50,9 @@ export async function measureAll(profile, { only } = {}) {
     const r = await finalizeCase({ n: profile.finalizeN, reps: profile.reps });
     cases.finalize = { n: profile.finalizeN, ...r };
     const ours = r.weakwire.values;
+    ratios['finalize:weakwire/floor'] = perRun(ours, r.floor.values, (a, b) => a / b);
     ratios['finalize:weakwire/FR'] = perRun(ours, r.FinalizationRegistry.values, (a, b) => a / b);
+    ratios['finalize:floor/FR'] = perRun(r.floor.values, r.FinalizationRegistry.values, (a, b) => a / b);
     ratios['finalize:weakwire/weak-napi'] = perRun(ours, r['weak-napi'].values, (a, b) => a / b);
   }
 
@@ -77,6 +81,7 @@ export async function measureAll(profile, { only } = {}) {
       const spread = (relativeNoise(a) * median(a) + relativeNoise(b) * median(b)) / Math.max(1, Math.abs(median(values)));
       return { values, median: median(values), noise: spread };
     };
+    ratios['memory:weakwire-floor (rss bytes)'] = diff('floor');
     ratios['memory:weakwire-FR (rss bytes)'] = diff('FinalizationRegistry');
     ratios['memory:weakwire-weak-napi (rss bytes)'] = diff('weak-napi');
     const heapDiff = summary.weakwire.heap.values.map((x, i) => x - summary.FinalizationRegistry.heap.values[i]);
