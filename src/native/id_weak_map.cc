@@ -1,9 +1,13 @@
 #include "id_weak_map.h"
 
 #include <cmath>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "addon.h"
 #include "env_state.h"
+#include "finalizer_token.h"
 
 namespace weakwire {
 
@@ -59,6 +63,26 @@ class ChunkedScope {
   size_t count_ = 0;
 };
 
+// Counts a walk for as long as it runs (see IDWeakMap::walking_).
+class WalkGuard {
+ public:
+  explicit WalkGuard(uint32_t* walking) : walking_(walking) { ++*walking_; }
+  ~WalkGuard() { --*walking_; }
+  WalkGuard(const WalkGuard&) = delete;
+  WalkGuard& operator=(const WalkGuard&) = delete;
+
+ private:
+  uint32_t* walking_;
+};
+
+// Runs when a value has been collected (or at teardown). Only native bookkeeping: no JavaScript.
+void OnValueFinalized(napi_env env, void* data, void* hint) {
+  MapCell* cell = static_cast<EnvState*>(hint)->cells().Find(UnpackToken(data));
+  // A stale token: the entry was deleted, overwritten, pruned or its map died meanwhile.
+  if (cell == nullptr) return;
+  cell->owner->OnValueCollected(env, cell);
+}
+
 }  // namespace
 
 Napi::Function IDWeakMap::DefineClass(Napi::Env env) {
@@ -75,8 +99,8 @@ Napi::Function IDWeakMap::DefineClass(Napi::Env env) {
 }
 
 IDWeakMap::IDWeakMap(const Napi::CallbackInfo& info)
-    : ObjectWrap<IDWeakMap>(info), state_(WeakwireAddon::StateOf(info.Env())) {
-  state_->RetainMap();
+    : ObjectWrap<IDWeakMap>(info), state_(WeakwireAddon::EnvStateOf(info.Env())) {
+  state_->Hold();
   Napi::Object self = info.This().As<Napi::Object>();
   BindFast<&IDWeakMap::Set>(self, "set");
   BindFast<&IDWeakMap::Get>(self, "get");
@@ -100,9 +124,10 @@ void IDWeakMap::BindFast(Napi::Object self, const char* name) {
 
 IDWeakMap::~IDWeakMap() {
   // The map itself was collected (or the environment is going away) while values may live on:
-  // deleting each reference also removes its finalizer, so none of them can reach freed memory.
+  // each reference is deleted and each directory entry freed, so none of their finalizers can
+  // reach a freed cell, on runtimes that drop such finalizers and on those that still run them.
   RemoveAll(Env());
-  state_->ReleaseMap();
+  state_->Release();
 }
 
 IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* method) {
@@ -130,7 +155,7 @@ IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* m
                                              Describe(value));
 }
 
-IDWeakMap::Cell* IDWeakMap::Find(const Key& key) const {
+MapCell* IDWeakMap::Find(const Key& key) const {
   if (key.is_string) {
     auto it = strings_.find(key.text);
     return it == strings_.end() ? nullptr : it->second;
@@ -139,30 +164,28 @@ IDWeakMap::Cell* IDWeakMap::Find(const Key& key) const {
   return it == numbers_.end() ? nullptr : it->second;
 }
 
-void IDWeakMap::OnValueCollected(napi_env env, void* data, void*) {
-  // Only native bookkeeping here: unlink the cell and drop its reference. No JavaScript.
-  auto* cell = static_cast<Cell*>(data);
-  if (cell->owner == nullptr) {
-    // A cell released earlier on a runtime that still runs finalizers of deleted references.
-    delete cell;
+void IDWeakMap::OnValueCollected(napi_env env, MapCell* cell) {
+  if (walking_ > 0) {
+    // A runtime that runs finalizers inside the GC, during an allocation of the walk: leave the
+    // list as the walk sees it and prune when the walk is over.
+    cell->collected = true;
+    collected_during_walk_ = true;
     return;
   }
-  IDWeakMap* owner = cell->owner;
-  owner->Unlink(cell);
-  napi_delete_reference(env, cell->ref);
-  delete cell;
-  owner->state_->AddMapEntries(-1);
+  Remove(env, cell);
 }
 
-napi_value IDWeakMap::LiveValue(napi_env env, Cell* cell) {
+napi_value IDWeakMap::LiveValue(napi_env env, MapCell* cell) {
   napi_value value = nullptr;
-  if (napi_get_reference_value(env, cell->ref, &value) != napi_ok) value = nullptr;
+  if (cell->collected || napi_get_reference_value(env, cell->ref, &value) != napi_ok) {
+    value = nullptr;
+  }
   // Collected but its finalizer has not run yet: the entry is already gone for callers.
   if (value == nullptr) Remove(env, cell);
   return value;
 }
 
-void IDWeakMap::Link(Cell* cell, Cell* replacing) {
+void IDWeakMap::Link(MapCell* cell, MapCell* replacing) {
   if (replacing != nullptr) {
     // Keep the key's place in iteration order, like Map does on overwrite.
     cell->prev = replacing->prev;
@@ -183,7 +206,7 @@ void IDWeakMap::Link(Cell* cell, Cell* replacing) {
   }
 }
 
-void IDWeakMap::Unlink(Cell* cell) {
+void IDWeakMap::Unlink(MapCell* cell) {
   if (cell->prev != nullptr) {
     cell->prev->next = cell->next;
   } else if (first_ == cell) {
@@ -204,33 +227,36 @@ void IDWeakMap::Unlink(Cell* cell) {
   }
 }
 
-void IDWeakMap::Release(napi_env env, Cell* cell) {
+void IDWeakMap::Release(napi_env env, MapCell* cell) {
   napi_delete_reference(env, cell->ref);
-  state_->AddMapEntries(-1);
-  if (state_->finalizers_survive_delete()) {
-    // The value's finalizer may still run: leave the cell to it, detached from this map.
-    cell->owner = nullptr;
-    cell->ref = nullptr;
-    return;
-  }
-  // Deleting the reference removed the pending finalizer, so nothing can reach the cell.
+  state_->cells().Remove(cell->index);
+  state_->RemoveMapEntry();
   delete cell;
 }
 
-void IDWeakMap::Remove(napi_env env, Cell* cell) {
+void IDWeakMap::Remove(napi_env env, MapCell* cell) {
   Unlink(cell);
   Release(env, cell);
 }
 
 void IDWeakMap::RemoveAll(napi_env env) {
-  for (Cell* cell = first_; cell != nullptr;) {
-    Cell* next = cell->next;
+  for (MapCell* cell = first_; cell != nullptr;) {
+    MapCell* next = cell->next;
     Release(env, cell);
     cell = next;
   }
   first_ = last_ = nullptr;
   numbers_.clear();
   strings_.clear();
+}
+
+void IDWeakMap::PruneCollected(napi_env env) {
+  collected_during_walk_ = false;
+  for (MapCell* cell = first_; cell != nullptr;) {
+    MapCell* next = cell->next;
+    if (cell->collected) Remove(env, cell);
+    cell = next;
+  }
 }
 
 Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
@@ -241,32 +267,47 @@ Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(
         env, "IDWeakMap.set: value must be an object or a function; got " + Describe(value));
   }
-  auto* cell = new Cell{this, nullptr, nullptr, nullptr, key.is_string, key.number, nullptr};
-  napi_status status = napi_add_finalizer(env, value, cell, OnValueCollected, nullptr, &cell->ref);
+  auto cell = std::make_unique<MapCell>(
+      MapCell{this, nullptr, nullptr, nullptr, 0, key.is_string, false, key.number, nullptr});
+  FinalizerToken token;
+  if (!state_->cells().Add(cell.get(), &token)) {
+    throw Napi::RangeError::New(env, "IDWeakMap.set: out of memory for a new entry");
+  }
+  cell->index = token.index;
+  napi_status status = napi_add_finalizer(env, value, PackToken(token.index, token.generation),
+                                          OnValueFinalized, state_, &cell->ref);
   if (status != napi_ok) {
-    delete cell;
+    state_->cells().Remove(token.index);
     NAPI_THROW_IF_FAILED(env, status, Napi::Value());
   }
-  state_->AddMapEntries(1);
 
-  Cell* old = nullptr;
-  if (key.is_string) {
-    auto [it, inserted] = strings_.try_emplace(std::move(key.text), cell);
-    if (!inserted) {
-      old = it->second;
-      it->second = cell;
+  MapCell* old = nullptr;
+  try {
+    if (key.is_string) {
+      auto [it, inserted] = strings_.try_emplace(std::move(key.text), cell.get());
+      if (!inserted) {
+        old = it->second;
+        it->second = cell.get();
+      }
+      cell->text = &it->first;
+    } else {
+      auto [it, inserted] = numbers_.try_emplace(key.number, cell.get());
+      if (!inserted) {
+        old = it->second;
+        it->second = cell.get();
+      }
     }
-    cell->text = &it->first;
-  } else {
-    auto [it, inserted] = numbers_.try_emplace(key.number, cell);
-    if (!inserted) {
-      old = it->second;
-      it->second = cell;
-    }
+  } catch (...) {
+    // No room in the key index: undo, so nothing is half-stored.
+    napi_delete_reference(env, cell->ref);
+    state_->cells().Remove(token.index);
+    throw;
   }
-  Link(cell, old);
+  state_->AddMapEntry();
+  Link(cell.get(), old);
+  cell.release();
   if (old != nullptr) {
-    // Overwrite releases the old weak reference at once; its finalizer goes with it.
+    // Overwrite releases the old weak reference at once.
     Release(env, old);
   }
   return info.This();
@@ -274,7 +315,7 @@ Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
 
 Napi::Value IDWeakMap::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Cell* cell = Find(ParseKey(info, "get"));
+  MapCell* cell = Find(ParseKey(info, "get"));
   if (cell == nullptr) return env.Undefined();
   napi_value value = LiveValue(env, cell);
   return value == nullptr ? env.Undefined() : Napi::Value(env, value);
@@ -282,13 +323,13 @@ Napi::Value IDWeakMap::Get(const Napi::CallbackInfo& info) {
 
 Napi::Value IDWeakMap::Has(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Cell* cell = Find(ParseKey(info, "has"));
+  MapCell* cell = Find(ParseKey(info, "has"));
   return Napi::Boolean::New(env, cell != nullptr && LiveValue(env, cell) != nullptr);
 }
 
 Napi::Value IDWeakMap::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Cell* cell = Find(ParseKey(info, "delete"));
+  MapCell* cell = Find(ParseKey(info, "delete"));
   if (cell == nullptr) return Napi::Boolean::New(env, false);
   bool was_live = LiveValue(env, cell) != nullptr;
   if (was_live) Remove(env, cell);
@@ -303,32 +344,49 @@ Napi::Value IDWeakMap::Clear(const Napi::CallbackInfo& info) {
 Napi::Value IDWeakMap::Size(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   double count = 0;
-  ChunkedScope scope(env);
-  for (Cell* cell = first_; cell != nullptr;) {
-    Cell* next = cell->next;
-    scope.Step();
-    if (LiveValue(env, cell) != nullptr) ++count;
-    cell = next;
+  {
+    WalkGuard guard(&walking_);
+    ChunkedScope scope(env);
+    for (MapCell* cell = first_; cell != nullptr;) {
+      MapCell* next = cell->next;
+      scope.Step();
+      if (LiveValue(env, cell) != nullptr) ++count;
+      cell = next;
+    }
   }
+  if (walking_ == 0 && collected_during_walk_) PruneCollected(env);
   return Napi::Number::New(env, count);
 }
 
+// Two passes: the live keys are copied out natively first, then turned into JavaScript values.
+// Making those values allocates (and may run finalizers) and setting array elements may run
+// JavaScript (an indexed setter on Array.prototype), so the second pass never touches a cell.
 Napi::Value IDWeakMap::Keys(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Array keys = Napi::Array::New(env);
-  uint32_t index = 0;
-  ChunkedScope scope(env);
-  for (Cell* cell = first_; cell != nullptr;) {
-    Cell* next = cell->next;
-    scope.Step();
-    if (LiveValue(env, cell) != nullptr) {
-      if (cell->is_string) {
-        keys.Set(index++, Napi::String::New(env, *cell->text));
-      } else {
-        keys.Set(index++, Napi::Number::New(env, static_cast<double>(cell->number)));
+  std::vector<std::pair<int64_t, std::string>> copied;
+  std::vector<bool> is_string;
+  {
+    WalkGuard guard(&walking_);
+    ChunkedScope scope(env);
+    for (MapCell* cell = first_; cell != nullptr;) {
+      MapCell* next = cell->next;
+      scope.Step();
+      if (LiveValue(env, cell) != nullptr) {
+        copied.emplace_back(cell->number, cell->is_string ? *cell->text : std::string());
+        is_string.push_back(cell->is_string);
       }
+      cell = next;
     }
-    cell = next;
+  }
+  if (walking_ == 0 && collected_during_walk_) PruneCollected(env);
+  Napi::Array keys = Napi::Array::New(env, copied.size());
+  for (size_t i = 0; i < copied.size(); ++i) {
+    auto index = static_cast<uint32_t>(i);
+    if (is_string[i]) {
+      keys.Set(index, Napi::String::New(env, copied[i].second));
+    } else {
+      keys.Set(index, Napi::Number::New(env, static_cast<double>(copied[i].first)));
+    }
   }
   return keys;
 }
