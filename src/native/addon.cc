@@ -54,7 +54,6 @@ Napi::Value WeakwireAddon::Stats(const Napi::CallbackInfo& info) {
   NAPI_THROW_IF_FAILED(env, status, Napi::Value());
   Napi::Object stats = Napi::Object::New(env);
   stats.Set("mapEntries", static_cast<double>(state_->map_entries()));
-  stats.Set("finalizers", static_cast<double>(state_->registrations()));
   stats.Set("generation", static_cast<double>(state_->generation()));
   stats.Set("queued", Napi::Value(env, queued));
   return stats;

@@ -32,7 +32,6 @@ void EnvState::OnEnvTeardown(void* arg) {
 }
 
 void EnvState::OnRegistrationFinalized(FinalizerToken token) {
-  --registrations_;
   if (accepting_) queue_.Push(token);
   Release();
 }

@@ -49,12 +49,9 @@ class EnvState {
   // setDestructor: a finalizer was added for a registration, and later it ran.
   void OnRegistered() {
     generation_ = NextGeneration();
-    ++registrations_;
     Hold();
   }
   void OnRegistrationFinalized(FinalizerToken token);
-  // Registrations whose target's finalizer has not run yet, cancelled ones included.
-  size_t registrations() const { return registrations_; }
 
   // IDWeakMap entries held by all maps of this environment.
   void AddMapEntry() { ++map_entries_; }
@@ -75,7 +72,6 @@ class EnvState {
 
   size_t holders_ = 1;
   uint32_t generation_ = 0;
-  size_t registrations_ = 0;
   size_t map_entries_ = 0;
   bool accepting_ = true;
   bool hook_registered_ = false;

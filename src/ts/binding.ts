@@ -18,8 +18,6 @@ export interface Stats {
 /** The native counts stats() is made from (src/native/addon.cc). */
 export interface NativeStats {
   mapEntries: number;
-  /** setDestructor finalizers not run yet, cancelled registrations whose target lives included. */
-  finalizers: number;
   /** [slot, generation] pairs of dead registrations waiting for their batch. */
   queued: Uint32Array;
   /** The generation of the last registration (JavaScript's count must agree). */
