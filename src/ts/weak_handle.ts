@@ -3,32 +3,45 @@ import { binding, type NativeBinding } from './binding';
 /** Callback run after a target was collected; receives the `held` value given at registration. */
 export type Destructor<H> = (held: H) => void;
 
-// Registrations live in pages of PAGE_SIZE slots. A page is allocated once and never grows, so
-// registering never copies an array, and the unused part of the storage is at most one page.
+// The layout of the registration table. The hot paths below (register, cancel, dispatch) write
+// these numbers in place, named in a comment: module-level constants are context slots that the
+// optimizing compiler loads and checks on every use instead of folding them.
+//
+// Registrations live in pages of 4096 slots (slot >>> 12 is the page, slot & 4095 the index in
+// it). A page is allocated once and never grows, so registering never copies an array, and the
+// unused part of the storage is at most one page.
 const PAGE_BITS = 12;
 const PAGE_SIZE = 1 << PAGE_BITS;
-const PAGE_MASK = PAGE_SIZE - 1;
-
-// Each slot has one int32 word. A live registration's word is
-//   generation << GENERATION_SHIFT | kind << KIND_SHIFT | LIVE
-// and a free slot's word is 0.
-const LIVE = 1;
-const KIND_SHIFT = 1;
-const KIND_MASK = 3;
-const GENERATION_SHIFT = 3;
-// A registration's generation is the count of registrations so far, modulo 2^28: the native side
-// counts the same way (see src/native/weak_handle.h), so track() needs to return nothing. Below
-// 2^28, a word is a non-negative int32.
-const GENERATION_MASK = (1 << 28) - 1;
+//
+// A page's int32 array, `words`, holds everything about its slots but the JavaScript values:
+//   words[0..4095]     one word per slot: 0 while free; for a live registration
+//                        generation << 3 | kind << 1 | 1 (live)
+//   words[4096..4223]  the free bitmap: slot i is free when bit i & 31 of words[4096 + (i >>> 5)]
+//                      is set. Free slots are taken lowest first, so a run of registrations
+//                      writes neighbouring words and values, whatever order the previous ones
+//                      died in.
+//   words[4224]        FREE_COUNT: free slots
+//   words[4225]        SCAN: no bitmap word before this index has a free bit
+//   words[4226]        SHARED_COUNT: registrations of kind 0 (shared)
+// Counters in the typed array cost no boxing or overflow checks on the hot paths.
+const FREE_COUNT = 4224;
+const SCAN = 4225;
+const SHARED_COUNT = 4226;
+const WORDS_LENGTH = 4227;
+//
+// A registration's generation is the count of registrations so far, modulo 2^28 (& 0xfffffff):
+// the native side counts the same way (src/native/weak_handle.h), so track() returns nothing.
+// Below 2^28, a word is a non-negative int32.
+//
+// The kind says where the callback and held value are, in one value slot where it can: most
+// registrations of a page share one callback (a cache's or a registry's), and a closure
+// registered without a held value needs no second slot.
+//   0 shared:   callback page.shared,    held page.values
+//   1 callback: callback page.values,    held undefined
+//   2 both:     callback page.callbacks, held page.values
+//
 // Slots stay small integers, and below what the native side can carry in a finalizer's data.
 const SLOT_LIMIT = Math.min(2 ** 30, binding.slotLimit);
-
-// Where a live registration keeps its callback and held value, in one value slot where it can:
-// most registrations of a page share one callback (a cache's or a registry's), and a closure
-// registered without a held value needs no second slot.
-const KIND_SHARED = 0; // callback: page.shared; held: page.values
-const KIND_CALLBACK = 1; // callback: page.values; held: undefined
-const KIND_BOTH = 2; // callback: page.callbacks; held: page.values
 
 // Placeholders that keep every field of a Page and of the table at one type from the start:
 // a field that changes type later (undefined, then an array) deoptimizes the code using it.
@@ -37,31 +50,27 @@ const NO_CALLBACK: Destructor<unknown> = () => {};
 const NO_BATCH: Uint32Array = new Uint32Array(0);
 
 class Page {
-  readonly values: unknown[] = new Array(PAGE_SIZE);
-  readonly words = new Int32Array(PAGE_SIZE);
-  /** Callbacks of KIND_BOTH registrations: a real array from the first one on. */
+  /** Held values (or callbacks, kind 1). Filled so that every page's array has one elements kind. */
+  readonly values: unknown[] = new Array(PAGE_SIZE).fill(undefined);
+  readonly words = new Int32Array(WORDS_LENGTH);
+  /** Callbacks of kind 2 (both): a real array from the first one on. */
   callbacks = NO_CALLBACKS;
-  /** The callback of this page's KIND_SHARED registrations, while it has any. */
+  /** The callback of this page's kind 0 (shared) registrations, while it has any. */
   shared = NO_CALLBACK;
-  sharedCount = 0;
-  /**
-   * One bit per slot, set while the slot is free. Free slots are taken lowest first, so a run of
-   * registrations writes neighbouring words and values, whatever order the previous ones died in.
-   */
-  readonly free = new Int32Array(PAGE_SIZE >>> 5).fill(-1);
-  freeCount = PAGE_SIZE;
-  /** No bitmap word below this one has a free bit. */
-  scan = 0;
   /** Whether the page is on the table's stack of pages with free slots. */
   listed = false;
 
   /** @param base the slot of the page's first entry */
-  constructor(readonly base: number) {}
+  constructor(readonly base: number) {
+    this.words.fill(-1, PAGE_SIZE, FREE_COUNT);
+    this.words[FREE_COUNT] = PAGE_SIZE;
+    this.words[SCAN] = PAGE_SIZE;
+  }
 }
 
-// The page to allocate from before there is any.
+// The page to allocate from before there is any: it has no free slot.
 const FULL_PAGE = new Page(0);
-FULL_PAGE.freeCount = 0;
+FULL_PAGE.words[FREE_COUNT] = 0;
 
 /**
  * Every registration of this environment, by slot. JavaScript owns them: `register` picks a slot
@@ -82,32 +91,33 @@ class DestructorTable {
   private readonly partial: Page[] = [];
   /** The generation of the last registration. */
   private generation = 0;
-  /** Registrations whose callback has neither run nor been cancelled. */
-  private live = 0;
-  /** The batch being dispatched and how far it got, so stats() can count what it has not run. */
+  /**
+   * The batch being dispatched, so stats() called from a callback counts what it has not run:
+   * the pairs it already ran are no longer live, so the whole batch can be counted.
+   */
   private batch = NO_BATCH;
-  private cursor = 0;
   private readonly track: NativeBinding['track'];
 
   constructor(native: NativeBinding) {
     this.track = native.track;
-    native.setDispatcher(this.dispatch);
+    native.setDispatcher((tokens) => this.dispatch(tokens));
   }
 
   /** Registers a destructor; `target` is checked by the native side (see setDestructor). */
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
     let page = this.current;
-    if (page.freeCount === 0) page = this.nextPage();
-    let at = page.scan;
-    let bits = page.free[at];
-    while (bits === 0) bits = page.free[++at];
-    page.scan = at;
+    if (page.words[4224 /* FREE_COUNT */] === 0) page = this.nextPage();
+    const words = page.words;
+    let at = words[4225 /* SCAN */];
+    let bits = words[at];
+    while (bits === 0) bits = words[++at];
+    words[4225 /* SCAN */] = at;
     const lowest = bits & -bits;
-    page.free[at] = bits ^ lowest;
-    page.freeCount--;
-    const index = (at << 5) | (31 - Math.clz32(lowest));
+    words[at] = bits ^ lowest;
+    words[4224 /* FREE_COUNT */]--;
+    const index = ((at - 4096) << 5) | (31 - Math.clz32(lowest));
     const slot = page.base + index;
-    const generation = (this.generation + 1) & GENERATION_MASK;
+    const generation = (this.generation + 1) & 0xfffffff;
     try {
       this.track(target, slot);
     } catch (error) {
@@ -117,37 +127,35 @@ class DestructorTable {
     this.generation = generation;
     let kind: number;
     if (callback === page.shared) {
-      page.sharedCount++;
+      words[4226 /* SHARED_COUNT */]++;
       page.values[index] = held;
-      kind = KIND_SHARED;
-    } else if (page.sharedCount === 0) {
+      kind = 0; // shared
+    } else if (words[4226 /* SHARED_COUNT */] === 0) {
       page.shared = callback as Destructor<unknown>;
-      page.sharedCount = 1;
+      words[4226 /* SHARED_COUNT */] = 1;
       page.values[index] = held;
-      kind = KIND_SHARED;
+      kind = 0; // shared
     } else if (held === undefined) {
       page.values[index] = callback;
-      kind = KIND_CALLBACK;
+      kind = 1; // callback
     } else {
-      if (page.callbacks === NO_CALLBACKS) page.callbacks = new Array(PAGE_SIZE);
+      if (page.callbacks === NO_CALLBACKS) page.callbacks = new Array(PAGE_SIZE).fill(undefined);
       page.callbacks[index] = callback as Destructor<unknown>;
       page.values[index] = held;
-      kind = KIND_BOTH;
+      kind = 2; // both
     }
-    page.words[index] = (generation << GENERATION_SHIFT) | (kind << KIND_SHIFT) | LIVE;
-    this.live++;
+    words[index] = (generation << 3) | (kind << 1) | 1;
     return cancelFunction(this, slot, generation);
   }
 
   /** @internal */
   cancel(slot: number, generation: number): boolean {
-    const page = this.pages[slot >>> PAGE_BITS];
-    const index = slot & PAGE_MASK;
+    const page = this.pages[slot >>> 12];
+    const index = slot & 4095;
     const word = page.words[index];
-    if ((word & LIVE) === 0 || word >>> GENERATION_SHIFT !== generation) return false;
+    if ((word & 1) === 0 || word >>> 3 !== generation) return false;
     this.clear(page, index, word);
     this.release(page, index);
-    this.live--;
     return true;
   }
 
@@ -156,7 +164,7 @@ class DestructorTable {
     let page: Page | undefined;
     while ((page = this.partial.pop()) !== undefined) {
       page.listed = false;
-      if (page.freeCount > 0) return (this.current = page);
+      if (page.words[FREE_COUNT] > 0) return (this.current = page);
     }
     const base = this.pages.length * PAGE_SIZE;
     if (base + PAGE_SIZE > SLOT_LIMIT) throw new RangeError('setDestructor: too many pending registrations');
@@ -173,13 +181,16 @@ class DestructorTable {
           `JavaScript ${this.generation}); something other than setDestructor called track()`,
       );
     }
-    const pending = this.countLive(queued, 0) + this.countLive(this.batch, this.cursor);
-    return { tracked: this.live - pending, pending };
+    // A slot is taken exactly while its registration is live.
+    let live = 0;
+    for (const page of this.pages) live += PAGE_SIZE - page.words[FREE_COUNT];
+    const pending = this.countLive(queued) + this.countLive(this.batch);
+    return { tracked: live - pending, pending };
   }
 
-  private countLive(tokens: Uint32Array, from: number): number {
+  private countLive(tokens: Uint32Array): number {
     let count = 0;
-    for (let i = from; i + 1 < tokens.length; i += 2) {
+    for (let i = 0; i + 1 < tokens.length; i += 2) {
       if (this.isLive(tokens[i], tokens[i + 1])) count++;
     }
     return count;
@@ -187,26 +198,29 @@ class DestructorTable {
 
   private isLive(slot: number, generation: number): boolean {
     if (slot >= this.pages.length * PAGE_SIZE) return false;
-    const word = this.pages[slot >>> PAGE_BITS].words[slot & PAGE_MASK];
-    return (word & LIVE) !== 0 && word >>> GENERATION_SHIFT === generation;
+    const word = this.pages[slot >>> 12].words[slot & 4095];
+    return (word & 1) !== 0 && word >>> 3 === generation;
   }
 
+  /** Lets go of a live registration's callback and held value. */
   private clear(page: Page, index: number, word: number): void {
-    const kind = (word >>> KIND_SHIFT) & KIND_MASK;
+    const kind = (word >>> 1) & 3;
     page.values[index] = undefined;
-    if (kind === KIND_SHARED) {
-      if (--page.sharedCount === 0) page.shared = NO_CALLBACK;
-    } else if (kind === KIND_BOTH) {
+    if (kind === 0) {
+      if (--page.words[4226 /* SHARED_COUNT */] === 0) page.shared = NO_CALLBACK;
+    } else if (kind === 2) {
       page.callbacks[index] = undefined;
     }
   }
 
+  /** Frees the slot. */
   private release(page: Page, index: number): void {
-    page.words[index] = 0;
-    const at = index >>> 5;
-    page.free[at] |= 1 << (index & 31);
-    if (at < page.scan) page.scan = at;
-    if (page.freeCount++ === 0 && page !== this.current && !page.listed) {
+    const words = page.words;
+    words[index] = 0;
+    const at = 4096 + (index >>> 5);
+    words[at] |= 1 << (index & 31);
+    if (at < words[4225 /* SCAN */]) words[4225 /* SCAN */] = at;
+    if (words[4224 /* FREE_COUNT */]++ === 0 && page !== this.current && !page.listed) {
       page.listed = true;
       this.partial.push(page);
     }
@@ -216,30 +230,41 @@ class DestructorTable {
    * Runs one batch of [slot, generation] pairs. Errors are returned so the native side reports
    * each as uncaught. If the native side has to hand the same batch over again (it did not get
    * to run), the pairs this call already finished are stale by then and skipped.
+   *
+   * This is the per-object cost of finalizing, so clear() is written out here.
    */
-  private readonly dispatch = (tokens: Uint32Array): unknown[] | undefined => {
+  private dispatch(tokens: Uint32Array): unknown[] | undefined {
     let errors: unknown[] | undefined;
+    // Pages are never removed, and every pair names a slot of one of them.
+    const pages = this.pages;
     this.batch = tokens;
-    this.cursor = 0;
     try {
-      while (this.cursor + 1 < tokens.length) {
-        const slot = tokens[this.cursor];
-        const generation = tokens[this.cursor + 1];
-        this.cursor += 2;
+      for (let i = 0; i + 1 < tokens.length; i += 2) {
+        const slot = tokens[i];
+        const page = pages[slot >>> 12];
+        const index = slot & 4095;
+        const words = page.words;
+        const word = words[index];
         // Cancelled (maybe by an earlier callback of this batch), or an older use of the slot.
-        if (!this.isLive(slot, generation)) continue;
-        const page = this.pages[slot >>> PAGE_BITS];
-        const index = slot & PAGE_MASK;
-        const word = page.words[index];
-        const kind = (word >>> KIND_SHIFT) & KIND_MASK;
+        if ((word & 1) === 0 || word >>> 3 !== tokens[i + 1]) continue;
+        const kind = (word >>> 1) & 3;
         const value = page.values[index];
-        const callback = (
-          kind === KIND_SHARED ? page.shared : kind === KIND_CALLBACK ? value : page.callbacks[index]
-        ) as Destructor<unknown>;
-        const held = kind === KIND_CALLBACK ? undefined : value;
-        this.clear(page, index, word);
+        page.values[index] = undefined;
+        let callback: Destructor<unknown>;
+        let held: unknown;
+        if (kind === 0) {
+          callback = page.shared;
+          held = value;
+          if (--words[4226 /* SHARED_COUNT */] === 0) page.shared = NO_CALLBACK;
+        } else if (kind === 1) {
+          callback = value as Destructor<unknown>;
+          held = undefined;
+        } else {
+          callback = page.callbacks[index] as Destructor<unknown>;
+          page.callbacks[index] = undefined;
+          held = value;
+        }
         this.release(page, index);
-        this.live--;
         try {
           callback(held);
         } catch (error) {
@@ -250,7 +275,7 @@ class DestructorTable {
       this.batch = NO_BATCH;
     }
     return errors;
-  };
+  }
 }
 
 // Outside the class so the closure's context holds only these three values.
