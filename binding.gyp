@@ -8,6 +8,7 @@
         "src/native/finalizer_queue.cc",
         "src/native/weak_handle.cc",
         "src/native/cell_directory.cc",
+        "src/native/number_index.cc",
         "src/native/id_weak_map.cc"
       ],
       "dependencies": [

@@ -29,6 +29,27 @@ void EnvState::OnEnvTeardown(void* arg) {
   state->hook_registered_ = false;
   state->accepting_ = false;
   state->queue_.Stop(state->env_);
+  if (state->gc_canary_ != nullptr) {
+    napi_delete_reference(state->env_, state->gc_canary_);
+    state->gc_canary_ = nullptr;
+  }
+}
+
+uint64_t EnvState::GcEpoch(napi_env env) {
+  napi_value canary = nullptr;
+  if (gc_canary_ != nullptr && napi_get_reference_value(env, gc_canary_, &canary) == napi_ok &&
+      canary != nullptr) {
+    return gc_epoch_;
+  }
+  // The first call, or a collection since the canary was made: a new epoch, and a new canary.
+  // Without one (it could not be made), every call is a new epoch, which is always safe.
+  ++gc_epoch_;
+  if (gc_canary_ != nullptr) napi_delete_reference(env, gc_canary_);
+  gc_canary_ = nullptr;
+  if (accepting_ && napi_create_object(env, &canary) == napi_ok) {
+    if (napi_create_reference(env, canary, 0, &gc_canary_) != napi_ok) gc_canary_ = nullptr;
+  }
+  return gc_epoch_;
 }
 
 void EnvState::OnRegistrationFinalized(FinalizerToken token) {

@@ -58,6 +58,13 @@ class EnvState {
   void RemoveMapEntry() { --map_entries_; }
   size_t map_entries() const { return map_entries_; }
 
+  // A count of the garbage collections that may have collected a weakly held value, as far as
+  // this environment can tell: it advances when the canary, an object nothing holds but a weak
+  // reference made at the previous call, is gone. The canary is young and only weakly held, so
+  // the first collection of either generation after it was made clears it: no value can die in
+  // a collection that leaves the canary in place.
+  uint64_t GcEpoch(napi_env env);
+
   // The addon instance data is being freed.
   void ReleaseAddon();
 
@@ -71,6 +78,8 @@ class EnvState {
       ((uint32_t{1} << 28) - 1) & kTokenGenerationMask;
 
   size_t holders_ = 1;
+  napi_ref gc_canary_ = nullptr;
+  uint64_t gc_epoch_ = 0;
   uint32_t generation_ = 0;
   size_t map_entries_ = 0;
   bool accepting_ = true;

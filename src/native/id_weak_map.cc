@@ -15,6 +15,13 @@ namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 
+// Rejects NaN and infinities with the range test, before the conversion (which they would make
+// undefined), then fractions with the round trip.
+bool IsSafeInteger(double d) {
+  return d >= -kMaxSafeInteger && d <= kMaxSafeInteger &&
+         static_cast<double>(static_cast<int64_t>(d)) == d;
+}
+
 std::string Describe(const Napi::Value& value) {
   switch (value.Type()) {
     case napi_undefined:
@@ -103,8 +110,8 @@ IDWeakMap::IDWeakMap(const Napi::CallbackInfo& info)
   state_->Hold();
   Napi::Object self = info.This().As<Napi::Object>();
   BindFast<&IDWeakMap::Set>(self, "set");
-  BindFast<&IDWeakMap::Get>(self, "get");
-  BindFast<&IDWeakMap::Has>(self, "has");
+  BindRaw(self, "get", RawGet);
+  BindRaw(self, "has", RawHas);
   BindFast<&IDWeakMap::Delete>(self, "delete");
 }
 
@@ -122,6 +129,16 @@ void IDWeakMap::BindFast(Napi::Object self, const char* name) {
   self.DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
 }
 
+void IDWeakMap::BindRaw(Napi::Object self, const char* name, napi_callback callback) {
+  napi_value raw;
+  napi_status status = napi_create_function(Env(), name, NAPI_AUTO_LENGTH, callback, this, &raw);
+  NAPI_THROW_IF_FAILED_VOID(Env(), status);
+  Napi::Function fn(Env(), raw);
+  // As in BindFast: the function holds its map.
+  fn.DefineProperty(Napi::PropertyDescriptor::Value("map", self, napi_default));
+  self.DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
+}
+
 IDWeakMap::~IDWeakMap() {
   // The map itself was collected (or the environment is going away) while values may live on:
   // each reference is deleted and each directory entry freed, so none of their finalizers can
@@ -130,17 +147,16 @@ IDWeakMap::~IDWeakMap() {
   state_->Release();
 }
 
-IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* method) {
-  Napi::Value value = info[0];
+IDWeakMap::Key IDWeakMap::ParseKey(Napi::Env env, Napi::Value value, const char* method) {
   Key key;
   // One Node-API call for the common case: it fails (napi_number_expected) for anything that is
   // not a number, and only then is the type asked for.
   double d;
-  if (napi_get_value_double(info.Env(), value, &d) == napi_ok) {
-    if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) > kMaxSafeInteger) {
-      throw Napi::TypeError::New(info.Env(), std::string("IDWeakMap.") + method +
-                                                 ": key must be a safe integer or a string; got " +
-                                                 Describe(value));
+  if (napi_get_value_double(env, value, &d) == napi_ok) {
+    if (!IsSafeInteger(d)) {
+      throw Napi::TypeError::New(env, std::string("IDWeakMap.") + method +
+                                          ": key must be a safe integer or a string; got " +
+                                          Describe(value));
     }
     key.number = static_cast<int64_t>(d);  // -0 becomes 0, as in Map
     return key;
@@ -150,9 +166,9 @@ IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* m
     key.text = value.As<Napi::String>().Utf8Value();
     return key;
   }
-  throw Napi::TypeError::New(info.Env(), std::string("IDWeakMap.") + method +
-                                             ": key must be a safe integer or a string; got " +
-                                             Describe(value));
+  throw Napi::TypeError::New(env, std::string("IDWeakMap.") + method +
+                                      ": key must be a safe integer or a string; got " +
+                                      Describe(value));
 }
 
 MapCell* IDWeakMap::Find(const Key& key) const {
@@ -160,8 +176,7 @@ MapCell* IDWeakMap::Find(const Key& key) const {
     auto it = strings_.find(key.text);
     return it == strings_.end() ? nullptr : it->second;
   }
-  auto it = numbers_.find(key.number);
-  return it == numbers_.end() ? nullptr : it->second;
+  return numbers_.Find(key.number);
 }
 
 void IDWeakMap::OnValueCollected(napi_env env, MapCell* cell) {
@@ -177,12 +192,13 @@ void IDWeakMap::OnValueCollected(napi_env env, MapCell* cell) {
 
 napi_value IDWeakMap::LiveValue(napi_env env, MapCell* cell) {
   napi_value value = nullptr;
-  if (cell->collected || napi_get_reference_value(env, cell->ref, &value) != napi_ok) {
-    value = nullptr;
+  if (!cell->collected && napi_get_reference_value(env, cell->ref, &value) == napi_ok &&
+      value != nullptr) {
+    return value;
   }
   // Collected but its finalizer has not run yet: the entry is already gone for callers.
-  if (value == nullptr) Remove(env, cell);
-  return value;
+  Remove(env, cell);
+  return nullptr;
 }
 
 void IDWeakMap::Link(MapCell* cell, MapCell* replacing) {
@@ -222,9 +238,9 @@ void IDWeakMap::Unlink(MapCell* cell) {
     auto it = strings_.find(*cell->text);
     if (it != strings_.end() && it->second == cell) strings_.erase(it);
   } else {
-    auto it = numbers_.find(cell->number);
-    if (it != numbers_.end() && it->second == cell) numbers_.erase(it);
+    numbers_.Erase(cell->number, cell);
   }
+  --count_;
 }
 
 void IDWeakMap::Release(napi_env env, MapCell* cell) {
@@ -246,7 +262,8 @@ void IDWeakMap::RemoveAll(napi_env env) {
     cell = next;
   }
   first_ = last_ = nullptr;
-  numbers_.clear();
+  count_ = 0;
+  numbers_.Clear();
   strings_.clear();
 }
 
@@ -291,11 +308,7 @@ Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
       }
       cell->text = &it->first;
     } else {
-      auto [it, inserted] = numbers_.try_emplace(key.number, cell.get());
-      if (!inserted) {
-        old = it->second;
-        it->second = cell.get();
-      }
+      old = numbers_.Put(key.number, cell.get());
     }
   } catch (...) {
     // No room in the key index: undo, so nothing is half-stored.
@@ -305,12 +318,59 @@ Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
   }
   state_->AddMapEntry();
   Link(cell.get(), old);
+  ++count_;
   cell.release();
   if (old != nullptr) {
-    // Overwrite releases the old weak reference at once.
+    // Overwrite releases the old weak reference at once; the new cell took its place in the list.
+    --count_;
     Release(env, old);
   }
   return info.This();
+}
+
+MapCell* IDWeakMap::Lookup(napi_env env, napi_callback_info info, const char* method,
+                           IDWeakMap** map, bool* failed) {
+  size_t argc = 1;
+  napi_value key = nullptr;
+  void* data;
+  *failed = napi_get_cb_info(env, info, &argc, &key, nullptr, &data) != napi_ok;
+  if (*failed) return nullptr;
+  *map = static_cast<IDWeakMap*>(data);
+  double d;
+  if (argc >= 1 && napi_get_value_double(env, key, &d) == napi_ok && IsSafeInteger(d)) {
+    return (*map)->numbers_.Find(static_cast<int64_t>(d));  // -0 becomes 0, as in Map
+  }
+  // A string, or a bad key: the general path, whose C++ exceptions become JavaScript ones here.
+  try {
+    return (*map)->Find(ParseKey(Napi::Env(env), Napi::Value(env, key), method));
+  } catch (const Napi::Error& error) {
+    error.ThrowAsJavaScriptException();
+  } catch (const std::exception& error) {
+    napi_throw_error(env, nullptr, error.what());
+  }
+  *failed = true;
+  return nullptr;
+}
+
+napi_value IDWeakMap::RawGet(napi_env env, napi_callback_info info) {
+  IDWeakMap* map;
+  bool failed;
+  MapCell* cell = Lookup(env, info, "get", &map, &failed);
+  // nullptr is undefined to the caller.
+  return cell == nullptr ? nullptr : map->LiveValue(env, cell);
+}
+
+napi_value IDWeakMap::RawHas(napi_env env, napi_callback_info info) {
+  IDWeakMap* map;
+  bool failed;
+  MapCell* cell = Lookup(env, info, "has", &map, &failed);
+  if (failed) return nullptr;
+  napi_value result;
+  if (napi_get_boolean(env, cell != nullptr && map->LiveValue(env, cell) != nullptr, &result) !=
+      napi_ok) {
+    return nullptr;
+  }
+  return result;
 }
 
 Napi::Value IDWeakMap::Get(const Napi::CallbackInfo& info) {
@@ -341,21 +401,28 @@ Napi::Value IDWeakMap::Clear(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// O(1) while no garbage collection happened since the last walk: every cell was live then, and
+// set, delete, overwrite and pruning keep count_ exact. After a collection one walk prunes the
+// cells whose values died (their finalizers may not have run yet) and the count is exact again.
 Napi::Value IDWeakMap::Size(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double count = 0;
-  {
-    WalkGuard guard(&walking_);
-    ChunkedScope scope(env);
-    for (MapCell* cell = first_; cell != nullptr;) {
-      MapCell* next = cell->next;
-      scope.Step();
-      if (LiveValue(env, cell) != nullptr) ++count;
-      cell = next;
+  // Taken before the walk: a collection during the walk shows as a new epoch next time.
+  uint64_t epoch = state_->GcEpoch(env);
+  if (epoch != verified_epoch_) {
+    {
+      WalkGuard guard(&walking_);
+      ChunkedScope scope(env);
+      for (MapCell* cell = first_; cell != nullptr;) {
+        MapCell* next = cell->next;
+        scope.Step();
+        LiveValue(env, cell);
+        cell = next;
+      }
     }
+    if (walking_ == 0 && collected_during_walk_) PruneCollected(env);
+    verified_epoch_ = epoch;
   }
-  if (walking_ == 0 && collected_during_walk_) PruneCollected(env);
-  return Napi::Number::New(env, count);
+  return Napi::Number::New(env, static_cast<double>(count_));
 }
 
 // Two passes: the live keys are copied out natively first, then turned into JavaScript values.

@@ -8,6 +8,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "number_index.h"
+
 namespace weakwire {
 
 class EnvState;
@@ -45,11 +47,24 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
     std::string text;
   };
 
-  static Key ParseKey(const Napi::CallbackInfo& info, const char* method);
+  static Key ParseKey(Napi::Env env, Napi::Value value, const char* method);
+  static Key ParseKey(const Napi::CallbackInfo& info, const char* method) {
+    return ParseKey(info.Env(), info[0], method);
+  }
   // Defines `name` on this map's wrapper as a function bound to this instance, so the hot
   // methods skip the per-call napi_unwrap (a private-symbol property lookup) of ObjectWrap.
   template <Napi::Value (IDWeakMap::*Method)(const Napi::CallbackInfo&)>
   void BindFast(Napi::Object self, const char* name);
+  void BindRaw(Napi::Object self, const char* name, napi_callback callback);
+
+  // get and has run in tight loops, so they are plain Node-API callbacks (no CallbackInfo, no
+  // C++ exception on the common path, the key read with one call when it is a number).
+  static napi_value RawGet(napi_env env, napi_callback_info info);
+  static napi_value RawHas(napi_env env, napi_callback_info info);
+  // The key's cell for get/has, or nullptr; throws a JavaScript error and returns nullptr (with
+  // *failed set) for a bad key.
+  static MapCell* Lookup(napi_env env, napi_callback_info info, const char* method, IDWeakMap** map,
+                         bool* failed);
 
   Napi::Value Set(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
@@ -74,10 +89,15 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   void PruneCollected(napi_env env);
 
   EnvState* state_;
-  std::unordered_map<int64_t, MapCell*> numbers_;
+  NumberIndex numbers_;
   std::unordered_map<std::string, MapCell*> strings_;
   MapCell* first_ = nullptr;
   MapCell* last_ = nullptr;
+  // Cells in the list, live or not. After a walk, and until the next garbage collection, every
+  // cell is live (the walk pruned the others), so size() is this count.
+  size_t count_ = 0;
+  // The garbage-collection epoch (EnvState::GcEpoch) of the last walk that pruned the list.
+  uint64_t verified_epoch_ = 0;
   // While a walk is under way, finalizers mark their cells instead of unlinking them, so the walk
   // never holds a pointer to a freed cell, whenever the runtime runs finalizers.
   uint32_t walking_ = 0;
