@@ -35,6 +35,18 @@ export const TARGETS = [
     limit: op === 'delete' ? 1.2 : 1.0,
     ratio: (r) => r.ratios[`map ${op}:IDWeakMap/hand-written`],
   })),
+  ...['get', 'has'].map((op) => ({
+    id: `map-${op}-scale`,
+    label: `IDWeakMap ${op} / Map<key, WeakRef>, worst of 10^3, 10^4, 10^5 keys`,
+    limit: 1.0,
+    ratio: (r) => r.ratios[`map ${op} (worst of 10^3..10^5):IDWeakMap/hand-written`],
+  })),
+  {
+    id: 'map-size-o1',
+    label: 'IDWeakMap size between collections, 10^5 / 10^3 entries (O(1))',
+    limit: 2,
+    ratio: (r) => r.ratios['map size:10^5/10^3'],
+  },
   {
     id: 'remote-sync-vs-raw',
     label: 'remote call (sync) / raw sync round trip',

@@ -1,6 +1,6 @@
 // Runs every case and turns the raw figures into named ratios (ours / peer).
 import { registerCase } from '../cases/register.mjs';
-import { mapCase, MAP_OPS } from '../cases/map.mjs';
+import { mapCase, mapScaleCase, MAP_OPS, MAP_SCALE_SIZES } from '../cases/map.mjs';
 import { remoteCase } from '../cases/remote.mjs';
 import { finalizeCase, memoryCase } from './macro.mjs';
 import { ratioOf } from './rounds.mjs';
@@ -33,6 +33,22 @@ export async function measureAll(profile, { only } = {}) {
       ratios[`map ${op}:IDWeakMap/hand-written`] = ratioOf(r[`IDWeakMap ${op}`], r[`Map<key, WeakRef> + FR ${op}`]);
       ratios[`map ${op}:IDWeakMap/weakref`] = ratioOf(r[`IDWeakMap ${op}`], r[`weakref WeakValueMap ${op}`]);
     }
+  }
+
+  if (want('map') || want('map-scale')) {
+    log('weak map get/has at 10^3..10^5 entries, size() between collections');
+    const r = await mapScaleCase({ rounds: profile.rounds, time: profile.time });
+    cases.mapScale = r;
+    const worst = (op) => {
+      const per = MAP_SCALE_SIZES.map((n) => ratioOf(r[`IDWeakMap ${op} @${n}`], r[`Map<key, WeakRef> + FR ${op} @${n}`]));
+      per.forEach((ratio, i) => (ratios[`map ${op} @${MAP_SCALE_SIZES[i]}:IDWeakMap/hand-written`] = ratio));
+      return per.reduce((a, b) => (b.median > a.median ? b : a));
+    };
+    ratios['map get (worst of 10^3..10^5):IDWeakMap/hand-written'] = worst('get');
+    ratios['map has (worst of 10^3..10^5):IDWeakMap/hand-written'] = worst('has');
+    const first = MAP_SCALE_SIZES[0];
+    const last = MAP_SCALE_SIZES[MAP_SCALE_SIZES.length - 1];
+    ratios['map size:10^5/10^3'] = ratioOf(r[`IDWeakMap size @${last}`], r[`IDWeakMap size @${first}`]);
   }
 
   if (want('register')) {

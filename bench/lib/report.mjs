@@ -66,6 +66,20 @@ export function comparisonRows(results) {
       add(label, 'IDWeakMap', 'weakref WeakValueMap', ours, cases.map[`weakref WeakValueMap ${op}`].medianNs, `map ${op}:IDWeakMap/weakref`, fmtNs);
     }
   }
+  if (cases.mapScale) {
+    const m = cases.mapScale;
+    for (const n of [1_000, 10_000, 100_000]) {
+      for (const op of ['get', 'has']) {
+        const ours = m[`IDWeakMap ${op} @${n}`]?.medianNs;
+        const peer = m[`Map<key, WeakRef> + FR ${op} @${n}`]?.medianNs;
+        if (ours === undefined) continue;
+        add(`weak map ${op}, ${n.toLocaleString('en-US')} keys`, 'IDWeakMap', 'Map<key, WeakRef> + FR', ours, peer, `map ${op} @${n}:IDWeakMap/hand-written`, fmtNs);
+      }
+    }
+    const first = m['IDWeakMap size @1000']?.medianNs;
+    const last = m['IDWeakMap size @100000']?.medianNs;
+    if (first !== undefined) add('weak map size, no collection between reads', 'IDWeakMap, 100,000 entries', 'IDWeakMap, 1,000 entries', last, first, 'map size:10^5/10^3', fmtNs);
+  }
   if (cases.remote) {
     if (cases.remote.unavailable) {
       rows.push({ label: 'remote objects', oursName: '—', peerName: '—', ours: 'not available yet', peer: '', ratio: undefined, note: cases.remote.unavailable });
