@@ -1,5 +1,6 @@
 import { IDWeakMap, createIDWeakMap, stats } from '../../src/ts';
 import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { prng } from '../helpers/prng';
 
 // Each helper allocates in its own frame, so the test's stack does not keep values alive.
 function setGarbage(map: IDWeakMap<number | string, object>, key: number | string): void {
@@ -349,14 +350,3 @@ describe('IDWeakMap bad input', () => {
   });
 });
 
-/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -1,6 +1,7 @@
 import { setDestructor, stats } from '../../src/ts';
 import { binding } from '../../src/ts/binding';
 import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { prng } from '../helpers/prng';
 
 // Allocates in a separate frame so nothing on the test's stack keeps the objects alive.
 function registerGarbage<H>(count: number, callback: (held: H) => void, held: (i: number) => H) {
@@ -311,17 +312,6 @@ describe('stats()', () => {
   });
 });
 
-/** A small seeded PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('the native binding', () => {
   test('exposes nothing detachable: transferring any buffer it has leaves registration and cancel working', () => {
