@@ -21,12 +21,15 @@ Napi::Function FastFunction(Napi::Env env, const char* name, napi_callback callb
 WeakwireAddon::WeakwireAddon(Napi::Env env, Napi::Object exports) {
   napi_status status = EnvState::Create(env, &state_);
   NAPI_THROW_IF_FAILED_VOID(env, status);
-  // Slots and generations JavaScript may hand to track(): see finalizer_token.h.
+  // The slots JavaScript may hand to track(), and how registration generations wrap: see
+  // finalizer_token.h.
   double slot_limit = static_cast<double>(kTokenIndexLimit);
   DefineAddon(exports,
               {
                   InstanceValue("track", FastFunction(env, "track", TrackCallback, state_)),
                   InstanceValue("slotLimit", Napi::Number::New(env, slot_limit)),
+                  InstanceValue("generationMask",
+                                Napi::Number::New(env, EnvState::kRegistrationGenerationMask)),
                   InstanceMethod<&WeakwireAddon::SetDispatcher>("setDispatcher"),
                   InstanceMethod<&WeakwireAddon::Stats>("stats"),
                   InstanceValue("IDWeakMap", IDWeakMap::DefineClass(env)),

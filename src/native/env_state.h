@@ -23,6 +23,11 @@ namespace weakwire {
 //   - each setDestructor registration (until its target's finalizer has run).
 class EnvState {
  public:
+  // Registration generations stay below 2^28 (JavaScript keeps one in a word with flag bits) and
+  // within what a finalizer token carries.
+  static constexpr uint32_t kRegistrationGenerationMask =
+      ((uint32_t{1} << 28) - 1) & kTokenGenerationMask;
+
   // Creates the state (held once, for the addon), registers the teardown hook and starts the
   // finalizer queue. On failure nothing is left that could call into a freed state.
   static napi_status Create(napi_env env, EnvState** result);
@@ -74,9 +79,6 @@ class EnvState {
   static void OnEnvTeardown(void* arg);
 
   napi_env env_;
-  static constexpr uint32_t kRegistrationGenerationMask =
-      ((uint32_t{1} << 28) - 1) & kTokenGenerationMask;
-
   size_t holders_ = 1;
   napi_ref gc_canary_ = nullptr;
   uint64_t gc_epoch_ = 0;

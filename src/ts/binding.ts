@@ -39,11 +39,14 @@ export interface NativeIDWeakMap {
 export interface NativeBinding {
   /**
    * Attaches the finalizer of a new registration in `slot` to target. The registration's
-   * generation is the number of track() calls that returned normally so far, modulo 2^28.
+   * generation is the number of track() calls that returned normally so far, masked with
+   * generationMask.
    */
   track(target: object, slot: number): void;
   /** Slots must stay below this. */
   slotLimit: number;
+  /** Registration generations wrap with this mask (2^28 - 1 where pointers have 64 bits). */
+  generationMask: number;
   /** Sets the function that runs a batch of [slot, generation] pairs. */
   setDispatcher(dispatch: (tokens: Uint32Array) => unknown[] | undefined): void;
   stats(): NativeStats;

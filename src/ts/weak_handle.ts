@@ -29,9 +29,10 @@ const SCAN = 4225;
 const SHARED_COUNT = 4226;
 const WORDS_LENGTH = 4227;
 //
-// A registration's generation is the count of registrations so far, modulo 2^28 (& 0xfffffff):
-// the native side counts the same way (src/native/weak_handle.h), so track() returns nothing.
-// Below 2^28, a word is a non-negative int32.
+// A registration's generation is the count of registrations so far, masked with
+// binding.generationMask (2^28 - 1 on 64-bit platforms): the native side counts the same way
+// (src/native/weak_handle.h), so track() returns nothing. Below 2^28, a word is a non-negative
+// int32.
 //
 // The kind says where the callback and held value are, in one value slot where it can: most
 // registrations of a page share one callback (a cache's or a registry's), and a closure
@@ -97,9 +98,11 @@ class DestructorTable {
    */
   private batch = NO_BATCH;
   private readonly track: NativeBinding['track'];
+  private readonly generationMask: number;
 
   constructor(native: NativeBinding) {
     this.track = native.track;
+    this.generationMask = native.generationMask;
     native.setDispatcher((tokens) => this.dispatch(tokens));
   }
 
@@ -117,7 +120,7 @@ class DestructorTable {
     words[4224 /* FREE_COUNT */]--;
     const index = ((at - 4096) << 5) | (31 - Math.clz32(lowest));
     const slot = page.base + index;
-    const generation = (this.generation + 1) & 0xfffffff;
+    const generation = (this.generation + 1) & this.generationMask;
     try {
       this.track(target, slot);
     } catch (error) {
