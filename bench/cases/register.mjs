@@ -1,10 +1,13 @@
-// Register a destructor: setDestructor vs FinalizationRegistry.register vs weak-napi.
+// Register a destructor: setDestructor vs the Node-API floor vs FinalizationRegistry.register vs
+// weak-napi.
 import { benchRequire, loadWeakwire } from '../lib/weakwire.mjs';
+import { loadFloor } from '../lib/floor.mjs';
 import { measureRounds, settle } from '../lib/rounds.mjs';
 
 export async function registerCase({ rounds, time, batch = 10_000 }) {
   const { setDestructor } = loadWeakwire();
   const weak = benchRequire('weak-napi');
+  const floor = loadFloor();
   let fired = 0;
   let registered = 0;
   const onDeath = () => {
@@ -22,7 +25,10 @@ export async function registerCase({ rounds, time, batch = 10_000 }) {
   const drain = async () => {
     targets = null;
     registered += batch;
-    await settle(() => fired >= registered, 400);
+    await settle(() => {
+      floor.poll(onDeath);
+      return fired >= registered;
+    }, 400);
     fired = registered = 0;
   };
   const common = { opsPerCall: batch, beforeEach: fresh, afterEach: drain };
@@ -32,6 +38,13 @@ export async function registerCase({ rounds, time, batch = 10_000 }) {
         name: 'weakwire setDestructor',
         fn: () => {
           for (let i = 0; i < batch; i++) setDestructor(targets[i], onDeath, i);
+        },
+        ...common,
+      },
+      {
+        name: 'Node-API floor',
+        fn: () => {
+          for (let i = 0; i < batch; i++) floor.track(targets[i], i);
         },
         ...common,
       },

@@ -1,6 +1,7 @@
 // One fresh process: register N objects with one implementation, drop them all, collect, and
 // time until every callback ran. Prints one JSON line.
 import { benchRequire, loadWeakwire } from '../lib/weakwire.mjs';
+import { loadFloor } from '../lib/floor.mjs';
 
 const [impl, nArg] = process.argv.slice(2);
 const n = Number(nArg);
@@ -9,11 +10,20 @@ const onDeath = () => {
   fired++;
 };
 
+// Called on every loop turn of the measurement (only the floor needs it).
+let poll = () => 0;
+
 function registrar() {
   switch (impl) {
     case 'weakwire': {
       const { setDestructor } = loadWeakwire();
       return (o, i) => setDestructor(o, onDeath, i);
+    }
+    case 'floor': {
+      // The Node-API floor: its JavaScript side drains the dead ids while the loop turns.
+      const floor = loadFloor();
+      poll = () => floor.poll(onDeath);
+      return (o, i) => floor.track(o, i);
     }
     case 'FinalizationRegistry': {
       // A registry that is itself collected never calls back: keep it reachable.
@@ -44,6 +54,7 @@ const registerMs = Number(process.hrtime.bigint() - r0) / 1e6;
 await tick();
 globalThis.gc();
 await tick();
+poll();
 const firedEarly = fired;
 
 const t0 = process.hrtime.bigint();
@@ -55,6 +66,7 @@ const deadline = Date.now() + 120_000;
 let polls = 0;
 while (fired < n && Date.now() < deadline) {
   await tick();
+  poll();
   if (++polls % 50 === 0) globalThis.gc();
 }
 const finalizeMs = Number(process.hrtime.bigint() - t0) / 1e6;

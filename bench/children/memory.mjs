@@ -1,16 +1,26 @@
 // One fresh process: memory per tracked object. Baseline is N live plain objects; then each is
 // registered with one implementation and the heap, external and RSS deltas are divided by N.
 import { benchRequire, loadWeakwire } from '../lib/weakwire.mjs';
+import { loadFloor } from '../lib/floor.mjs';
 
 const [impl, nArg] = process.argv.slice(2);
 const n = Number(nArg);
 const noop = () => {};
+
+// Called on every loop turn of the measurement (only the floor needs it).
+let poll = () => 0;
 
 function registrar() {
   switch (impl) {
     case 'weakwire': {
       const { setDestructor } = loadWeakwire();
       return (o, i) => setDestructor(o, noop, i);
+    }
+    case 'floor': {
+      // The Node-API floor: its JavaScript side drains the dead ids while the loop turns.
+      const floor = loadFloor();
+      poll = () => floor.poll(noop);
+      return (o, i) => floor.track(o, i);
     }
     case 'FinalizationRegistry': {
       // A registry that is itself collected never calls back: keep it reachable.
@@ -34,6 +44,7 @@ async function sample() {
   for (let i = 0; i < 3; i++) {
     globalThis.gc();
     await tick();
+    poll();
   }
   const m = process.memoryUsage();
   return { heap: m.heapUsed, external: m.external, rss: m.rss };

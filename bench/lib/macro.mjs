@@ -2,7 +2,7 @@
 import { runChild } from './child.mjs';
 import { median, relativeNoise } from './stats.mjs';
 
-export const DESTRUCTOR_IMPLS = ['weakwire', 'FinalizationRegistry', 'weak-napi'];
+export const DESTRUCTOR_IMPLS = ['weakwire', 'floor', 'FinalizationRegistry', 'weak-napi'];
 
 async function repeated(script, impls, n, reps, pick, extraArgs = []) {
   const runs = Object.fromEntries(impls.map((impl) => [impl, []]));

@@ -1,6 +1,6 @@
 // Runs every case and turns the raw figures into named ratios (ours / peer).
 import { registerCase } from '../cases/register.mjs';
-import { mapCase, MAP_OPS } from '../cases/map.mjs';
+import { mapCase, mapScaleCase, MAP_OPS, MAP_SCALE_SIZES } from '../cases/map.mjs';
 import { remoteCase } from '../cases/remote.mjs';
 import { finalizeCase, memoryCase } from './macro.mjs';
 import { ratioOf } from './rounds.mjs';
@@ -35,11 +35,29 @@ export async function measureAll(profile, { only } = {}) {
     }
   }
 
+  if (want('map') || want('map-scale')) {
+    log('weak map get/has at 10^3..10^5 entries, size() between collections');
+    const r = await mapScaleCase({ rounds: profile.rounds, time: profile.time });
+    cases.mapScale = r;
+    const worst = (op) => {
+      const per = MAP_SCALE_SIZES.map((n) => ratioOf(r[`IDWeakMap ${op} @${n}`], r[`Map<key, WeakRef> + FR ${op} @${n}`]));
+      per.forEach((ratio, i) => (ratios[`map ${op} @${MAP_SCALE_SIZES[i]}:IDWeakMap/hand-written`] = ratio));
+      return per.reduce((a, b) => (b.median > a.median ? b : a));
+    };
+    ratios['map get (worst of 10^3..10^5):IDWeakMap/hand-written'] = worst('get');
+    ratios['map has (worst of 10^3..10^5):IDWeakMap/hand-written'] = worst('has');
+    const first = MAP_SCALE_SIZES[0];
+    const last = MAP_SCALE_SIZES[MAP_SCALE_SIZES.length - 1];
+    ratios['map size:10^5/10^3'] = ratioOf(r[`IDWeakMap size @${last}`], r[`IDWeakMap size @${first}`]);
+  }
+
   if (want('register')) {
     log('register a destructor');
     const r = await registerCase({ rounds: profile.rounds, time: profile.time });
     cases.register = r;
+    ratios['register:weakwire/floor'] = ratioOf(r['weakwire setDestructor'], r['Node-API floor']);
     ratios['register:weakwire/FR'] = ratioOf(r['weakwire setDestructor'], r['FinalizationRegistry.register']);
+    ratios['register:floor/FR'] = ratioOf(r['Node-API floor'], r['FinalizationRegistry.register']);
     ratios['register:weakwire/weak-napi'] = ratioOf(r['weakwire setDestructor'], r['weak-napi weak(o, cb)']);
   }
 
@@ -48,7 +66,9 @@ export async function measureAll(profile, { only } = {}) {
     const r = await finalizeCase({ n: profile.finalizeN, reps: profile.reps });
     cases.finalize = { n: profile.finalizeN, ...r };
     const ours = r.weakwire.values;
+    ratios['finalize:weakwire/floor'] = perRun(ours, r.floor.values, (a, b) => a / b);
     ratios['finalize:weakwire/FR'] = perRun(ours, r.FinalizationRegistry.values, (a, b) => a / b);
+    ratios['finalize:floor/FR'] = perRun(r.floor.values, r.FinalizationRegistry.values, (a, b) => a / b);
     ratios['finalize:weakwire/weak-napi'] = perRun(ours, r['weak-napi'].values, (a, b) => a / b);
   }
 
@@ -77,6 +97,7 @@ export async function measureAll(profile, { only } = {}) {
       const spread = (relativeNoise(a) * median(a) + relativeNoise(b) * median(b)) / Math.max(1, Math.abs(median(values)));
       return { values, median: median(values), noise: spread };
     };
+    ratios['memory:weakwire-floor (rss bytes)'] = diff('floor');
     ratios['memory:weakwire-FR (rss bytes)'] = diff('FinalizationRegistry');
     ratios['memory:weakwire-weak-napi (rss bytes)'] = diff('weak-napi');
     const heapDiff = summary.weakwire.heap.values.map((x, i) => x - summary.FinalizationRegistry.heap.values[i]);

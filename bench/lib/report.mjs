@@ -15,28 +15,40 @@ export function comparisonRows(results) {
   if (cases.register) {
     const r = cases.register;
     const ours = r['weakwire setDestructor'].medianNs;
+    add('register a destructor (per object)', 'setDestructor', 'Node-API floor', ours, r['Node-API floor'].medianNs, 'register:weakwire/floor', fmtNs);
     add('register a destructor (per object)', 'setDestructor', 'FinalizationRegistry.register', ours, r['FinalizationRegistry.register'].medianNs, 'register:weakwire/FR', fmtNs);
+    add('register a destructor (per object)', 'Node-API floor', 'FinalizationRegistry.register', r['Node-API floor'].medianNs, r['FinalizationRegistry.register'].medianNs, 'register:floor/FR', fmtNs);
     add('register a destructor (per object)', 'setDestructor', 'weak-napi weak(o, cb)', ours, r['weak-napi weak(o, cb)'].medianNs, 'register:weakwire/weak-napi', fmtNs);
   }
   if (cases.finalize) {
     const f = cases.finalize;
     const label = `finalize ${f.n.toLocaleString('en-US')} objects`;
+    add(label, 'weakwire', 'Node-API floor', f.weakwire.median, f.floor.median, 'finalize:weakwire/floor', fmtMs);
     add(label, 'weakwire', 'FinalizationRegistry', f.weakwire.median, f.FinalizationRegistry.median, 'finalize:weakwire/FR', fmtMs);
+    add(label, 'Node-API floor', 'FinalizationRegistry', f.floor.median, f.FinalizationRegistry.median, 'finalize:floor/FR', fmtMs);
     add(label, 'weakwire', 'weak-napi', f.weakwire.median, f['weak-napi'].median, 'finalize:weakwire/weak-napi', fmtMs);
   }
   if (cases.memory) {
     const m = cases.memory;
     const label = `RSS per tracked object (${m.n.toLocaleString('en-US')})`;
-    for (const peer of ['FinalizationRegistry', 'weak-napi']) {
+    for (const peer of ['floor', 'FinalizationRegistry', 'weak-napi']) {
       rows.push({
         label,
         oursName: 'weakwire',
-        peerName: peer,
+        peerName: peer === 'floor' ? 'Node-API floor' : peer,
         ours: fmtB(m.weakwire.rss.median),
         peer: fmtB(m[peer].rss.median),
         ratio: { median: m.weakwire.rss.median / m[peer].rss.median, noise: 0 },
       });
     }
+    rows.push({
+      label,
+      oursName: 'Node-API floor',
+      peerName: 'FinalizationRegistry',
+      ours: fmtB(m.floor.rss.median),
+      peer: fmtB(m.FinalizationRegistry.rss.median),
+      ratio: { median: m.floor.rss.median / m.FinalizationRegistry.rss.median, noise: 0 },
+    });
     rows.push({
       label: `JS heap per tracked object (${m.n.toLocaleString('en-US')})`,
       oursName: 'weakwire',
@@ -53,6 +65,20 @@ export function comparisonRows(results) {
       add(label, 'IDWeakMap', 'Map<key, WeakRef> + FR', ours, cases.map[`Map<key, WeakRef> + FR ${op}`].medianNs, `map ${op}:IDWeakMap/hand-written`, fmtNs);
       add(label, 'IDWeakMap', 'weakref WeakValueMap', ours, cases.map[`weakref WeakValueMap ${op}`].medianNs, `map ${op}:IDWeakMap/weakref`, fmtNs);
     }
+  }
+  if (cases.mapScale) {
+    const m = cases.mapScale;
+    for (const n of [1_000, 10_000, 100_000]) {
+      for (const op of ['get', 'has']) {
+        const ours = m[`IDWeakMap ${op} @${n}`]?.medianNs;
+        const peer = m[`Map<key, WeakRef> + FR ${op} @${n}`]?.medianNs;
+        if (ours === undefined) continue;
+        add(`weak map ${op}, ${n.toLocaleString('en-US')} keys`, 'IDWeakMap', 'Map<key, WeakRef> + FR', ours, peer, `map ${op} @${n}:IDWeakMap/hand-written`, fmtNs);
+      }
+    }
+    const first = m['IDWeakMap size @1000']?.medianNs;
+    const last = m['IDWeakMap size @100000']?.medianNs;
+    if (first !== undefined) add('weak map size, no collection between reads', 'IDWeakMap, 100,000 entries', 'IDWeakMap, 1,000 entries', last, first, 'map size:10^5/10^3', fmtNs);
   }
   if (cases.remote) {
     if (cases.remote.unavailable) {

@@ -63,6 +63,41 @@ const probes = {
     }
     if (fired > 0) throw new Error(`${fired} of ${live.length} destructors fired for live targets`);
   },
+  /**
+   * cancel() while the targets live, new registrations (which reuse the slots), then the old
+   * targets die: their finalizers still come, and must not fire the newer registrations.
+   */
+  'cancel-while-alive-then-reuse': async () => {
+    let old = Array.from({ length: 200 }, (_, i) => ({ i }));
+    for (const target of old) weakwire.setDestructor(target, () => undefined)();
+    let witness = false;
+    weakwire.setDestructor(old[0], () => (witness = true));
+    const live = [];
+    let fired = 0;
+    for (let i = 0; i < 200; i++) {
+      const target = { live: i };
+      live.push(target);
+      weakwire.setDestructor(target, () => fired++);
+    }
+    old = null;
+    for (let round = 0; round < 20 && !witness; round++) {
+      gc();
+      await turn();
+    }
+    if (!witness) throw new Error('the old targets were not collected');
+    if (fired > 0) throw new Error(`${fired} of ${live.length} destructors fired for live targets`);
+  },
+  /** Entries deleted and overwritten while their values live, then the environment ends. */
+  'map-released-then-exit': async () => {
+    const map = new weakwire.IDWeakMap();
+    const values = Array.from({ length: 200 }, (_, i) => ({ i }));
+    values.forEach((value, i) => map.set(i, value));
+    for (let i = 0; i < 100; i++) map.delete(i);
+    for (let i = 100; i < 200; i++) map.set(i, { replaced: i });
+    globalThis.keptValues = values;
+    gc();
+    await turn();
+  },
 };
 
 const name = process.argv[2];

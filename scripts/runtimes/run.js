@@ -19,7 +19,13 @@ const path = require('node:path');
 const root = path.join(__dirname, '..', '..');
 const cache = path.join(root, '.cache', 'runtimes');
 const TIMEOUT_MS = 240_000;
-const PROBES = ['map-collected-with-values', 'get-after-collection', 'cancel-after-collection-then-reuse'];
+const PROBES = [
+  'map-collected-with-values',
+  'get-after-collection',
+  'cancel-after-collection-then-reuse',
+  'cancel-while-alive-then-reuse',
+  'map-released-then-exit',
+];
 
 /**
  * Runtime failures that are understood and reported, and that do not fail the run. Strict: once

@@ -13,15 +13,16 @@ class WeakwireAddon : public Napi::Addon<WeakwireAddon> {
   WeakwireAddon(Napi::Env env, Napi::Object exports);
   ~WeakwireAddon();
 
-  static EnvState* StateOf(Napi::Env env) { return env.GetInstanceData<WeakwireAddon>()->state_; }
+  // This environment's state (what IDWeakMap's constructor needs).
+  static EnvState* EnvStateOf(Napi::Env env) {
+    return env.GetInstanceData<WeakwireAddon>()->state_;
+  }
 
  private:
   Napi::Value SetDispatcher(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
-  Napi::Value SetFinalizersSurviveDelete(const Napi::CallbackInfo& info);
 
   EnvState* state_ = nullptr;
-  Napi::Reference<Napi::Uint32Array> generation_cell_;
 };
 
 }  // namespace weakwire

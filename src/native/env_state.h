@@ -7,59 +7,87 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "cell_directory.h"
 #include "finalizer_queue.h"
-#include "weak_handle.h"
+#include "finalizer_token.h"
 
 namespace weakwire {
 
-// The runtime may run finalizers of weak handles and maps during environment teardown, before
-// or after it releases the addon instance. So EnvState lives until the addon instance is gone
-// *and* no handle or map still points at it.
+// The runtime may run finalizers and the thread-safe function's finalizer during environment
+// teardown, before or after it frees the addon instance, in an order that differs between
+// runtimes. So EnvState counts what may still call into it, and is deleted when the last of them
+// lets go:
+//   - the addon instance (until the runtime frees the instance data),
+//   - the thread-safe function (until the runtime finalizes it),
+//   - each IDWeakMap (until its destructor),
+//   - each setDestructor registration (until its target's finalizer has run).
 class EnvState {
  public:
-  // Creates the state, registers the teardown hook and starts the finalizer queue.
+  // Registration generations stay below 2^28 (JavaScript keeps one in a word with flag bits) and
+  // within what a finalizer token carries.
+  static constexpr uint32_t kRegistrationGenerationMask =
+      ((uint32_t{1} << 28) - 1) & kTokenGenerationMask;
+
+  // Creates the state (held once, for the addon), registers the teardown hook and starts the
+  // finalizer queue. On failure nothing is left that could call into a freed state.
   static napi_status Create(napi_env env, EnvState** result);
 
-  napi_env env() const { return env_; }
-  bool env_alive() const { return env_alive_; }
-  WeakHandleTable& handles() { return handles_; }
+  EnvState(const EnvState&) = delete;
+  EnvState& operator=(const EnvState&) = delete;
+
+  void Hold() { ++holders_; }
+  void Release() {
+    if (--holders_ == 0) delete this;
+  }
+
+  // False once the environment is being torn down: finalizers then queue nothing.
+  bool accepting() const { return accepting_; }
   FinalizerQueue& queue() { return queue_; }
+  CellDirectory& cells() { return cells_; }
 
-  // Where track() leaves the generation of the registration it made (see addon.cc).
-  uint32_t* generation_cell() const { return generation_cell_; }
-  void set_generation_cell(uint32_t* cell) { generation_cell_ = cell; }
+  // setDestructor: the generation of the next registration, below 2^28 so that JavaScript can
+  // keep it in a word with a few flag bits. Counted only for registrations that get their
+  // finalizer, as JavaScript counts the track() calls that return normally.
+  uint32_t NextGeneration() const { return (generation_ + 1) & kRegistrationGenerationMask; }
+  // The generation of the last registration, for stats() to check that both sides agree.
+  uint32_t generation() const { return generation_; }
+  // setDestructor: a finalizer was added for a registration, and later it ran.
+  void OnRegistered() {
+    generation_ = NextGeneration();
+    Hold();
+  }
+  void OnRegistrationFinalized(FinalizerToken token);
 
-  // From a weak handle's finalizer.
-  void OnHandleCollected(napi_env env, uint32_t slot);
+  // IDWeakMap entries held by all maps of this environment.
+  void AddMapEntry() { ++map_entries_; }
+  void RemoveMapEntry() { --map_entries_; }
+  size_t map_entries() const { return map_entries_; }
+
+  // A count of the garbage collections that may have collected a weakly held value, as far as
+  // this environment can tell: it advances when the canary, an object nothing holds but a weak
+  // reference made at the previous call, is gone. The canary is young and only weakly held, so
+  // the first collection of either generation after it was made clears it: no value can die in
+  // a collection that leaves the canary in place.
+  uint64_t GcEpoch(napi_env env);
 
   // The addon instance data is being freed.
   void ReleaseAddon();
 
-  // Maps keep the state alive while they exist, and report their entry counts for stats().
-  void RetainMap() { ++live_maps_; }
-  void ReleaseMap();
-  void AddMapEntries(std::ptrdiff_t delta) { map_entries_ += static_cast<size_t>(delta); }
-  size_t map_entries() const { return map_entries_; }
-
-  // Whether the runtime still runs a Node-API finalizer after its reference was deleted (Deno
-  // does; Node and Bun remove it). Records then wait for their finalizer before being freed.
-  bool finalizers_survive_delete() const { return finalizers_survive_delete_; }
-  void set_finalizers_survive_delete(bool value) { finalizers_survive_delete_ = value; }
-
  private:
-  explicit EnvState(napi_env env) : env_(env), queue_(&handles_) {}
+  explicit EnvState(napi_env env) : env_(env), queue_(this) {}
+  ~EnvState() = default;
   static void OnEnvTeardown(void* arg);
-  void DeleteIfUnused();
 
   napi_env env_;
-  bool env_alive_ = true;
-  bool addon_alive_ = true;
-  bool finalizers_survive_delete_ = false;
-  uint32_t* generation_cell_ = nullptr;
-  size_t live_maps_ = 0;
+  size_t holders_ = 1;
+  napi_ref gc_canary_ = nullptr;
+  uint64_t gc_epoch_ = 0;
+  uint32_t generation_ = 0;
   size_t map_entries_ = 0;
-  WeakHandleTable handles_;
+  bool accepting_ = true;
+  bool hook_registered_ = false;
   FinalizerQueue queue_;
+  CellDirectory cells_;
 };
 
 }  // namespace weakwire

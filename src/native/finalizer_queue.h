@@ -1,5 +1,13 @@
-// Deferred destructor callbacks: finalizers push slots here, and the event loop later hands
-// them to JavaScript in batches, one native->JS call per batch.
+// Deferred destructor callbacks: finalizers append the tokens of dead registrations here, and
+// the event loop later hands them to JavaScript in batches, one native->JS call per batch.
+//
+// Threading: everything here runs on the environment's own JavaScript thread. Finalizers (which
+// Push) run on that thread too, either deferred by the runtime or, on runtimes that run them
+// inside the GC, in the middle of any allocation, including one made while a batch is being
+// dispatched. So Push never allocates with a throwing operator, never touches the JavaScript heap
+// and only appends at the tail; the batch in flight is read from the head and removed only after
+// JavaScript has run it. The thread-safe function is used as a loop wake-up that a finalizer may
+// call, not to cross threads.
 #ifndef WEAKWIRE_FINALIZER_QUEUE_H_
 #define WEAKWIRE_FINALIZER_QUEUE_H_
 
@@ -7,46 +15,75 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+
+#include "finalizer_token.h"
 
 namespace weakwire {
 
-class WeakHandleTable;
+class EnvState;
 
 class FinalizerQueue {
  public:
   // At most this many callbacks per native->JS call, so a huge collection does not starve I/O.
   static constexpr size_t kMaxBatch = 65536;
 
-  explicit FinalizerQueue(WeakHandleTable* handles) : handles_(handles) {}
+  explicit FinalizerQueue(EnvState* owner) : owner_(owner) {}
+  ~FinalizerQueue();
+  FinalizerQueue(const FinalizerQueue&) = delete;
+  FinalizerQueue& operator=(const FinalizerQueue&) = delete;
 
-  // Creates the wake-up mechanism: a thread-safe function that is unref'd, so it never keeps
-  // the process alive by itself.
+  // Creates the wake-up: an unref'd thread-safe function (it never keeps the loop alive). It holds
+  // the owner until the runtime finalizes it.
   napi_status Start(napi_env env);
+  // Releases the thread-safe function when the environment could not be set up after Start.
+  void Abort();
 
-  // Sets the JavaScript function that runs a batch: fn(slots: Uint32Array) -> errors[] | undefined.
+  // Sets the JavaScript function that runs a batch:
+  //   fn(tokens: Uint32Array of [index, generation] pairs) -> errors[] | undefined.
   napi_status SetDispatcher(napi_env env, napi_value fn);
 
-  // Safe to call from a finalizer: records the slot and wakes the loop, nothing more.
-  void Push(uint32_t slot);
+  // From a finalizer: records the token and wakes the loop, nothing more. If no memory is left
+  // for the token, it is counted and reported as an error with the next batch.
+  void Push(FinalizerToken token) noexcept;
 
-  // Environment teardown: drop JS references; nothing will be dispatched any more.
+  // Environment teardown: drops the dispatcher; nothing is dispatched any more.
   void Stop(napi_env env);
 
-  size_t size() const { return ready_.size() - head_; }
+  // Tokens waiting, including a batch JavaScript is running right now.
+  size_t size() const { return size_; }
+
+  // A Uint32Array of the [index, generation] pairs waiting behind the batch in flight (for stats).
+  napi_status Snapshot(napi_env env, napi_value* result) const;
 
  private:
+  static constexpr size_t kPageTokens = 4096;
+  struct Page {
+    Page* next;
+    FinalizerToken tokens[kPageTokens];
+  };
+
   static void OnWake(napi_env env, napi_value js_callback, void* context, void* data);
   static void OnWakeFinalized(napi_env env, void* data, void* hint);
   void Wake();
   void Drain(napi_env env);
-  void RunBatch(napi_env env, const std::vector<uint32_t>& batch);
+  // Runs the first `count` tokens. Returns false if JavaScript did not run them (they stay).
+  bool RunBatch(napi_env env, size_t count);
+  void ReportDropped(napi_env env);
+  // Writes `count` tokens, starting `skip` tokens after the head, as index/generation pairs.
+  void CopyPairs(uint32_t* out, size_t skip, size_t count) const;
+  void PopFront(size_t count);
 
-  WeakHandleTable* handles_;
+  EnvState* owner_;
   napi_threadsafe_function wake_ = nullptr;
   napi_ref dispatcher_ = nullptr;
-  std::vector<uint32_t> ready_;
-  size_t head_ = 0;
+  Page* head_ = nullptr;   // oldest page; head_index_ is its first unread token
+  Page* tail_ = nullptr;   // newest page; tail_count_ tokens of it are used
+  Page* spare_ = nullptr;  // one emptied page kept for reuse
+  size_t head_index_ = 0;
+  size_t tail_count_ = 0;
+  size_t size_ = 0;
+  size_t in_flight_ = 0;  // tokens at the head that JavaScript is running now
+  size_t dropped_ = 0;
   bool wake_pending_ = false;
   bool draining_ = false;
   bool stopped_ = false;

@@ -1,15 +1,26 @@
 #include "id_weak_map.h"
 
 #include <cmath>
+#include <memory>
+#include <utility>
+#include <vector>
 
 #include "addon.h"
 #include "env_state.h"
+#include "finalizer_token.h"
 
 namespace weakwire {
 
 namespace {
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+// Rejects NaN and infinities with the range test, before the conversion (which they would make
+// undefined), then fractions with the round trip.
+bool IsSafeInteger(double d) {
+  return d >= -kMaxSafeInteger && d <= kMaxSafeInteger &&
+         static_cast<double>(static_cast<int64_t>(d)) == d;
+}
 
 std::string Describe(const Napi::Value& value) {
   switch (value.Type()) {
@@ -59,6 +70,26 @@ class ChunkedScope {
   size_t count_ = 0;
 };
 
+// Counts a walk for as long as it runs (see IDWeakMap::walking_).
+class WalkGuard {
+ public:
+  explicit WalkGuard(uint32_t* walking) : walking_(walking) { ++*walking_; }
+  ~WalkGuard() { --*walking_; }
+  WalkGuard(const WalkGuard&) = delete;
+  WalkGuard& operator=(const WalkGuard&) = delete;
+
+ private:
+  uint32_t* walking_;
+};
+
+// Runs when a value has been collected (or at teardown). Only native bookkeeping: no JavaScript.
+void OnValueFinalized(napi_env env, void* data, void* hint) {
+  MapCell* cell = static_cast<EnvState*>(hint)->cells().Find(UnpackToken(data));
+  // A stale token: the entry was deleted, overwritten, pruned or its map died meanwhile.
+  if (cell == nullptr) return;
+  cell->owner->OnValueCollected(env, cell);
+}
+
 }  // namespace
 
 Napi::Function IDWeakMap::DefineClass(Napi::Env env) {
@@ -75,12 +106,12 @@ Napi::Function IDWeakMap::DefineClass(Napi::Env env) {
 }
 
 IDWeakMap::IDWeakMap(const Napi::CallbackInfo& info)
-    : ObjectWrap<IDWeakMap>(info), state_(WeakwireAddon::StateOf(info.Env())) {
-  state_->RetainMap();
+    : ObjectWrap<IDWeakMap>(info), state_(WeakwireAddon::EnvStateOf(info.Env())) {
+  state_->Hold();
   Napi::Object self = info.This().As<Napi::Object>();
   BindFast<&IDWeakMap::Set>(self, "set");
-  BindFast<&IDWeakMap::Get>(self, "get");
-  BindFast<&IDWeakMap::Has>(self, "has");
+  BindRaw(self, "get", RawGet);
+  BindRaw(self, "has", RawHas);
   BindFast<&IDWeakMap::Delete>(self, "delete");
 }
 
@@ -98,24 +129,34 @@ void IDWeakMap::BindFast(Napi::Object self, const char* name) {
   self.DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
 }
 
-IDWeakMap::~IDWeakMap() {
-  // The map itself was collected (or the environment is going away) while values may live on:
-  // deleting each reference also removes its finalizer, so none of them can reach freed memory.
-  RemoveAll(Env());
-  state_->ReleaseMap();
+void IDWeakMap::BindRaw(Napi::Object self, const char* name, napi_callback callback) {
+  napi_value raw;
+  napi_status status = napi_create_function(Env(), name, NAPI_AUTO_LENGTH, callback, this, &raw);
+  NAPI_THROW_IF_FAILED_VOID(Env(), status);
+  Napi::Function fn(Env(), raw);
+  // As in BindFast: the function holds its map.
+  fn.DefineProperty(Napi::PropertyDescriptor::Value("map", self, napi_default));
+  self.DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
 }
 
-IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* method) {
-  Napi::Value value = info[0];
+IDWeakMap::~IDWeakMap() {
+  // The map itself was collected (or the environment is going away) while values may live on:
+  // each reference is deleted and each directory entry freed, so none of their finalizers can
+  // reach a freed cell, on runtimes that drop such finalizers and on those that still run them.
+  RemoveAll(Env());
+  state_->Release();
+}
+
+IDWeakMap::Key IDWeakMap::ParseKey(Napi::Env env, Napi::Value value, const char* method) {
   Key key;
   // One Node-API call for the common case: it fails (napi_number_expected) for anything that is
   // not a number, and only then is the type asked for.
   double d;
-  if (napi_get_value_double(info.Env(), value, &d) == napi_ok) {
-    if (!std::isfinite(d) || std::trunc(d) != d || std::fabs(d) > kMaxSafeInteger) {
-      throw Napi::TypeError::New(info.Env(), std::string("IDWeakMap.") + method +
-                                                 ": key must be a safe integer or a string; got " +
-                                                 Describe(value));
+  if (napi_get_value_double(env, value, &d) == napi_ok) {
+    if (!IsSafeInteger(d)) {
+      throw Napi::TypeError::New(env, std::string("IDWeakMap.") + method +
+                                          ": key must be a safe integer or a string; got " +
+                                          Describe(value));
     }
     key.number = static_cast<int64_t>(d);  // -0 becomes 0, as in Map
     return key;
@@ -125,44 +166,42 @@ IDWeakMap::Key IDWeakMap::ParseKey(const Napi::CallbackInfo& info, const char* m
     key.text = value.As<Napi::String>().Utf8Value();
     return key;
   }
-  throw Napi::TypeError::New(info.Env(), std::string("IDWeakMap.") + method +
-                                             ": key must be a safe integer or a string; got " +
-                                             Describe(value));
+  throw Napi::TypeError::New(env, std::string("IDWeakMap.") + method +
+                                      ": key must be a safe integer or a string; got " +
+                                      Describe(value));
 }
 
-IDWeakMap::Cell* IDWeakMap::Find(const Key& key) const {
+MapCell* IDWeakMap::Find(const Key& key) const {
   if (key.is_string) {
     auto it = strings_.find(key.text);
     return it == strings_.end() ? nullptr : it->second;
   }
-  auto it = numbers_.find(key.number);
-  return it == numbers_.end() ? nullptr : it->second;
+  return numbers_.Find(key.number);
 }
 
-void IDWeakMap::OnValueCollected(napi_env env, void* data, void*) {
-  // Only native bookkeeping here: unlink the cell and drop its reference. No JavaScript.
-  auto* cell = static_cast<Cell*>(data);
-  if (cell->owner == nullptr) {
-    // A cell released earlier on a runtime that still runs finalizers of deleted references.
-    delete cell;
+void IDWeakMap::OnValueCollected(napi_env env, MapCell* cell) {
+  if (walking_ > 0) {
+    // A runtime that runs finalizers inside the GC, during an allocation of the walk: leave the
+    // list as the walk sees it and prune when the walk is over.
+    cell->collected = true;
+    collected_during_walk_ = true;
     return;
   }
-  IDWeakMap* owner = cell->owner;
-  owner->Unlink(cell);
-  napi_delete_reference(env, cell->ref);
-  delete cell;
-  owner->state_->AddMapEntries(-1);
+  Remove(env, cell);
 }
 
-napi_value IDWeakMap::LiveValue(napi_env env, Cell* cell) {
+napi_value IDWeakMap::LiveValue(napi_env env, MapCell* cell) {
   napi_value value = nullptr;
-  if (napi_get_reference_value(env, cell->ref, &value) != napi_ok) value = nullptr;
+  if (!cell->collected && napi_get_reference_value(env, cell->ref, &value) == napi_ok &&
+      value != nullptr) {
+    return value;
+  }
   // Collected but its finalizer has not run yet: the entry is already gone for callers.
-  if (value == nullptr) Remove(env, cell);
-  return value;
+  Remove(env, cell);
+  return nullptr;
 }
 
-void IDWeakMap::Link(Cell* cell, Cell* replacing) {
+void IDWeakMap::Link(MapCell* cell, MapCell* replacing) {
   if (replacing != nullptr) {
     // Keep the key's place in iteration order, like Map does on overwrite.
     cell->prev = replacing->prev;
@@ -183,7 +222,7 @@ void IDWeakMap::Link(Cell* cell, Cell* replacing) {
   }
 }
 
-void IDWeakMap::Unlink(Cell* cell) {
+void IDWeakMap::Unlink(MapCell* cell) {
   if (cell->prev != nullptr) {
     cell->prev->next = cell->next;
   } else if (first_ == cell) {
@@ -199,38 +238,42 @@ void IDWeakMap::Unlink(Cell* cell) {
     auto it = strings_.find(*cell->text);
     if (it != strings_.end() && it->second == cell) strings_.erase(it);
   } else {
-    auto it = numbers_.find(cell->number);
-    if (it != numbers_.end() && it->second == cell) numbers_.erase(it);
+    numbers_.Erase(cell->number, cell);
   }
+  --count_;
 }
 
-void IDWeakMap::Release(napi_env env, Cell* cell) {
+void IDWeakMap::Release(napi_env env, MapCell* cell) {
   napi_delete_reference(env, cell->ref);
-  state_->AddMapEntries(-1);
-  if (state_->finalizers_survive_delete()) {
-    // The value's finalizer may still run: leave the cell to it, detached from this map.
-    cell->owner = nullptr;
-    cell->ref = nullptr;
-    return;
-  }
-  // Deleting the reference removed the pending finalizer, so nothing can reach the cell.
+  state_->cells().Remove(cell->index);
+  state_->RemoveMapEntry();
   delete cell;
 }
 
-void IDWeakMap::Remove(napi_env env, Cell* cell) {
+void IDWeakMap::Remove(napi_env env, MapCell* cell) {
   Unlink(cell);
   Release(env, cell);
 }
 
 void IDWeakMap::RemoveAll(napi_env env) {
-  for (Cell* cell = first_; cell != nullptr;) {
-    Cell* next = cell->next;
+  for (MapCell* cell = first_; cell != nullptr;) {
+    MapCell* next = cell->next;
     Release(env, cell);
     cell = next;
   }
   first_ = last_ = nullptr;
-  numbers_.clear();
+  count_ = 0;
+  numbers_.Clear();
   strings_.clear();
+}
+
+void IDWeakMap::PruneCollected(napi_env env) {
+  collected_during_walk_ = false;
+  for (MapCell* cell = first_; cell != nullptr;) {
+    MapCell* next = cell->next;
+    if (cell->collected) Remove(env, cell);
+    cell = next;
+  }
 }
 
 Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
@@ -241,40 +284,98 @@ Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
     throw Napi::TypeError::New(
         env, "IDWeakMap.set: value must be an object or a function; got " + Describe(value));
   }
-  auto* cell = new Cell{this, nullptr, nullptr, nullptr, key.is_string, key.number, nullptr};
-  napi_status status = napi_add_finalizer(env, value, cell, OnValueCollected, nullptr, &cell->ref);
+  auto cell = std::make_unique<MapCell>(
+      MapCell{this, nullptr, nullptr, nullptr, 0, key.is_string, false, key.number, nullptr});
+  FinalizerToken token;
+  if (!state_->cells().Add(cell.get(), &token)) {
+    throw Napi::RangeError::New(env, "IDWeakMap.set: out of memory for a new entry");
+  }
+  cell->index = token.index;
+  napi_status status = napi_add_finalizer(env, value, PackToken(token.index, token.generation),
+                                          OnValueFinalized, state_, &cell->ref);
   if (status != napi_ok) {
-    delete cell;
+    state_->cells().Remove(token.index);
     NAPI_THROW_IF_FAILED(env, status, Napi::Value());
   }
-  state_->AddMapEntries(1);
 
-  Cell* old = nullptr;
-  if (key.is_string) {
-    auto [it, inserted] = strings_.try_emplace(std::move(key.text), cell);
-    if (!inserted) {
-      old = it->second;
-      it->second = cell;
+  MapCell* old = nullptr;
+  try {
+    if (key.is_string) {
+      auto [it, inserted] = strings_.try_emplace(std::move(key.text), cell.get());
+      if (!inserted) {
+        old = it->second;
+        it->second = cell.get();
+      }
+      cell->text = &it->first;
+    } else {
+      old = numbers_.Put(key.number, cell.get());
     }
-    cell->text = &it->first;
-  } else {
-    auto [it, inserted] = numbers_.try_emplace(key.number, cell);
-    if (!inserted) {
-      old = it->second;
-      it->second = cell;
-    }
+  } catch (...) {
+    // No room in the key index: undo, so nothing is half-stored.
+    napi_delete_reference(env, cell->ref);
+    state_->cells().Remove(token.index);
+    throw;
   }
-  Link(cell, old);
+  state_->AddMapEntry();
+  Link(cell.get(), old);
+  ++count_;
+  cell.release();
   if (old != nullptr) {
-    // Overwrite releases the old weak reference at once; its finalizer goes with it.
+    // Overwrite releases the old weak reference at once; the new cell took its place in the list.
+    --count_;
     Release(env, old);
   }
   return info.This();
 }
 
+MapCell* IDWeakMap::Lookup(napi_env env, napi_callback_info info, const char* method,
+                           IDWeakMap** map, bool* failed) {
+  size_t argc = 1;
+  napi_value key = nullptr;
+  void* data;
+  *failed = napi_get_cb_info(env, info, &argc, &key, nullptr, &data) != napi_ok;
+  if (*failed) return nullptr;
+  *map = static_cast<IDWeakMap*>(data);
+  double d;
+  if (argc >= 1 && napi_get_value_double(env, key, &d) == napi_ok && IsSafeInteger(d)) {
+    return (*map)->numbers_.Find(static_cast<int64_t>(d));  // -0 becomes 0, as in Map
+  }
+  // A string, or a bad key: the general path, whose C++ exceptions become JavaScript ones here.
+  try {
+    return (*map)->Find(ParseKey(Napi::Env(env), Napi::Value(env, key), method));
+  } catch (const Napi::Error& error) {
+    error.ThrowAsJavaScriptException();
+  } catch (const std::exception& error) {
+    napi_throw_error(env, nullptr, error.what());
+  }
+  *failed = true;
+  return nullptr;
+}
+
+napi_value IDWeakMap::RawGet(napi_env env, napi_callback_info info) {
+  IDWeakMap* map;
+  bool failed;
+  MapCell* cell = Lookup(env, info, "get", &map, &failed);
+  // nullptr is undefined to the caller.
+  return cell == nullptr ? nullptr : map->LiveValue(env, cell);
+}
+
+napi_value IDWeakMap::RawHas(napi_env env, napi_callback_info info) {
+  IDWeakMap* map;
+  bool failed;
+  MapCell* cell = Lookup(env, info, "has", &map, &failed);
+  if (failed) return nullptr;
+  napi_value result;
+  if (napi_get_boolean(env, cell != nullptr && map->LiveValue(env, cell) != nullptr, &result) !=
+      napi_ok) {
+    return nullptr;
+  }
+  return result;
+}
+
 Napi::Value IDWeakMap::Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Cell* cell = Find(ParseKey(info, "get"));
+  MapCell* cell = Find(ParseKey(info, "get"));
   if (cell == nullptr) return env.Undefined();
   napi_value value = LiveValue(env, cell);
   return value == nullptr ? env.Undefined() : Napi::Value(env, value);
@@ -282,13 +383,13 @@ Napi::Value IDWeakMap::Get(const Napi::CallbackInfo& info) {
 
 Napi::Value IDWeakMap::Has(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Cell* cell = Find(ParseKey(info, "has"));
+  MapCell* cell = Find(ParseKey(info, "has"));
   return Napi::Boolean::New(env, cell != nullptr && LiveValue(env, cell) != nullptr);
 }
 
 Napi::Value IDWeakMap::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Cell* cell = Find(ParseKey(info, "delete"));
+  MapCell* cell = Find(ParseKey(info, "delete"));
   if (cell == nullptr) return Napi::Boolean::New(env, false);
   bool was_live = LiveValue(env, cell) != nullptr;
   if (was_live) Remove(env, cell);
@@ -300,35 +401,59 @@ Napi::Value IDWeakMap::Clear(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// O(1) while no garbage collection happened since the last walk: every cell was live then, and
+// set, delete, overwrite and pruning keep count_ exact. After a collection one walk prunes the
+// cells whose values died (their finalizers may not have run yet) and the count is exact again.
 Napi::Value IDWeakMap::Size(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  double count = 0;
-  ChunkedScope scope(env);
-  for (Cell* cell = first_; cell != nullptr;) {
-    Cell* next = cell->next;
-    scope.Step();
-    if (LiveValue(env, cell) != nullptr) ++count;
-    cell = next;
-  }
-  return Napi::Number::New(env, count);
-}
-
-Napi::Value IDWeakMap::Keys(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Array keys = Napi::Array::New(env);
-  uint32_t index = 0;
-  ChunkedScope scope(env);
-  for (Cell* cell = first_; cell != nullptr;) {
-    Cell* next = cell->next;
-    scope.Step();
-    if (LiveValue(env, cell) != nullptr) {
-      if (cell->is_string) {
-        keys.Set(index++, Napi::String::New(env, *cell->text));
-      } else {
-        keys.Set(index++, Napi::Number::New(env, static_cast<double>(cell->number)));
+  // Taken before the walk: a collection during the walk shows as a new epoch next time.
+  uint64_t epoch = state_->GcEpoch(env);
+  if (epoch != verified_epoch_) {
+    {
+      WalkGuard guard(&walking_);
+      ChunkedScope scope(env);
+      for (MapCell* cell = first_; cell != nullptr;) {
+        MapCell* next = cell->next;
+        scope.Step();
+        LiveValue(env, cell);
+        cell = next;
       }
     }
-    cell = next;
+    if (walking_ == 0 && collected_during_walk_) PruneCollected(env);
+    verified_epoch_ = epoch;
+  }
+  return Napi::Number::New(env, static_cast<double>(count_));
+}
+
+// Two passes: the live keys are copied out natively first, then turned into JavaScript values.
+// Making those values allocates (and may run finalizers) and setting array elements may run
+// JavaScript (an indexed setter on Array.prototype), so the second pass never touches a cell.
+Napi::Value IDWeakMap::Keys(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<std::pair<int64_t, std::string>> copied;
+  std::vector<bool> is_string;
+  {
+    WalkGuard guard(&walking_);
+    ChunkedScope scope(env);
+    for (MapCell* cell = first_; cell != nullptr;) {
+      MapCell* next = cell->next;
+      scope.Step();
+      if (LiveValue(env, cell) != nullptr) {
+        copied.emplace_back(cell->number, cell->is_string ? *cell->text : std::string());
+        is_string.push_back(cell->is_string);
+      }
+      cell = next;
+    }
+  }
+  if (walking_ == 0 && collected_during_walk_) PruneCollected(env);
+  Napi::Array keys = Napi::Array::New(env, copied.size());
+  for (size_t i = 0; i < copied.size(); ++i) {
+    auto index = static_cast<uint32_t>(i);
+    if (is_string[i]) {
+      keys.Set(index, Napi::String::New(env, copied[i].second));
+    } else {
+      keys.Set(index, Napi::Number::New(env, static_cast<double>(copied[i].first)));
+    }
   }
   return keys;
 }

@@ -8,9 +8,26 @@
 #include <string>
 #include <unordered_map>
 
+#include "number_index.h"
+
 namespace weakwire {
 
 class EnvState;
+class IDWeakMap;
+
+// One entry. Its value's finalizer finds it through the environment's CellDirectory, by index
+// and generation; the cell is freed when the entry goes, whether or not that finalizer ever runs.
+struct MapCell {
+  IDWeakMap* owner;
+  napi_ref ref;
+  MapCell* prev;
+  MapCell* next;
+  uint32_t index;  // in the CellDirectory
+  bool is_string;
+  bool collected;  // its value's finalizer ran while the map was being walked
+  int64_t number;
+  const std::string* text;  // points at the key stored in strings_
+};
 
 class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
  public:
@@ -19,19 +36,10 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   explicit IDWeakMap(const Napi::CallbackInfo& info);
   ~IDWeakMap() override;
 
- private:
-  // One entry. Its finalizer data is the cell itself; the cell is freed either by that finalizer
-  // or together with its reference (deleting the reference removes the finalizer).
-  struct Cell {
-    IDWeakMap* owner;  // nullptr once released but still awaiting its finalizer
-    napi_ref ref;
-    Cell* prev;
-    Cell* next;
-    bool is_string;
-    int64_t number;
-    const std::string* text;  // points at the key stored in strings_
-  };
+  // From the value's finalizer (see id_weak_map.cc).
+  void OnValueCollected(napi_env env, MapCell* cell);
 
+ private:
   // A parsed key: a safe integer or a string.
   struct Key {
     bool is_string = false;
@@ -39,12 +47,24 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
     std::string text;
   };
 
-  static Key ParseKey(const Napi::CallbackInfo& info, const char* method);
+  static Key ParseKey(Napi::Env env, Napi::Value value, const char* method);
+  static Key ParseKey(const Napi::CallbackInfo& info, const char* method) {
+    return ParseKey(info.Env(), info[0], method);
+  }
   // Defines `name` on this map's wrapper as a function bound to this instance, so the hot
   // methods skip the per-call napi_unwrap (a private-symbol property lookup) of ObjectWrap.
   template <Napi::Value (IDWeakMap::*Method)(const Napi::CallbackInfo&)>
   void BindFast(Napi::Object self, const char* name);
-  static void OnValueCollected(napi_env env, void* data, void* hint);
+  void BindRaw(Napi::Object self, const char* name, napi_callback callback);
+
+  // get and has run in tight loops, so they are plain Node-API callbacks (no CallbackInfo, no
+  // C++ exception on the common path, the key read with one call when it is a number).
+  static napi_value RawGet(napi_env env, napi_callback_info info);
+  static napi_value RawHas(napi_env env, napi_callback_info info);
+  // The key's cell for get/has, or nullptr; throws a JavaScript error and returns nullptr (with
+  // *failed set) for a bad key.
+  static MapCell* Lookup(napi_env env, napi_callback_info info, const char* method, IDWeakMap** map,
+                         bool* failed);
 
   Napi::Value Set(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
@@ -54,25 +74,34 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   Napi::Value Size(const Napi::CallbackInfo& info);
   Napi::Value Keys(const Napi::CallbackInfo& info);
 
-  static Key ParseKey(const Napi::CallbackInfo& info);
-  Cell* Find(const Key& key) const;
+  MapCell* Find(const Key& key) const;
   // The cell's value, or nullptr after pruning a cell whose value is already collected.
-  napi_value LiveValue(napi_env env, Cell* cell);
-  void Link(Cell* cell, Cell* replacing);
+  napi_value LiveValue(napi_env env, MapCell* cell);
+  void Link(MapCell* cell, MapCell* replacing);
   // Takes the cell out of the list and the key index.
-  void Unlink(Cell* cell);
-  // Deletes the cell's reference and frees the cell, or, on runtimes whose finalizers outlive
-  // deleted references, detaches it (owner = nullptr) for its finalizer to free.
-  void Release(napi_env env, Cell* cell);
+  void Unlink(MapCell* cell);
+  // Deletes the cell's reference, frees its directory entry and the cell.
+  void Release(napi_env env, MapCell* cell);
   // Unlink + Release.
-  void Remove(napi_env env, Cell* cell);
+  void Remove(napi_env env, MapCell* cell);
   void RemoveAll(napi_env env);
+  // After a walk: removes the cells whose finalizers ran while it went on.
+  void PruneCollected(napi_env env);
 
   EnvState* state_;
-  std::unordered_map<int64_t, Cell*> numbers_;
-  std::unordered_map<std::string, Cell*> strings_;
-  Cell* first_ = nullptr;
-  Cell* last_ = nullptr;
+  NumberIndex numbers_;
+  std::unordered_map<std::string, MapCell*> strings_;
+  MapCell* first_ = nullptr;
+  MapCell* last_ = nullptr;
+  // Cells in the list, live or not. After a walk, and until the next garbage collection, every
+  // cell is live (the walk pruned the others), so size() is this count.
+  size_t count_ = 0;
+  // The garbage-collection epoch (EnvState::GcEpoch) of the last walk that pruned the list.
+  uint64_t verified_epoch_ = 0;
+  // While a walk is under way, finalizers mark their cells instead of unlinking them, so the walk
+  // never holds a pointer to a freed cell, whenever the runtime runs finalizers.
+  uint32_t walking_ = 0;
+  bool collected_during_walk_ = false;
 };
 
 }  // namespace weakwire

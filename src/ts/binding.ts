@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Counters of live native records in this environment. */
+/** Counters of live native records. */
 export interface Stats {
   /** Objects with at least one pending destructor, counted per registration. */
   trackedObjects: number;
@@ -13,6 +13,15 @@ export interface Stats {
   pendingCallbacks: number;
   /** Entries held by all IDWeakMaps of this environment (including ones not yet pruned). */
   mapEntries: number;
+}
+
+/** The native counts stats() is made from (src/native/addon.cc). */
+export interface NativeStats {
+  mapEntries: number;
+  /** [slot, generation] pairs of dead registrations waiting for their batch. */
+  queued: Uint32Array;
+  /** The generation of the last registration (JavaScript's count must agree). */
+  generation: number;
 }
 
 /** The native IDWeakMap; the public class in id_weak_map.ts wraps it. */
@@ -26,15 +35,21 @@ export interface NativeIDWeakMap {
   keys(): Array<number | string>;
 }
 
-/** The addon's exports (src/native/addon.cc). */
+/** The addon's exports (src/native/addon.cc). Nothing in it can be detached or transferred. */
 export interface NativeBinding {
-  /** Returns the registration's slot; its generation is then in `generation[0]`. */
-  track(target: object): number;
-  untrack(slot: number, generation: number): boolean;
-  generation: Uint32Array;
-  setDispatcher(dispatch: (slots: Uint32Array) => unknown[] | undefined): void;
-  stats(): Stats;
-  setFinalizersSurviveDelete(value: boolean): void;
+  /**
+   * Attaches the finalizer of a new registration in `slot` to target. The registration's
+   * generation is the number of track() calls that returned normally so far, masked with
+   * generationMask.
+   */
+  track(target: object, slot: number): void;
+  /** Slots must stay below this. */
+  slotLimit: number;
+  /** Registration generations wrap with this mask (2^28 - 1 where pointers have 64 bits). */
+  generationMask: number;
+  /** Sets the function that runs a batch of [slot, generation] pairs. */
+  setDispatcher(dispatch: (tokens: Uint32Array) => unknown[] | undefined): void;
+  stats(): NativeStats;
   IDWeakMap: new () => NativeIDWeakMap;
   /** At this environment's teardown (even a terminated worker's), `cells[index]` becomes 1. */
   watchTeardown(cells: Int32Array, index: number): object;
@@ -55,13 +70,32 @@ function packageRoot(): string {
 function load(): NativeBinding {
   // WEAKWIRE_NATIVE_PATH selects a specific binary (a sanitizer or cmake-js build) for testing.
   const override = typeof process !== 'undefined' ? process.env.WEAKWIRE_NATIVE_PATH : undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (override) return require(override) as NativeBinding;
+  if (override) return loadOverride(override);
   const root = packageRoot();
   try {
     return nodeGypBuild(root) as NativeBinding;
   } catch (error) {
     throw missingBinaryError(root, error);
+  }
+}
+
+/** Loads the binary WEAKWIRE_NATIVE_PATH names; a failure says that the variable chose it. */
+function loadOverride(path: string): NativeBinding {
+  if (!existsSync(path)) {
+    throw new Error(
+      `weakwire: WEAKWIRE_NATIVE_PATH is set to ${JSON.stringify(path)}, but there is no file there. ` +
+        'Point it at a built weakwire.node, or unset it to use the prebuilt or locally built addon.',
+    );
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path) as NativeBinding;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `weakwire: could not load the addon WEAKWIRE_NATIVE_PATH names (${JSON.stringify(path)}): ${message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -90,15 +124,4 @@ function missingBinaryError(root: string, error: unknown): unknown {
 
 /** The addon for this environment. Node caches it per environment, so every copy of this module
  * (CommonJS, ESM, a test runner's module registry) gets the same object and the same state. */
-/**
- * Node and Bun remove a Node-API finalizer when its reference is deleted; Deno still runs it.
- * The native side must then keep a released record until its finalizer came (see
- * docs/architecture.md), so it is told which kind of runtime it is in.
- */
-function configure(native: NativeBinding): NativeBinding {
-  const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
-  if (isDeno) native.setFinalizersSurviveDelete(true);
-  return native;
-}
-
-export const binding: NativeBinding = configure(load());
+export const binding: NativeBinding = load();

@@ -68,15 +68,25 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
   /** The live value under `key`, or undefined. */
   get(key: K): V | undefined {
     const native = IDWeakMap.#of(this, 'get');
-    checkKey('get', key);
-    return native.get(key) as V | undefined;
+    // get and has run in tight loops: the native side checks the key, and only when it refuses
+    // one is the key checked here again, for the TypeError of the caller's realm.
+    try {
+      return native.get(key) as V | undefined;
+    } catch (error) {
+      checkKey('get', key);
+      throw error;
+    }
   }
 
   /** Whether `key` holds a live value. */
   has(key: K): boolean {
     const native = IDWeakMap.#of(this, 'has');
-    checkKey('has', key);
-    return native.has(key);
+    try {
+      return native.has(key);
+    } catch (error) {
+      checkKey('has', key);
+      throw error;
+    }
   }
 
   /** Removes `key`; true if it held a live value. */
@@ -98,7 +108,10 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
     IDWeakMap.#of(this, 'clear').clear();
   }
 
-  /** Number of live entries. Checks every entry, so it costs O(n). */
+  /**
+   * Number of live entries, never counting a collected value. O(1) as long as no garbage
+   * collection happened since the last call; the first call after one checks every entry, O(n).
+   */
   get size(): number {
     return IDWeakMap.#of(this, 'size').size();
   }

@@ -3,63 +3,282 @@ import { binding, type NativeBinding } from './binding';
 /** Callback run after a target was collected; receives the `held` value given at registration. */
 export type Destructor<H> = (held: H) => void;
 
+// The layout of the registration table. The hot paths below (register, cancel, dispatch) write
+// these numbers in place, named in a comment: module-level constants are context slots that the
+// optimizing compiler loads and checks on every use instead of folding them.
+//
+// Registrations live in pages of 4096 slots (slot >>> 12 is the page, slot & 4095 the index in
+// it). A page is allocated once and never grows, so registering never copies an array, and the
+// unused part of the storage is at most one page.
+const PAGE_BITS = 12;
+const PAGE_SIZE = 1 << PAGE_BITS;
+//
+// A page's int32 array, `words`, holds everything about its slots but the JavaScript values:
+//   words[0..4095]     one word per slot: 0 while free; for a live registration
+//                        generation << 3 | kind << 1 | 1 (live)
+//   words[4096..4223]  the free bitmap: slot i is free when bit i & 31 of words[4096 + (i >>> 5)]
+//                      is set. Free slots are taken lowest first, so a run of registrations
+//                      writes neighbouring words and values, whatever order the previous ones
+//                      died in.
+//   words[4224]        FREE_COUNT: free slots
+//   words[4225]        SCAN: no bitmap word before this index has a free bit
+//   words[4226]        SHARED_COUNT: registrations of kind 0 (shared)
+// Counters in the typed array cost no boxing or overflow checks on the hot paths.
+const FREE_COUNT = 4224;
+const SCAN = 4225;
+const SHARED_COUNT = 4226;
+const WORDS_LENGTH = 4227;
+//
+// A registration's generation is the count of registrations so far, masked with
+// binding.generationMask (2^28 - 1 on 64-bit platforms): the native side counts the same way
+// (src/native/weak_handle.h), so track() returns nothing. Below 2^28, a word is a non-negative
+// int32.
+//
+// The kind says where the callback and held value are, in one value slot where it can: most
+// registrations of a page share one callback (a cache's or a registry's), and a closure
+// registered without a held value needs no second slot.
+//   0 shared:   callback page.shared,    held page.values
+//   1 callback: callback page.values,    held undefined
+//   2 both:     callback page.callbacks, held page.values
+//
+// Slots stay small integers, and below what the native side can carry in a finalizer's data.
+const SLOT_LIMIT = Math.min(2 ** 30, binding.slotLimit);
+
+// Placeholders that keep every field of a Page and of the table at one type from the start:
+// a field that changes type later (undefined, then an array) deoptimizes the code using it.
+const NO_CALLBACKS: Array<Destructor<unknown> | undefined> = [];
+const NO_CALLBACK: Destructor<unknown> = () => {};
+const NO_BATCH: Uint32Array = new Uint32Array(0);
+
+class Page {
+  /** Held values (or callbacks, kind 1). Filled so that every page's array has one elements kind. */
+  readonly values: unknown[] = new Array(PAGE_SIZE).fill(undefined);
+  readonly words = new Int32Array(WORDS_LENGTH);
+  /** Callbacks of kind 2 (both): a real array from the first one on. */
+  callbacks = NO_CALLBACKS;
+  /** The callback of this page's kind 0 (shared) registrations, while it has any. */
+  shared = NO_CALLBACK;
+  /** Whether the page is on the table's stack of pages with free slots. */
+  listed = false;
+
+  /** @param base the slot of the page's first entry */
+  constructor(readonly base: number) {
+    this.words.fill(-1, PAGE_SIZE, FREE_COUNT);
+    this.words[FREE_COUNT] = PAGE_SIZE;
+    this.words[SCAN] = PAGE_SIZE;
+  }
+}
+
+// The page to allocate from before there is any: it has no free slot.
+const FULL_PAGE = new Page(0);
+FULL_PAGE.words[FREE_COUNT] = 0;
+
 /**
- * Callbacks by native slot. The native side calls `dispatch` with one batch of slots; this object
- * runs their callbacks. It is stored on the binding so that every copy of this module in the
- * same environment shares one table (the native slots are per environment, not per copy).
+ * Every registration of this environment, by slot. JavaScript owns them: `register` picks a slot
+ * and asks the native side to attach a finalizer carrying the slot and a new generation; `cancel`
+ * is plain JavaScript; `dispatch` receives the pairs of dead targets in batches and runs each
+ * whose slot still holds that generation. A pair whose slot was cancelled, reused or already run
+ * is stale and skipped, so a cancel function or a finalizer left over from an earlier use of a
+ * slot never touches a newer registration.
+ *
+ * The table is stored on the binding so that every copy of this module in one environment shares
+ * it (the native queue is per environment, not per copy).
  */
 class DestructorTable {
-  private readonly callbacks: Array<Destructor<unknown> | undefined> = [];
-  private readonly helds: unknown[] = [];
+  private readonly pages: Page[] = [];
+  /** The page registrations take slots from, until it is full. */
+  private current = FULL_PAGE;
+  /** Other pages that have free slots (some may have filled up again since: skipped then). */
+  private readonly partial: Page[] = [];
+  /** The generation of the last registration. */
+  private generation = 0;
+  /**
+   * The batch being dispatched, so stats() called from a callback counts what it has not run:
+   * the pairs it already ran are no longer live, so the whole batch can be counted.
+   */
+  private batch = NO_BATCH;
+  private readonly track: NativeBinding['track'];
+  private readonly generationMask: number;
 
-  constructor(private readonly native: NativeBinding) {
-    native.setDispatcher(this.dispatch);
+  constructor(native: NativeBinding) {
+    this.track = native.track;
+    this.generationMask = native.generationMask;
+    native.setDispatcher((tokens) => this.dispatch(tokens));
   }
 
+  /** Registers a destructor; `target` is checked by the native side (see setDestructor). */
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
-    const slot = this.native.track(target);
-    // The native side counts registrations per slot (generations). A cancel function remembers
-    // the one it was made for, so one left over from an earlier use of a reused slot does nothing.
-    // Keeping a number instead of the cancel function itself lets callers drop the function (most
-    // do) and the GC reclaim it.
-    const generation = this.native.generation[0];
-    this.callbacks[slot] = callback as Destructor<unknown>;
-    this.helds[slot] = held;
+    let page = this.current;
+    if (page.words[4224 /* FREE_COUNT */] === 0) page = this.nextPage();
+    const words = page.words;
+    let at = words[4225 /* SCAN */];
+    let bits = words[at];
+    while (bits === 0) bits = words[++at];
+    words[4225 /* SCAN */] = at;
+    const lowest = bits & -bits;
+    words[at] = bits ^ lowest;
+    words[4224 /* FREE_COUNT */]--;
+    const index = ((at - 4096) << 5) | (31 - Math.clz32(lowest));
+    const slot = page.base + index;
+    const generation = (this.generation + 1) & this.generationMask;
+    try {
+      this.track(target, slot);
+    } catch (error) {
+      this.release(page, index);
+      throw error;
+    }
+    this.generation = generation;
+    let kind: number;
+    if (callback === page.shared) {
+      words[4226 /* SHARED_COUNT */]++;
+      page.values[index] = held;
+      kind = 0; // shared
+    } else if (words[4226 /* SHARED_COUNT */] === 0) {
+      page.shared = callback as Destructor<unknown>;
+      words[4226 /* SHARED_COUNT */] = 1;
+      page.values[index] = held;
+      kind = 0; // shared
+    } else if (held === undefined) {
+      page.values[index] = callback;
+      kind = 1; // callback
+    } else {
+      if (page.callbacks === NO_CALLBACKS) page.callbacks = new Array(PAGE_SIZE).fill(undefined);
+      page.callbacks[index] = callback as Destructor<unknown>;
+      page.values[index] = held;
+      kind = 2; // both
+    }
+    words[index] = (generation << 3) | (kind << 1) | 1;
     return cancelFunction(this, slot, generation);
   }
 
   /** @internal */
   cancel(slot: number, generation: number): boolean {
-    // No callback: it ran, is running, or was cancelled (a batch marks it here before calling).
-    if (this.callbacks[slot] === undefined) return false;
-    // Native decides the rest, including a stale generation (the slot was reused since).
-    if (!this.native.untrack(slot, generation)) return false;
-    this.clear(slot);
+    const page = this.pages[slot >>> 12];
+    const index = slot & 4095;
+    const word = page.words[index];
+    if ((word & 1) === 0 || word >>> 3 !== generation) return false;
+    this.clear(page, index, word);
+    this.release(page, index);
     return true;
   }
 
-  private clear(slot: number): void {
-    this.callbacks[slot] = undefined;
-    this.helds[slot] = undefined;
+  /** The current page is full: continue with another page that has room, or a new one. */
+  private nextPage(): Page {
+    let page: Page | undefined;
+    while ((page = this.partial.pop()) !== undefined) {
+      page.listed = false;
+      if (page.words[FREE_COUNT] > 0) return (this.current = page);
+    }
+    const base = this.pages.length * PAGE_SIZE;
+    if (base + PAGE_SIZE > SLOT_LIMIT) throw new RangeError('setDestructor: too many pending registrations');
+    page = new Page(base);
+    this.pages.push(page);
+    return (this.current = page);
   }
 
-  /** Runs one batch. Errors are returned so the native side reports each as uncaught. */
-  private readonly dispatch = (slots: Uint32Array): unknown[] | undefined => {
+  /** Registrations not run or cancelled yet, split by whether their target is known dead. */
+  counts(queued: Uint32Array, nativeGeneration: number): { tracked: number; pending: number } {
+    if (nativeGeneration !== this.generation) {
+      throw new Error(
+        `weakwire: internal error: registration counts disagree (native ${nativeGeneration}, ` +
+          `JavaScript ${this.generation}); something other than setDestructor called track()`,
+      );
+    }
+    // A slot is taken exactly while its registration is live.
+    let live = 0;
+    for (const page of this.pages) live += PAGE_SIZE - page.words[FREE_COUNT];
+    const pending = this.countLive(queued) + this.countLive(this.batch);
+    return { tracked: live - pending, pending };
+  }
+
+  private countLive(tokens: Uint32Array): number {
+    let count = 0;
+    for (let i = 0; i + 1 < tokens.length; i += 2) {
+      if (this.isLive(tokens[i], tokens[i + 1])) count++;
+    }
+    return count;
+  }
+
+  private isLive(slot: number, generation: number): boolean {
+    if (slot >= this.pages.length * PAGE_SIZE) return false;
+    const word = this.pages[slot >>> 12].words[slot & 4095];
+    return (word & 1) !== 0 && word >>> 3 === generation;
+  }
+
+  /** Lets go of a live registration's callback and held value. */
+  private clear(page: Page, index: number, word: number): void {
+    const kind = (word >>> 1) & 3;
+    page.values[index] = undefined;
+    if (kind === 0) {
+      if (--page.words[4226 /* SHARED_COUNT */] === 0) page.shared = NO_CALLBACK;
+    } else if (kind === 2) {
+      page.callbacks[index] = undefined;
+    }
+  }
+
+  /** Frees the slot. */
+  private release(page: Page, index: number): void {
+    const words = page.words;
+    words[index] = 0;
+    const at = 4096 + (index >>> 5);
+    words[at] |= 1 << (index & 31);
+    if (at < words[4225 /* SCAN */]) words[4225 /* SCAN */] = at;
+    if (words[4224 /* FREE_COUNT */]++ === 0 && page !== this.current && !page.listed) {
+      page.listed = true;
+      this.partial.push(page);
+    }
+  }
+
+  /**
+   * Runs one batch of [slot, generation] pairs. Errors are returned so the native side reports
+   * each as uncaught. If the native side has to hand the same batch over again (it did not get
+   * to run), the pairs this call already finished are stale by then and skipped.
+   *
+   * This is the per-object cost of finalizing, so clear() is written out here.
+   */
+  private dispatch(tokens: Uint32Array): unknown[] | undefined {
     let errors: unknown[] | undefined;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      const callback = this.callbacks[slot];
-      if (callback === undefined) continue; // cancelled by an earlier callback of this batch
-      const held = this.helds[slot];
-      this.clear(slot);
-      try {
-        callback(held);
-      } catch (error) {
-        (errors ??= []).push(error);
+    // Pages are never removed, and every pair names a slot of one of them.
+    const pages = this.pages;
+    this.batch = tokens;
+    try {
+      for (let i = 0; i + 1 < tokens.length; i += 2) {
+        const slot = tokens[i];
+        const page = pages[slot >>> 12];
+        const index = slot & 4095;
+        const words = page.words;
+        const word = words[index];
+        // Cancelled (maybe by an earlier callback of this batch), or an older use of the slot.
+        if ((word & 1) === 0 || word >>> 3 !== tokens[i + 1]) continue;
+        const kind = (word >>> 1) & 3;
+        const value = page.values[index];
+        page.values[index] = undefined;
+        let callback: Destructor<unknown>;
+        let held: unknown;
+        if (kind === 0) {
+          callback = page.shared;
+          held = value;
+          if (--words[4226 /* SHARED_COUNT */] === 0) page.shared = NO_CALLBACK;
+        } else if (kind === 1) {
+          callback = value as Destructor<unknown>;
+          held = undefined;
+        } else {
+          callback = page.callbacks[index] as Destructor<unknown>;
+          page.callbacks[index] = undefined;
+          held = value;
+        }
+        this.release(page, index);
+        try {
+          callback(held);
+        } catch (error) {
+          (errors ??= []).push(error);
+        }
       }
+    } finally {
+      this.batch = NO_BATCH;
     }
     return errors;
-  };
+  }
 }
 
 // Outside the class so the closure's context holds only these three values.
@@ -70,9 +289,16 @@ function cancelFunction(table: DestructorTable, slot: number, generation: number
 const TABLE = Symbol.for('weakwire.destructorTable');
 type BindingWithTable = NativeBinding & { [TABLE]?: DestructorTable };
 
-function table(): DestructorTable {
-  const shared = binding as BindingWithTable;
-  return (shared[TABLE] ??= new DestructorTable(binding));
+// Made (or found) when this copy of the module loads, so a registration looks nothing up.
+const shared = binding as BindingWithTable;
+const registry: DestructorTable = (shared[TABLE] ??= new DestructorTable(binding));
+
+/** @internal Live registrations, as stats() reports them. */
+export function destructorCounts(
+  queued: Uint32Array,
+  nativeGeneration: number,
+): { tracked: number; pending: number } {
+  return registry.counts(queued, nativeGeneration);
 }
 
 function describe(value: unknown): string {
@@ -83,6 +309,14 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
+function isObject(value: unknown): boolean {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
+}
+
+function targetError(target: unknown): TypeError {
+  return new TypeError(`setDestructor: target must be an object or a function; got ${describe(target)}`);
+}
+
 /**
  * Calls `callback(held)` once, on the event loop, after `target` has been garbage collected.
  *
@@ -90,7 +324,9 @@ function describe(value: unknown): string {
  * it needs as `held` instead. Callbacks run in batches after the finalizer recorded the death;
  * one that throws is reported as `'uncaughtException'` and the rest of the batch still runs.
  *
- * @returns `cancel()`: true if the destructor was still pending and is now cancelled.
+ * @returns `cancel()`: true if the destructor was still pending and is now cancelled. Cancelling
+ * releases the callback and the held value at once; the runtime's finalizer record for the
+ * target (about 100 bytes inside Node-API) stays until the target is collected.
  * @throws TypeError if `target` is not an object or function, or `callback` is not a function.
  */
 export function setDestructor<H = undefined>(
@@ -98,11 +334,17 @@ export function setDestructor<H = undefined>(
   callback: Destructor<H>,
   held?: H,
 ): () => boolean {
-  if ((typeof target !== 'object' || target === null) && typeof target !== 'function') {
-    throw new TypeError(`setDestructor: target must be an object or a function; got ${describe(target)}`);
-  }
   if (typeof callback !== 'function') {
+    // Target first, as the arguments come: the message names the first bad one.
+    if (!isObject(target)) throw targetError(target);
     throw new TypeError(`setDestructor: callback must be a function; got ${describe(callback)}`);
   }
-  return table().register(target, callback, held as H);
+  // The native side refuses a target that is not an object or function before anything is
+  // registered: no second check on every call. The TypeError is made here, in the caller's realm
+  // (the table may come from another copy of this module, in another vm context).
+  try {
+    return registry.register(target, callback, held as H);
+  } catch (error) {
+    throw isObject(target) ? error : targetError(target);
+  }
 }

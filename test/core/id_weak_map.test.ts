@@ -1,5 +1,6 @@
 import { IDWeakMap, createIDWeakMap, stats } from '../../src/ts';
 import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { prng } from '../helpers/prng';
 
 // Each helper allocates in its own frame, so the test's stack does not keep values alive.
 function setGarbage(map: IDWeakMap<number | string, object>, key: number | string): void {
@@ -190,6 +191,45 @@ describe('IDWeakMap and garbage collection', () => {
     expect(stats().mapEntries).toBe(1);
   });
 
+  test('size read before a collection is not reused after it: collected values are never counted', () => {
+    const map = new IDWeakMap<number, object>();
+    const kept = Array.from({ length: 10 }, (_, i) => ({ kept: i }));
+    kept.forEach((value, i) => map.set(i, value));
+    (() => {
+      for (let i = 10; i < 20; i++) map.set(i, { garbage: i });
+    })();
+    expect(map.size).toBe(20);
+    expect(map.size).toBe(20); // answered from the count: no collection in between
+    forceGC();
+    expect(map.size).toBe(10);
+    kept.length = 5;
+    forceGC();
+    expect(map.size).toBe(5);
+  });
+
+  test('size follows set, overwrite, delete and clear exactly between collections (seeded model)', () => {
+    const random = prng(0x51e);
+    const map = new IDWeakMap<number | string, object>();
+    const model = new Map<number | string, object>();
+    const values = Array.from({ length: 64 }, (_, i) => ({ i }));
+    for (let step = 0; step < 5000; step++) {
+      const key = random() < 0.5 ? Math.floor(random() * 40) : `k${Math.floor(random() * 40)}`;
+      const action = random();
+      if (action < 0.5) {
+        const value = values[Math.floor(random() * values.length)];
+        map.set(key, value);
+        model.set(key, value);
+      } else if (action < 0.8) {
+        expect(map.delete(key)).toBe(model.delete(key));
+      } else if (action < 0.805) {
+        map.clear();
+        model.clear();
+      }
+      if (step % 7 === 0) expect(map.size).toBe(model.size);
+    }
+    expect([...map.keys()]).toEqual([...model.keys()]);
+  });
+
   test('overwrite releases the old weak reference at once', () => {
     const map = new IDWeakMap<number, object>();
     const values = [{}, {}];
@@ -309,3 +349,4 @@ describe('IDWeakMap bad input', () => {
     expect(() => map.forEach(42 as never)).toThrow(/callback must be a function/);
   });
 });
+

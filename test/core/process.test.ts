@@ -11,6 +11,13 @@ function runNode(script: string, ...args: string[]) {
   });
 }
 
+// Capping the address space works where util-linux's prlimit is (Linux), and not under a
+// sanitizer (npm run test:asan preloads one, which reserves terabytes of address space itself).
+const canLimitMemory =
+  process.platform === 'linux' &&
+  !(process.env.LD_PRELOAD ?? '').includes('asan') &&
+  spawnSync('prlimit', ['--version']).status === 0;
+
 describe('in a real process', () => {
   test('a throwing callback is reported as uncaughtException and the rest of the batch still runs', () => {
     const result = runNode('throwing_callbacks.js');
@@ -41,4 +48,38 @@ describe('in a real process', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
   });
+
+  test('WEAKWIRE_NATIVE_PATH naming a missing file is an error that names the variable', () => {
+    const missing = join(__dirname, 'no-such-dir', 'weakwire.node');
+    const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(dist)})`], {
+      encoding: 'utf8',
+      env: { ...process.env, WEAKWIRE_NATIVE_PATH: missing },
+      timeout: 60_000,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('WEAKWIRE_NATIVE_PATH');
+    expect(result.stderr).toContain(missing);
+  });
+
+  (canLimitMemory ? test : test.skip)(
+    'running out of memory inside a native method is a JavaScript error, not an abort',
+    () => {
+      const size = 256 * 1024 * 1024;
+      const measured = runNode('out_of_memory.js', String(size), 'measure');
+      expect(measured.status).toBe(0);
+      const { virtualKiB } = JSON.parse(measured.stdout) as { virtualKiB: number };
+      // Room for half the key's copy: the string is already in the heap, its copy cannot fit.
+      const limit = (virtualKiB + size / 2 / 1024) * 1024;
+      const result = spawnSync(
+        'prlimit',
+        [`--as=${limit}`, process.execPath, fixture('out_of_memory.js'), dist, String(size)],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(result.signal).toBeNull();
+      expect(result.status).toBe(0);
+      const report = JSON.parse(result.stdout) as { error: { message: string }; size: number; after: boolean };
+      expect(report.error.message).toMatch(/bad_alloc|memory/);
+      expect(report).toMatchObject({ size: 1, after: true });
+    },
+  );
 });

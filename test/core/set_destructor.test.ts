@@ -1,5 +1,7 @@
 import { setDestructor, stats } from '../../src/ts';
+import { binding } from '../../src/ts/binding';
 import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { prng } from '../helpers/prng';
 
 // Allocates in a separate frame so nothing on the test's stack keeps the objects alive.
 function registerGarbage<H>(count: number, callback: (held: H) => void, held: (i: number) => H) {
@@ -160,13 +162,58 @@ describe('cancel()', () => {
     expect(called).toBe(false);
   });
 
-  test('frees the native record at once', () => {
+  test('takes the registration out of stats() at once, while the target lives on', () => {
     const target = {};
     const before = stats().trackedObjects;
     const cancel = setDestructor(target, () => {});
     expect(stats().trackedObjects).toBe(before + 1);
     cancel();
     expect(stats().trackedObjects).toBe(before);
+  });
+
+  test('releases the callback and the held value at once, while the target lives on', async () => {
+    const target = { alive: true };
+    const released: string[] = [];
+    const cancel = (() => {
+      const held = { big: 'held' };
+      const callback = () => {};
+      // Not WeakRefs: reading one keeps its target alive until the end of the job.
+      setDestructor(held, (name) => released.push(name), 'held');
+      setDestructor(callback, (name) => released.push(name), 'callback');
+      return setDestructor(target, callback, held);
+    })();
+    expect(cancel()).toBe(true);
+    await gcUntil(() => released.length === 2);
+    expect(released.sort()).toEqual(['callback', 'held']);
+    expect(target.alive).toBe(true);
+  });
+
+  test('a cancelled registration whose target dies later never runs, nor runs what took its slot', async () => {
+    // The finalizer of a cancelled registration stays with its target (Node-API cannot remove a
+    // finalizer added without a reference) and fires when the target dies, long after the slot
+    // was reused: it must find a newer generation there and do nothing.
+    const calls: string[] = [];
+    let witnessRan = false;
+    const newer: object[] = [];
+    (() => {
+      const old = Array.from({ length: 100 }, (_, i) => ({ old: i }));
+      for (const target of old) setDestructor(target, () => calls.push('old'), 'old')();
+      // A second destructor on one old target proves the old targets' finalizers have run.
+      setDestructor(old[0], () => (witnessRan = true));
+      // These take the slots the cancelled registrations freed.
+      for (let i = 0; i < 100; i++) {
+        const target = { newer: i };
+        newer.push(target);
+        setDestructor(target, (name) => calls.push(name), `newer ${i}`);
+      }
+    })();
+    await gcUntil(() => witnessRan);
+    await gcSettle(3);
+    expect(calls).toEqual([]);
+    expect(stats().trackedObjects).toBeGreaterThanOrEqual(100);
+    newer.length = 0;
+    await gcUntil(() => calls.length === 100);
+    expect(new Set(calls).size).toBe(100);
   });
 
   test('returns false the second time', () => {
@@ -207,6 +254,80 @@ describe('cancel()', () => {
     registerGarbage(20, (name: string) => calls.push(name), (i) => `new-${i}`);
     expect(staleCancel()).toBe(false);
     await gcUntil(() => calls.length === 20);
+  });
+});
+
+describe('stats()', () => {
+  afterEach(async () => {
+    await settledStats();
+  });
+
+  test('called from a callback, counts the callbacks of its batch still to run', async () => {
+    const seen: number[] = [];
+    registerGarbage(10, () => seen.push(stats().pendingCallbacks), () => undefined);
+    await gcUntil(() => seen.length === 10);
+    // The callbacks run in one batch (or a few, if some targets died in an earlier collection):
+    // within a batch the count falls by one with each callback, down to 0 at its last.
+    expect(seen[seen.length - 1]).toBe(0);
+    for (let i = 1; i < seen.length; i++) {
+      if (seen[i - 1] !== 0) expect(seen[i]).toBe(seen[i - 1] - 1);
+    }
+  });
+
+  test('registrations with different callbacks and held values each get their own (seeded model)', async () => {
+    // A random mix of shared callbacks, fresh closures, held values and none, cancels and deaths,
+    // against a model: every callback that ran got its own registration's held value, once.
+    const random = prng(0xd1e);
+    const shared = [(held: unknown) => ran.push(['a', held]), (held: unknown) => ran.push(['b', held])];
+    const ran: Array<[string, unknown]> = [];
+    const expected: Array<[string, unknown]> = [];
+    const live: Array<{ target: object | undefined; cancel: () => boolean; result: [string, unknown] }> = [];
+    for (let step = 0; step < 3000; step++) {
+      const action = random();
+      if (action < 0.6 || live.length === 0) {
+        const id = `r${step}`;
+        const choice = Math.floor(random() * 4);
+        const withHeld = random() < 0.5;
+        const held = withHeld ? { id } : undefined;
+        const name = choice < 2 ? (choice === 0 ? 'a' : 'b') : `own ${id}`;
+        const callback =
+          choice < 2 ? shared[choice] : (h: unknown) => ran.push([name, h === undefined ? undefined : h]);
+        const target = {};
+        live.push({ target, cancel: setDestructor(target, callback, held), result: [name, held] });
+      } else {
+        const [entry] = live.splice(Math.floor(random() * live.length), 1);
+        if (action < 0.8) {
+          expect(entry.cancel()).toBe(true);
+        } else {
+          expected.push(entry.result);
+          entry.target = undefined;
+        }
+      }
+    }
+    const key = ([name, held]: [string, unknown]) => `${name}:${(held as { id?: string } | undefined)?.id}`;
+    await gcUntil(() => ran.length === expected.length);
+    await gcSettle(2);
+    expect(ran.map(key).sort()).toEqual(expected.map(key).sort());
+    for (const entry of live) expect(entry.cancel()).toBe(true);
+  });
+});
+
+
+describe('the native binding', () => {
+  test('exposes nothing detachable: transferring any buffer it has leaves registration and cancel working', () => {
+    const isBuffer = (value: unknown) =>
+      ArrayBuffer.isView(value) || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
+    // Its properties are not enumerable: list them all.
+    const buffers = Reflect.ownKeys(binding)
+      .map((key) => Reflect.get(binding, key) as unknown)
+      .filter(isBuffer);
+    for (const found of buffers) {
+      const buffer = ArrayBuffer.isView(found) ? found.buffer : (found as ArrayBuffer);
+      structuredClone(buffer, { transfer: [buffer as ArrayBuffer] });
+    }
+    const cancel = setDestructor({}, () => {});
+    expect(cancel()).toBe(true);
+    expect(buffers).toEqual([]);
   });
 });
 
