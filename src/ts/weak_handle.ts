@@ -1,4 +1,5 @@
 import { binding, type NativeBinding } from './binding';
+import { checkDestructorArguments } from './validation';
 
 /** Callback run after a target was collected; receives the `held` value given at registration. */
 export type Destructor<H> = (held: H) => void;
@@ -75,14 +76,6 @@ function table(): DestructorTable {
   return (shared[TABLE] ??= new DestructorTable(binding));
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${String(value)}`;
-  }
-  return typeof value === 'object' ? 'an object' : typeof value;
-}
-
 /**
  * Calls `callback(held)` once, on the event loop, after `target` has been garbage collected.
  *
@@ -98,11 +91,6 @@ export function setDestructor<H = undefined>(
   callback: Destructor<H>,
   held?: H,
 ): () => boolean {
-  if ((typeof target !== 'object' || target === null) && typeof target !== 'function') {
-    throw new TypeError(`setDestructor: target must be an object or a function; got ${describe(target)}`);
-  }
-  if (typeof callback !== 'function') {
-    throw new TypeError(`setDestructor: callback must be a function; got ${describe(callback)}`);
-  }
+  checkDestructorArguments(target, callback);
   return table().register(target, callback, held as H);
 }
