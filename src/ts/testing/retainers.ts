@@ -1,0 +1,234 @@
+/**
+ * What keeps an object alive, said in a person's words: the shortest path of strong references
+ * from a GC root to it (variables, properties, closures and their contexts, Map and Set entries),
+ * and which kinds of object grew between two snapshots. Used only when a check has failed.
+ * @packageDocumentation
+ */
+import { takeHeapGraph, type HeapGraph, type PathStep } from './heap_snapshot';
+
+/** Holds the object while the snapshot is taken; found in the snapshot by its unique name. */
+class WeakwireRetainerProbe {
+  constructor(readonly target: object) {}
+}
+
+function nodeLabel(graph: HeapGraph, node: number): string {
+  const type = graph.type(node);
+  const name = graph.name(node);
+  switch (type) {
+    case 'closure':
+      return name ? `${name}()` : '(anonymous function)';
+    case 'object':
+      if (name === 'system / Context') return 'closure context';
+      if (name.startsWith('system / ')) return `(${name.slice('system / '.length)})`;
+      return name === '' ? 'Object' : name;
+    case 'array':
+      return name === '' ? '(internal array)' : `(${name})`;
+    case 'hidden':
+      return `(${name.replace(/^system \/ /, '')})`;
+    case 'synthetic':
+      return name;
+    case 'native':
+      return `native ${name}`;
+    default:
+      return `${type}${name ? ` ${name.slice(0, 40)}` : ''}`;
+  }
+}
+
+function edgeLabel(step: PathStep): string {
+  const name = step.edgeName;
+  switch (step.edgeType) {
+    case 'property':
+      return `.${String(name)}`;
+    case 'element':
+      return `[${String(name)}]`;
+    case 'context':
+      return `variable ${String(name)}`;
+    case 'shortcut':
+      return '';
+    case 'hidden':
+      return 'a variable';
+    case 'internal':
+      if (name === 'context') return 'its context';
+      if (typeof name === 'string' && name.includes('part of key')) return 'WeakMap value';
+      if (name === 'reactions_or_result') return 'reaction';
+      return typeof name === 'number' ? `(slot ${name})` : `(${name})`;
+    default:
+      return `(${step.edgeType} ${String(name)})`;
+  }
+}
+
+/** A Map's or Set's `table` edge and the slot after it read as one step: "entry". */
+function isCollectionTable(graph: HeapGraph, step: PathStep, next: PathStep | undefined): boolean {
+  return step.edgeName === 'table' && next !== undefined && graph.type(step.to) === 'array';
+}
+
+// Paths through a test runner's own closures can be long; the end of the path is the part that
+// names the culprit, so a long path keeps its first steps and its last ones.
+const HEAD_STEPS = 2;
+const TAIL_STEPS = 9;
+
+/**
+ * The path as lines: the root it starts from, then one line per reference, the last one ending at
+ * the object (followed by `label`). Steps from the snapshot's own synthetic root are dropped.
+ */
+export function formatPath(graph: HeapGraph, steps: PathStep[], label?: string): string[] {
+  let i = 0;
+  let start = 'GC root';
+  // root -> (GC roots) -> (category) -> ..., or root -> global via a shortcut.
+  while (i < steps.length && graph.type(steps[i].to) === 'synthetic') start = nodeLabel(graph, steps[i++].to);
+  // The root's shortcuts lead to the global objects of the realms (a vm context's reads "Object").
+  if (i < steps.length && steps[i].edgeType === 'shortcut') {
+    i++;
+    start = 'global';
+  }
+  const lines = [start];
+  for (; i < steps.length; i++) {
+    const step = steps[i];
+    if (isCollectionTable(graph, step, steps[i + 1])) {
+      lines.push(`  entry -> ${nodeLabel(graph, steps[i + 1].to)}`);
+      i++;
+      continue;
+    }
+    if (step.edgeName === 'parameters_and_registers' && i + 1 < steps.length) {
+      lines.push(`  local variable of a suspended async function -> ${nodeLabel(graph, steps[i + 1].to)}`);
+      i++;
+      continue;
+    }
+    const edge = edgeLabel(step);
+    lines.push(`  ${edge === '' ? '' : `${edge} -> `}${nodeLabel(graph, step.to)}`);
+  }
+  if (label !== undefined) lines[lines.length - 1] += `  <- ${label}`;
+  if (lines.length > 1 + HEAD_STEPS + TAIL_STEPS + 1) {
+    const hidden = lines.length - 1 - HEAD_STEPS - TAIL_STEPS;
+    lines.splice(1 + HEAD_STEPS, hidden, `  ... ${hidden} more references ...`);
+  }
+  return lines;
+}
+
+/** The retainer path of `node` in `graph`, never through the stack or the nodes in `avoid`. */
+export function retainerPath(
+  graph: HeapGraph,
+  node: number,
+  avoid: number[] = [],
+  label?: string,
+): string[] | undefined {
+  const blocked = new Set(avoid);
+  // Only frames of weakwire's own code are on the stack when the snapshot is taken.
+  const stack = graph.synthetic('(Stack roots)');
+  if (stack !== undefined) blocked.add(stack);
+  const steps = graph.shortestPath(node, blocked);
+  return steps === undefined ? undefined : formatPath(graph, steps, label);
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Takes a heap snapshot and explains what keeps `ref`'s object alive, as lines of text. Resolves
+ * with a line saying why when there is nothing to explain (the object died meanwhile) or the
+ * snapshot failed; it never rejects, as it only decorates a failure that is already certain.
+ */
+export async function explainRetention(ref: WeakRef<object>, label?: string): Promise<string[]> {
+  try {
+    let probe = makeProbe(ref);
+    if (probe === undefined) return ['(it was collected while the retainer path was being looked up)'];
+    // A WeakRef read keeps its target until the job ends: snapshot from a later job, so that
+    // weakwire's own read is not what the path shows.
+    await new Promise((resolve) => setImmediate(resolve));
+    const graphPromise = takeHeapGraph();
+    probe = undefined;
+    const graph = await graphPromise;
+    const probes = graph.objectsNamed('WeakwireRetainerProbe');
+    const target = probes.length === 1 ? graph.child(probes[0], 'target') : undefined;
+    if (target === undefined) return ['(the object could not be found in the heap snapshot)'];
+    return retainerPath(graph, target, probes, label) ?? ['(no path of strong references from a GC root found)'];
+  } catch (error) {
+    return [`(no retainer path: the heap snapshot failed: ${reason(error)})`];
+  }
+}
+
+// In its own frame, so no caller's local variable holds the object during the snapshot.
+function makeProbe(ref: WeakRef<object>): WeakwireRetainerProbe | undefined {
+  const target = ref.deref();
+  return target === undefined ? undefined : new WeakwireRetainerProbe(target);
+}
+
+/** Objects of one kind in a snapshot. */
+interface KindTotals {
+  count: number;
+  bytes: number;
+}
+
+/** A kind of object (constructor or closure name, or V8's name for an internal one) that grew. */
+export interface GrownKind {
+  kind: string;
+  /** New objects of this kind between the snapshots (net). */
+  count: number;
+  /** Net growth of their own sizes, in bytes. */
+  bytes: number;
+  /** Retainer path of one object of this kind that is new in the later snapshot. */
+  samplePath?: string[];
+}
+
+function kindOf(graph: HeapGraph, node: number): string | undefined {
+  const type = graph.type(node);
+  if (type === 'object') return graph.name(node) || 'Object';
+  if (type === 'closure') return `${graph.name(node) || '(anonymous)'}()`;
+  if (type === 'array') return `(${graph.name(node) || 'internal array'})`;
+  if (type === 'string' || type === 'concatenated string' || type === 'sliced string') return '(string)';
+  if (type === 'native') return `native ${graph.name(node)}`;
+  if (type === 'hidden' || type === 'code' || type === 'object shape') return undefined; // V8's own
+  return `(${type})`;
+}
+
+function totals(graph: HeapGraph): Map<string, KindTotals> {
+  const byKind = new Map<string, KindTotals>();
+  for (let n = 0; n < graph.nodeCount; n++) {
+    const kind = kindOf(graph, n);
+    if (kind === undefined) continue;
+    const t = byKind.get(kind) ?? { count: 0, bytes: 0 };
+    t.count++;
+    t.bytes += graph.selfSize(n);
+    byKind.set(kind, t);
+  }
+  return byKind;
+}
+
+/**
+ * The kinds of object that grew from `before` to `after` (two snapshots of one heap), largest
+ * growth first, with a retainer path for a new object of each of the first `paths` kinds.
+ */
+export function grownKinds(before: HeapGraph, after: HeapGraph, limit = 5, paths = 1): GrownKind[] {
+  const was = totals(before);
+  const grown: GrownKind[] = [];
+  for (const [kind, now] of totals(after)) {
+    const old = was.get(kind) ?? { count: 0, bytes: 0 };
+    if (now.count > old.count || now.bytes > old.bytes) {
+      grown.push({ kind, count: now.count - old.count, bytes: now.bytes - old.bytes });
+    }
+  }
+  grown.sort((a, b) => b.bytes - a.bytes);
+  const top = grown.slice(0, limit);
+  const oldIds = new Set<number>();
+  for (let n = 0; n < before.nodeCount; n++) oldIds.add(before.id(n));
+  for (const entry of top.slice(0, paths)) {
+    // A new object of the kind, else (a table that grew in place) its largest one.
+    let sample: number | undefined;
+    let largest: number | undefined;
+    for (let n = 0; n < after.nodeCount; n++) {
+      if (kindOf(after, n) !== entry.kind) continue;
+      if (!oldIds.has(after.id(n))) {
+        sample = n;
+        break;
+      }
+      if (largest === undefined || after.selfSize(n) > after.selfSize(largest)) largest = n;
+    }
+    const node = sample ?? largest;
+    if (node !== undefined) entry.samplePath = retainerPath(after, node, [], `a new ${entry.kind}`);
+  }
+  return top;
+}
+
+/** Snapshots for {@link grownKinds}; exported so callers take them at the right moments. */
+export { takeHeapGraph };
