@@ -130,16 +130,15 @@ export class HeapGraph {
   }
 
   /**
-   * The shortest path of strong edges from the snapshot's root to `target`, as the list of steps
-   * taken (breadth-first, so the fewest hops). Nodes in `avoid` are never crossed.
+   * Breadth-first search from the snapshot's root over strong edges (weak ones are skipped), never
+   * crossing the nodes in `avoid`: the shortest retainer path of every reachable node at once.
    */
-  shortestPath(target: number, avoid: ReadonlySet<number> = new Set()): PathStep[] | undefined {
-    if (!Number.isInteger(target) || target <= 0 || target >= this.nodeCount) return undefined;
+  retainerTree(avoid: ReadonlySet<number> = new Set()): RetainerTree {
     const parent = new Int32Array(this.nodeCount).fill(-1);
     const parentEdge = new Int32Array(this.nodeCount).fill(-1);
     parent[0] = 0;
     let frontier = [0];
-    while (frontier.length > 0 && parent[target] === -1) {
+    while (frontier.length > 0) {
       const next: number[] = [];
       for (const node of frontier) {
         for (let e = this.firstEdge[node]; e < this.firstEdge[node + 1]; e += this.edgeWidth) {
@@ -153,14 +152,20 @@ export class HeapGraph {
       }
       frontier = next;
     }
-    if (parent[target] === -1) return undefined;
+    return { parent, parentEdge };
+  }
+
+  /** The steps from the root to `target` in `tree`, or undefined if it is not reachable. */
+  pathTo(tree: RetainerTree, target: number): PathStep[] | undefined {
+    if (!Number.isInteger(target) || target <= 0 || target >= this.nodeCount) return undefined;
+    if (tree.parent[target] === -1) return undefined;
     const steps: PathStep[] = [];
-    for (let node = target; node !== 0; node = parent[node]) {
-      const e = parentEdge[node];
+    for (let node = target; node !== 0; node = tree.parent[node]) {
+      const e = tree.parentEdge[node];
       const type = this.edges[e + this.eType];
       const raw = this.edges[e + this.eName];
       steps.push({
-        from: parent[node],
+        from: tree.parent[node],
         to: node,
         edgeType: this.edgeTypes[type],
         edgeName: this.stringEdges.has(type) ? this.strings[raw] : raw,
@@ -168,6 +173,13 @@ export class HeapGraph {
     }
     return steps.reverse();
   }
+}
+
+/** Shortest retainer paths from the root, as parent links: see {@link HeapGraph.retainerTree}. */
+export interface RetainerTree {
+  parent: Int32Array;
+  /** Offset of the edge from the parent, into the snapshot's edge array. */
+  parentEdge: Int32Array;
 }
 
 /** One edge of a retainer path. */

@@ -4,7 +4,7 @@
  * and which kinds of object grew between two snapshots. Used only when a check has failed.
  * @packageDocumentation
  */
-import { takeHeapGraph, type HeapGraph, type PathStep } from './heap_snapshot';
+import { takeHeapGraph, type HeapGraph, type PathStep, type RetainerTree } from './heap_snapshot';
 
 /** Holds the object while the snapshot is taken; found in the snapshot by its unique name. */
 class WeakwireRetainerProbe {
@@ -105,18 +105,18 @@ export function formatPath(graph: HeapGraph, steps: PathStep[], label?: string):
   return lines;
 }
 
-/** The retainer path of `node` in `graph`, never through the stack or the nodes in `avoid`. */
-export function retainerPath(
-  graph: HeapGraph,
-  node: number,
-  avoid: number[] = [],
-  label?: string,
-): string[] | undefined {
-  const blocked = new Set(avoid);
-  // Only frames of weakwire's own code are on the stack when the snapshot is taken.
-  const stack = graph.synthetic('(Stack roots)');
-  if (stack !== undefined) blocked.add(stack);
-  const steps = graph.shortestPath(node, blocked);
+/**
+ * Shortest retainer paths in `graph`, never through the nodes in `avoid`. Paths through the
+ * stack are kept: a test's own suspended async function, or the function under test held by
+ * `expectNoLeak`'s frame, is often the honest answer.
+ */
+export function retainerTree(graph: HeapGraph, avoid: number[] = []): RetainerTree {
+  return graph.retainerTree(new Set(avoid));
+}
+
+/** The retainer path of `node` as lines, from {@link retainerTree}'s result. */
+export function retainerPath(graph: HeapGraph, tree: RetainerTree, node: number, label?: string): string[] | undefined {
+  const steps = graph.pathTo(tree, node);
   return steps === undefined ? undefined : formatPath(graph, steps, label);
 }
 
@@ -142,7 +142,7 @@ export async function explainRetention(ref: WeakRef<object>, label?: string): Pr
     const probes = graph.objectsNamed('WeakwireRetainerProbe');
     const target = probes.length === 1 ? graph.child(probes[0], 'target') : undefined;
     if (target === undefined) return ['(the object could not be found in the heap snapshot)'];
-    return retainerPath(graph, target, probes, label) ?? ['(no path of strong references from a GC root found)'];
+    return retainerPath(graph, retainerTree(graph, probes), target, label) ?? ['(no path of strong references from a GC root found)'];
   } catch (error) {
     return [`(no retainer path: the heap snapshot failed: ${reason(error)})`];
   }
@@ -196,36 +196,65 @@ function totals(graph: HeapGraph): Map<string, KindTotals> {
 }
 
 /**
- * The kinds of object that grew from `before` to `after` (two snapshots of one heap), largest
- * growth first, with a retainer path for a new object of each of the first `paths` kinds.
+ * What a later snapshot is compared with: objects per kind, and the highest object id. V8 numbers
+ * objects as snapshots first see them, so an id above it is an object new since. Small, so that
+ * holding it while more calls run adds next to nothing to the second snapshot.
  */
-export function grownKinds(before: HeapGraph, after: HeapGraph, limit = 5, paths = 1): GrownKind[] {
-  const was = totals(before);
-  const grown: GrownKind[] = [];
-  for (const [kind, now] of totals(after)) {
-    const old = was.get(kind) ?? { count: 0, bytes: 0 };
-    if (now.count > old.count || now.bytes > old.bytes) {
-      grown.push({ kind, count: now.count - old.count, bytes: now.bytes - old.bytes });
-    }
+export interface HeapSummary {
+  totals: Map<string, KindTotals>;
+  maxId: number;
+}
+
+export function summarize(graph: HeapGraph): HeapSummary {
+  let maxId = 0;
+  for (let n = 0; n < graph.nodeCount; n++) {
+    // Embedder (native) and synthetic nodes are numbered by address, not in order of appearance.
+    const type = graph.type(n);
+    if (type !== 'native' && type !== 'synthetic') maxId = Math.max(maxId, graph.id(n));
   }
-  grown.sort((a, b) => b.bytes - a.bytes);
-  const top = grown.slice(0, limit);
-  const oldIds = new Set<number>();
-  for (let n = 0; n < before.nodeCount; n++) oldIds.add(before.id(n));
-  for (const entry of top.slice(0, paths)) {
-    // A new object of the kind, else (a table that grew in place) its largest one.
+  return { totals: totals(graph), maxId };
+}
+
+/** Objects a program made: instances of its classes and its functions, not V8's internals. */
+function isProgramKind(graph: HeapGraph, node: number): boolean {
+  const type = graph.type(node);
+  return (type === 'object' && !graph.name(node).startsWith('system / ')) || type === 'closure';
+}
+
+/**
+ * The kinds of object that grew from `before` to `after` (two snapshots of one heap). Kinds a
+ * program makes that gained at least `minCount` objects come first (most objects first), then
+ * every kind that grew by `minBytes` or more (most bytes first). The first kind gets a retainer
+ * path to its largest new object that a path reaches.
+ */
+export function grownKinds(
+  before: HeapSummary,
+  after: HeapGraph,
+  { limit = 5, minCount = 0, minBytes = 0 } = {},
+): GrownKind[] {
+  const programKinds = new Set<string>();
+  for (let n = 0; n < after.nodeCount; n++) {
+    if (isProgramKind(after, n)) programKinds.add(kindOf(after, n)!);
+  }
+  const grown: Array<GrownKind & { rank: number }> = [];
+  for (const [kind, now] of totals(after)) {
+    const old = before.totals.get(kind) ?? { count: 0, bytes: 0 };
+    const count = now.count - old.count;
+    const bytes = now.bytes - old.bytes;
+    const many = count > 0 && count >= minCount;
+    if (!many && !(bytes > 0 && bytes >= minBytes)) continue;
+    grown.push({ kind, count, bytes, rank: many && programKinds.has(kind) ? 1 : 0 });
+  }
+  grown.sort((a, b) => b.rank - a.rank || (a.rank === 1 ? b.count - a.count : 0) || b.bytes - a.bytes);
+  const top: GrownKind[] = grown.slice(0, limit).map(({ kind, count, bytes }) => ({ kind, count, bytes }));
+  if (top.length > 0) {
+    const tree = retainerTree(after);
     let sample: number | undefined;
-    let largest: number | undefined;
     for (let n = 0; n < after.nodeCount; n++) {
-      if (kindOf(after, n) !== entry.kind) continue;
-      if (!oldIds.has(after.id(n))) {
-        sample = n;
-        break;
-      }
-      if (largest === undefined || after.selfSize(n) > after.selfSize(largest)) largest = n;
+      if (after.id(n) <= before.maxId || kindOf(after, n) !== top[0].kind || tree.parent[n] === -1) continue;
+      if (sample === undefined || after.selfSize(n) > after.selfSize(sample)) sample = n;
     }
-    const node = sample ?? largest;
-    if (node !== undefined) entry.samplePath = retainerPath(after, node, [], `a new ${entry.kind}`);
+    if (sample !== undefined) top[0].samplePath = retainerPath(after, tree, sample, `a new ${top[0].kind}`);
   }
   return top;
 }
