@@ -57,7 +57,7 @@ export interface LeakReport {
   backends: string;
   /** The smallest steady growth per call the heap figures could have flagged, in bytes. */
   sensitivity: number;
-  /** Whether a second run of calls was added because the first one was inconclusive. */
+  /** Whether a second run of as many calls confirmed a rise in the first. */
   extended: boolean;
   samples: LeakSample[];
   figures: LeakFigure[];
@@ -115,7 +115,7 @@ function formatGrowth(r: LeakReport): string[] {
 /** The human-readable figures of a report, as the error message shows them. */
 export function formatReport(r: LeakReport): string {
   const where = r.where === undefined ? '' : ` (in ${r.where})`;
-  const calls = `${r.iterations} calls${r.extended ? ', extended once' : ''} (after ${r.warmup} warm-up calls)`;
+  const calls = `${r.iterations} calls${r.extended ? ' (two runs)' : ''} (after ${r.warmup} warm-up calls)`;
   const head = r.leaking
     ? `expectNoLeak: ${r.label} keeps growing over ${calls}${where}:`
     : `expectNoLeak: ${r.label}: no growth over ${calls}${where}:`;

@@ -63,8 +63,6 @@ const MAX_SETTLE_ROUNDS = 20;
 const MIN_ADAPTIVE = 1000;
 /** A figure whose trend test gives a p-value under this is rising. */
 const SIGNIFICANT = 0.01;
-/** Under this (and steep and large), the run is inconclusive and gets more calls once. */
-const INCONCLUSIVE = 0.25;
 /** Readings closer than this are ties for the trend test: the noise of a reading after GC. */
 const NOISE_FLOOR = 16 * 1024;
 
@@ -142,41 +140,61 @@ function judgeCounter(metric: Metric, samples: LeakSample[], tolerance: number):
   return { metric, baseline, final, perCall, growing, reason };
 }
 
-interface BytesVerdict {
-  figure: LeakFigure;
-  /** Steep and large but not significant: worth more calls. */
-  inconclusive: boolean;
+/**
+ * A memory figure over the first run of calls: steep (trend above the per-call limit) and large
+ * (grew by more than `minBytes`) is a suspect, to be confirmed by a second run.
+ */
+function suspect(ys: readonly number[], xs: readonly number[], perCallLimit: number, minBytes: number): boolean {
+  return theilSen(xs, lowerEnvelope(ys)) > perCallLimit && thirdsGrowth(ys) > minBytes;
 }
 
-function judgeBytes(metric: Metric, samples: LeakSample[], perCallLimit: number, minBytes: number): BytesVerdict {
+/**
+ * The verdict on a memory figure. With one run (`confirmFrom` undefined) it can only pass: a figure
+ * that is not a suspect. With two, it is growing when its trend over all samples is steep, the
+ * first run grew by more than `minBytes`, a Mann–Kendall test finds a steady rise (p < 0.01),
+ * *and* the second run grew again (by half of `minBytes`): a cache that filled once, a table that
+ * was allocated once, stays put in the second run; a leak does not.
+ */
+function judgeBytes(
+  metric: Metric,
+  samples: LeakSample[],
+  perCallLimit: number,
+  minBytes: number,
+  confirmFrom: number | undefined,
+): LeakFigure {
   const ys = samples.map((s) => s[metric]);
+  const xs = samples.map((s) => s.calls);
   const baseline = ys[0];
   const final = ys[ys.length - 1];
-  const perCall = theilSen(
-    samples.map((s) => s.calls),
-    lowerEnvelope(ys),
-  );
-  const growth = thirdsGrowth(ys);
+  const perCall = theilSen(xs, lowerEnvelope(ys));
+  const first = ys.slice(0, confirmFrom === undefined ? ys.length : confirmFrom + 1);
+  const growth = thirdsGrowth(first);
   const trend = mannKendall(ys, Math.max(NOISE_FLOOR, minBytes / 4));
-  const steep = perCall > perCallLimit;
-  const large = growth > minBytes;
-  const rising = trend.p < SIGNIFICANT;
-  const growing = steep && large && rising;
   const p = trend.p < 0.001 ? '< 0.001' : `= ${trend.p.toFixed(3)}`;
-  let reason: string;
-  if (growing) {
-    reason = `trend ${perCall.toFixed(1)} B/call > ${perCallLimit}, +${fmtBytes(growth)} > ${fmtBytes(minBytes)}, rising (p ${p})`;
-  } else if (!steep) {
-    reason = `trend ${perCall.toFixed(1)} B/call <= ${perCallLimit}`;
-  } else if (!large) {
-    reason = `trend ${perCall.toFixed(1)} B/call, but only ${growth >= 0 ? '+' : ''}${fmtBytes(growth)} <= ${fmtBytes(minBytes)}`;
-  } else {
-    reason = `+${fmtBytes(growth)}, but no steady rise (p ${p}): a one-off step`;
+  const figure = (growing: boolean, reason: string): LeakFigure => ({
+    metric,
+    baseline,
+    final,
+    perCall,
+    trendP: trend.p,
+    growing,
+    reason,
+  });
+  if (perCall <= perCallLimit) return figure(false, `trend ${perCall.toFixed(1)} B/call <= ${perCallLimit}`);
+  if (growth <= minBytes) {
+    return figure(false, `trend ${perCall.toFixed(1)} B/call, but only ${growth >= 0 ? '+' : ''}${fmtBytes(growth)} <= ${fmtBytes(minBytes)}`);
   }
-  return {
-    figure: { metric, baseline, final, perCall, trendP: trend.p, growing, reason },
-    inconclusive: steep && large && !rising && trend.p < INCONCLUSIVE,
-  };
+  if (confirmFrom === undefined) return figure(false, 'unconfirmed');
+  const again = thirdsGrowth(ys.slice(confirmFrom));
+  if (again <= minBytes / 2) {
+    return figure(false, `+${fmtBytes(growth)}, then ${again >= 0 ? '+' : ''}${fmtBytes(again)} over as many calls again: a one-off step`);
+  }
+  if (trend.p >= SIGNIFICANT) return figure(false, `+${fmtBytes(growth)}, but no steady rise (p ${p})`);
+  return figure(
+    true,
+    `trend ${perCall.toFixed(1)} B/call > ${perCallLimit}, +${fmtBytes(growth)} > ${fmtBytes(minBytes)}, ` +
+      `+${fmtBytes(again)} again over as many calls, rising (p ${p})`,
+  );
 }
 
 /** Snapshot, `calls` more calls, snapshot: the kinds of object that grew per call. */
@@ -205,9 +223,9 @@ async function explainGrowth(
  * It warms up first (`warmup` calls, timed), takes a baseline after collection settled, then spreads
  * `samples` measurements over the measured calls: by default as many as fit in `timeBudget`, so a
  * fast `fn` runs tens of thousands of times and a leak of a few bytes per call adds up to more than
- * the noise. A memory figure fails only if its robust trend is above its per-call limit, it grew by
- * more than `minBytes`, *and* a Mann–Kendall test finds a steady rise (p < 0.01); a run that is
- * steep and large but not clearly rising gets as many calls again, once. `stats()` counts fail
+ * the noise. A memory figure that rose (robust trend above its per-call limit, growth above
+ * `minBytes`) is confirmed with as many calls again: it fails only if it rose again there and a
+ * Mann–Kendall test finds a steady rise over all samples (p < 0.01). `stats()` counts fail
  * above `statsTolerance` when still rising in the second half. On failure, two heap snapshots
  * name the kinds of object that grew per call and one's retainer path. `fn` may be async.
  *
@@ -271,24 +289,19 @@ export async function expectNoLeak(
       samples.push(await settle(done, 1));
     }
   };
-  const judge = () => {
-    const heap = judgeBytes('heapBytes', samples, heapLimit, minBytes);
-    const external = judgeBytes('externalBytes', samples, externalLimit, minBytes);
-    return { heap, external };
-  };
-
   await measure(0, iterations);
-  let bytes = judge();
-  let extended = false;
-  if (
-    [bytes.heap, bytes.external].some((v) => v.inconclusive) &&
-    ![bytes.heap, bytes.external].some((v) => v.figure.growing)
-  ) {
-    // One step or a steady rise? More calls tell: a leak keeps rising, a step stays put.
-    extended = true;
+  const xs = samples.map((s) => s.calls);
+  const suspects =
+    suspect(samples.map((s) => s.heapBytes), xs, heapLimit, minBytes) ||
+    suspect(samples.map((s) => s.externalBytes), xs, externalLimit, minBytes);
+  // A rise in the first run is confirmed with as many calls again: a leak keeps rising, a cache
+  // that filled or a table allocated once stays put. Clean code rarely pays for this.
+  let confirmFrom: number | undefined;
+  if (suspects) {
+    confirmFrom = samples.length - 1;
     await measure(done, iterations);
-    bytes = judge();
   }
+  const extended = confirmFrom !== undefined;
   // Destructors and finalizers can lag a round behind: give the final counts a fair chance.
   const baseline = samples[0];
   if (COUNTERS.some((c) => samples[samples.length - 1][c] > baseline[c] + tolerance)) {
@@ -297,8 +310,8 @@ export async function expectNoLeak(
 
   const figures: LeakFigure[] = [
     ...COUNTERS.map((c) => judgeCounter(c, samples, tolerance)),
-    bytes.heap.figure,
-    bytes.external.figure,
+    judgeBytes('heapBytes', samples, heapLimit, minBytes, confirmFrom),
+    judgeBytes('externalBytes', samples, externalLimit, minBytes, confirmFrom),
   ];
   const report: LeakReport = {
     label,

@@ -249,14 +249,30 @@ export function grownKinds(
   const top: GrownKind[] = grown.slice(0, limit).map(({ kind, count, bytes }) => ({ kind, count, bytes }));
   if (top.length > 0) {
     const tree = retainerTree(after);
-    let sample: number | undefined;
-    for (let n = 0; n < after.nodeCount; n++) {
-      if (after.id(n) <= before.maxId || kindOf(after, n) !== top[0].kind || tree.parent[n] === -1) continue;
-      if (sample === undefined || after.selfSize(n) > after.selfSize(sample)) sample = n;
-    }
+    const sample = pickSample(after, tree, before.maxId, top[0].kind);
     if (sample !== undefined) top[0].samplePath = retainerPath(after, tree, sample, `a new ${top[0].kind}`);
   }
   return top;
+}
+
+/**
+ * A new object of `kind` that stands for the growth: leaked objects pile up in one container (a
+ * Map's table, an array, a listener list), so the one whose direct retainer holds the most new
+ * objects of the kind; a table that grew in place has no siblings, so the largest new one.
+ */
+function pickSample(graph: HeapGraph, tree: RetainerTree, maxId: number, kind: string): number | undefined {
+  const byParent = new Map<number, { count: number; first: number }>();
+  let largest: number | undefined;
+  for (let n = 0; n < graph.nodeCount; n++) {
+    if (graph.id(n) <= maxId || tree.parent[n] === -1 || kindOf(graph, n) !== kind) continue;
+    const group = byParent.get(tree.parent[n]);
+    if (group === undefined) byParent.set(tree.parent[n], { count: 1, first: n });
+    else group.count++;
+    if (largest === undefined || graph.selfSize(n) > graph.selfSize(largest)) largest = n;
+  }
+  let best: { count: number; first: number } | undefined;
+  for (const group of byParent.values()) if (best === undefined || group.count > best.count) best = group;
+  return best !== undefined && best.count > 1 ? best.first : largest;
 }
 
 /** Snapshots for {@link grownKinds}; exported so callers take them at the right moments. */
