@@ -26,3 +26,11 @@ export {
   type LeakFigure,
   type GrowthKind,
 } from './no_leak';
+export {
+  leakTarget,
+  LeakTarget,
+  RemoteTracker,
+  type RemoteFunction,
+  type LeakCheckEndpoint,
+} from './remote_checks';
+export { serveLeakChecks, type LeakCheckFunctions } from './serve_checks';

@@ -11,6 +11,7 @@ import {
   type Metric,
 } from './leak_report';
 import { countedBackends, recordCounts } from './records';
+import { isRemoteFunction, type RemoteFunction } from './remote_checks';
 import { grownKinds, summarize, takeHeapGraph } from './retainers';
 import { lowerEnvelope, mannKendall, theilSen, thirdsGrowth } from './trend';
 
@@ -227,15 +228,19 @@ async function explainGrowth(
  * `minBytes`) is confirmed with as many calls again: it fails only if it rose again there and a
  * Mann–Kendall test finds a steady rise over all samples (p < 0.01). `stats()` counts fail
  * above `statsTolerance` when still rising in the second half. On failure, two heap snapshots
- * name the kinds of object that grew per call and one's retainer path. `fn` may be async.
+ * name the kinds of object that grew per call and one's retainer path. `fn` may be async, or a
+ * function a worker thread or child process serves (`leakTarget(worker).fn(name)`): the check
+ * then runs there, on that heap.
  *
  * @returns the measurements, when nothing keeps growing.
  * @throws LeakError with every figure in its message when something does.
  */
 export async function expectNoLeak(
-  fn: (iteration: number) => unknown,
+  fn: ((iteration: number) => unknown) | RemoteFunction,
   options: NoLeakOptions = {},
 ): Promise<LeakReport> {
+  // A function served by a worker or child: the whole check runs there.
+  if (isRemoteFunction(fn)) return fn.target.expectNoLeak(fn.name, options);
   if (typeof fn !== 'function') {
     throw new TypeError(`expectNoLeak: fn must be a function; got ${typeof fn}`);
   }

@@ -26,7 +26,8 @@ export interface CollectionResult {
   elapsedMs: number;
 }
 
-const BRAND = Symbol.for('weakwire.tracker');
+/** Marks trackers (local and remote) for every copy of this module. @internal */
+export const BRAND = Symbol.for('weakwire.tracker');
 const DEFAULT_TIMEOUT = 2000;
 // Even with a tiny timeout (or a GC that is slow, as under valgrind), try a few rounds.
 const MIN_ROUNDS = 3;
