@@ -149,6 +149,12 @@ function suspect(ys: readonly number[], xs: readonly number[], perCallLimit: num
   return theilSen(xs, lowerEnvelope(ys)) > perCallLimit && thirdsGrowth(ys) > minBytes;
 }
 
+/** Rose by more than the noise between every two samples: no one-off step looks like that. */
+function risesEverywhere(ys: readonly number[], minBytes: number): boolean {
+  const tie = Math.max(NOISE_FLOOR, minBytes / 4);
+  return ys.every((y, i) => i === 0 || y - ys[i - 1] > tie);
+}
+
 /**
  * The verdict on a memory figure. With one run (`confirmFrom` undefined) it can only pass: a figure
  * that is not a suspect. With two, it is growing when its trend over all samples is steep, the
@@ -185,8 +191,9 @@ function judgeBytes(
   if (growth <= minBytes) {
     return figure(false, `trend ${perCall.toFixed(1)} B/call, but only ${growth >= 0 ? '+' : ''}${fmtBytes(growth)} <= ${fmtBytes(minBytes)}`);
   }
-  if (confirmFrom === undefined) return figure(false, 'unconfirmed');
-  const again = thirdsGrowth(ys.slice(confirmFrom));
+  const steady = confirmFrom === undefined && risesEverywhere(ys, minBytes);
+  if (confirmFrom === undefined && !steady) return figure(false, 'unconfirmed');
+  const again = confirmFrom === undefined ? growth : thirdsGrowth(ys.slice(confirmFrom));
   if (again <= minBytes / 2) {
     return figure(false, `+${fmtBytes(growth)}, then ${again >= 0 ? '+' : ''}${fmtBytes(again)} over as many calls again: a one-off step`);
   }
@@ -194,7 +201,7 @@ function judgeBytes(
   return figure(
     true,
     `trend ${perCall.toFixed(1)} B/call > ${perCallLimit}, +${fmtBytes(growth)} > ${fmtBytes(minBytes)}, ` +
-      `+${fmtBytes(again)} again over as many calls, rising (p ${p})`,
+      `${steady ? 'rising at every sample' : `+${fmtBytes(again)} again over as many calls`} (p ${p})`,
   );
 }
 
@@ -225,8 +232,9 @@ async function explainGrowth(
  * `samples` measurements over the measured calls: by default as many as fit in `timeBudget`, so a
  * fast `fn` runs tens of thousands of times and a leak of a few bytes per call adds up to more than
  * the noise. A memory figure that rose (robust trend above its per-call limit, growth above
- * `minBytes`) is confirmed with as many calls again: it fails only if it rose again there and a
- * Mann–Kendall test finds a steady rise over all samples (p < 0.01). `stats()` counts fail
+ * `minBytes`) fails if it rose between every two samples; otherwise it is confirmed with as many
+ * calls again, and fails only if it rose again there and a Mann–Kendall test finds a steady rise
+ * over all samples (p < 0.01). `stats()` counts fail
  * above `statsTolerance` when still rising in the second half. On failure, two heap snapshots
  * name the kinds of object that grew per call and one's retainer path. `fn` may be async, or a
  * function a worker thread or child process serves (`leakTarget(worker).fn(name)`): the check
@@ -283,8 +291,9 @@ export async function expectNoLeak(
   const adaptive = perCallMs > 0 ? Math.round(budget / perCallMs) : maxIterations;
   const iterations = fixed ?? Math.max(Math.min(MIN_ADAPTIVE, maxIterations), Math.min(maxIterations, adaptive));
 
-  // The baseline settles longer: warm-up garbage is the largest.
-  const samples: LeakSample[] = [await settle(0, 2)];
+  // One collection per sample unless records are still settling: a leftover of the warm-up can
+  // only inflate the baseline, which hides growth rather than inventing it.
+  const samples: LeakSample[] = [await settle(0, 1)];
   let done = 0;
   const measure = async (from: number, count: number): Promise<void> => {
     for (let k = 1; k < sampleCount; k++) {
@@ -301,8 +310,13 @@ export async function expectNoLeak(
     suspect(samples.map((s) => s.externalBytes), xs, externalLimit, minBytes);
   // A rise in the first run is confirmed with as many calls again: a leak keeps rising, a cache
   // that filled or a table allocated once stays put. Clean code rarely pays for this.
+  // A figure that rose between every two samples needs no second run.
+  const steady = (['heapBytes', 'externalBytes'] as const).some((m) => {
+    const ys = samples.map((s) => s[m]);
+    return risesEverywhere(ys, minBytes) && suspect(ys, xs, m === 'heapBytes' ? heapLimit : externalLimit, minBytes);
+  });
   let confirmFrom: number | undefined;
-  if (suspects) {
+  if (suspects && !steady) {
     confirmFrom = samples.length - 1;
     await measure(done, iterations);
   }
@@ -334,7 +348,8 @@ export async function expectNoLeak(
       report.growthNote = 'no heap snapshots taken (explain: false)';
     } else {
       try {
-        const more = Math.max(100, Math.round(done / 2));
+        // Enough calls for a count per call to stand out, few enough to keep the snapshots small.
+        const more = Math.min(Math.max(1000, Math.round(done / 10)), Math.max(1, done));
         report.growth = await explainGrowth(run, more, () => settle(done + more, 1));
       } catch (error) {
         report.growthNote = `the heap snapshots failed: ${error instanceof Error ? error.message : String(error)}`;
