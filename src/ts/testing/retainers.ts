@@ -197,11 +197,15 @@ function totals(graph: HeapGraph): Map<string, KindTotals> {
 
 /**
  * What a later snapshot is compared with: objects per kind, and the highest object id. V8 numbers
- * objects as snapshots first see them, so an id above it is an object new since. Small, so that
- * holding it while more calls run adds next to nothing to the second snapshot.
+ * objects as snapshots first see them, so an id above it is an object new since. Kept as one
+ * string and two typed arrays, so that holding it while more calls run adds three objects to the
+ * second snapshot, not one per kind.
  */
 export interface HeapSummary {
-  totals: Map<string, KindTotals>;
+  /** Kind names joined by "\0". */
+  kinds: string;
+  counts: Float64Array;
+  bytes: Float64Array;
   maxId: number;
 }
 
@@ -212,7 +216,19 @@ export function summarize(graph: HeapGraph): HeapSummary {
     const type = graph.type(n);
     if (type !== 'native' && type !== 'synthetic') maxId = Math.max(maxId, graph.id(n));
   }
-  return { totals: totals(graph), maxId };
+  const byKind = totals(graph);
+  return {
+    kinds: [...byKind.keys()].join('\0'),
+    counts: Float64Array.from(byKind.values(), (t) => t.count),
+    bytes: Float64Array.from(byKind.values(), (t) => t.bytes),
+    maxId,
+  };
+}
+
+function unpack(summary: HeapSummary): Map<string, KindTotals> {
+  const byKind = new Map<string, KindTotals>();
+  summary.kinds.split('\0').forEach((kind, i) => byKind.set(kind, { count: summary.counts[i], bytes: summary.bytes[i] }));
+  return byKind;
 }
 
 /** Objects a program made: instances of its classes and its functions, not V8's internals. */
@@ -236,9 +252,10 @@ export function grownKinds(
   for (let n = 0; n < after.nodeCount; n++) {
     if (isProgramKind(after, n)) programKinds.add(kindOf(after, n)!);
   }
+  const was = unpack(before);
   const grown: Array<GrownKind & { rank: number }> = [];
   for (const [kind, now] of totals(after)) {
-    const old = before.totals.get(kind) ?? { count: 0, bytes: 0 };
+    const old = was.get(kind) ?? { count: 0, bytes: 0 };
     const count = now.count - old.count;
     const bytes = now.bytes - old.bytes;
     const many = count > 0 && count >= minCount;
