@@ -7,7 +7,7 @@
  */
 import { TAG, VERSION, isCheckMessage, type CheckRequest, type CheckResponse, type PlainOptions } from './check_protocol';
 import { LeakError, type LeakReport } from './leak_report';
-import { BRAND, type CollectedOptions, type CollectionResult, type RetainedOptions } from './track';
+import { BRAND, formatRetainers, type CollectedOptions, type CollectionResult, type RetainedOptions } from './track';
 
 /** What `leakTarget` talks to: a `worker_threads` Worker or a `child_process` ChildProcess with IPC. */
 export interface LeakCheckEndpoint {
@@ -91,7 +91,7 @@ export class RemoteTracker {
       const path = options.retainers === false ? [] : await this.explain();
       throw new Error(
         `${this.label} was not collected after ${result.rounds} GC rounds (${result.elapsedMs} ms): ` +
-          `something still references it${path.length > 0 ? `\nretained through:\n  ${path.join('\n  ')}` : ''}`,
+          `something still references it${formatRetainers(path)}`,
       );
     }
     return result.rounds;
