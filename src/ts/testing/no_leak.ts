@@ -156,10 +156,10 @@ function risesEverywhere(ys: readonly number[], minBytes: number): boolean {
 }
 
 /**
- * The verdict on a memory figure. With one run (`confirmFrom` undefined) it can only pass: a figure
- * that is not a suspect. With two, it is growing when its trend over all samples is steep, the
+ * The verdict on a memory figure. It is growing when its trend over all samples is steep, the
  * first run grew by more than `minBytes`, a Mann–Kendall test finds a steady rise (p < 0.01),
- * *and* the second run grew again (by half of `minBytes`): a cache that filled once, a table that
+ * *and* either it rose between every two samples of a single run or a second run
+ * (`confirmFrom` on) grew again by half of `minBytes`: a cache that filled once, a table that
  * was allocated once, stays put in the second run; a leak does not.
  */
 function judgeBytes(
@@ -192,7 +192,7 @@ function judgeBytes(
     return figure(false, `trend ${perCall.toFixed(1)} B/call, but only ${growth >= 0 ? '+' : ''}${fmtBytes(growth)} <= ${fmtBytes(minBytes)}`);
   }
   const steady = confirmFrom === undefined && risesEverywhere(ys, minBytes);
-  if (confirmFrom === undefined && !steady) return figure(false, 'unconfirmed');
+  if (confirmFrom === undefined && !steady) return figure(false, 'rose, but not at every sample, and was not run again');
   const again = confirmFrom === undefined ? growth : thirdsGrowth(ys.slice(confirmFrom));
   if (again <= minBytes / 2) {
     return figure(false, `+${fmtBytes(growth)}, then ${again >= 0 ? '+' : ''}${fmtBytes(again)} over as many calls again: a one-off step`);
@@ -234,8 +234,8 @@ async function explainGrowth(
  * the noise. A memory figure that rose (robust trend above its per-call limit, growth above
  * `minBytes`) fails if it rose between every two samples; otherwise it is confirmed with as many
  * calls again, and fails only if it rose again there and a Mann–Kendall test finds a steady rise
- * over all samples (p < 0.01). `stats()` counts fail
- * above `statsTolerance` when still rising in the second half. On failure, two heap snapshots
+ * over all samples (p < 0.01). `stats()` counts fail above `statsTolerance` when still rising
+ * in the second half. On failure, two heap snapshots
  * name the kinds of object that grew per call and one's retainer path. `fn` may be async, or a
  * function a worker thread or child process serves (`leakTarget(worker).fn(name)`): the check
  * then runs there, on that heap.
