@@ -102,7 +102,7 @@ describe('expectNoLeak catches a leak', () => {
   test('the leaky session cache fails, with the heap figures in the message', async () => {
     const cache = new LeakyCache();
     const error = await leakReport(
-      expectNoLeak((i) => cache.remember(openSession(i)), { label: 'LeakyCache.remember' }),
+      expectNoLeak((i) => cache.remember(openSession(i)), { label: 'LeakyCache.remember', explain: true }),
     );
     expect(error.message).toMatch(
       /^expectNoLeak: LeakyCache\.remember keeps growing over \d+ calls (\(two runs\) )?\(after 100 warm-up calls\):/,
@@ -174,6 +174,25 @@ describe('expectNoLeak catches a leak', () => {
     );
     kept.length = 0;
     expect(figure(error.report, 'trackedObjects').reason).toBe('+40 records, still rising in the second half');
+  });
+});
+
+describe('expectNoLeak explanations stay inside a test timeout', () => {
+  test('by default a failing check that already ran 2 s skips its heap snapshots, and says so', async () => {
+    const kept: object[] = [];
+    const error = await leakReport(
+      expectNoLeak(
+        async (i) => {
+          kept.push({ i, payload: 'x'.repeat(100) });
+          if (i % 500 === 0) await new Promise((resolve) => setTimeout(resolve, 60)); // a slow path
+        },
+        { iterations: 20_000 },
+      ),
+    );
+    expect(error.report.growth).toBeUndefined();
+    expect(error.report.growthNote).toMatch(/^no heap snapshots taken: the check had already run \d+\.\d s/);
+    expect(error.message).toContain('pass explain: true, and a longer test timeout, to name what grew');
+    kept.length = 0;
   });
 });
 

@@ -52,7 +52,9 @@ export interface NoLeakOptions {
   statsTolerance?: number;
   /**
    * On failure, take two heap snapshots around more calls and name the kinds of object that grew,
-   * with a retainer path for one (default true). A passing check never takes a snapshot.
+   * with a retainer path for one. By default this is done when the check took less than 2 s so
+   * far, so that a failure stays inside Jest's default 5 s test timeout; `true` always does it
+   * (give the test a longer timeout), `false` never. A passing check never takes a snapshot.
    */
   explain?: boolean;
   /** Names the code under test in the failure message. */
@@ -64,6 +66,8 @@ const MAX_SETTLE_ROUNDS = 20;
 const MIN_ADAPTIVE = 1000;
 /** A figure whose trend test gives a p-value under this is rising. */
 const SIGNIFICANT = 0.01;
+/** Past this, a failing check skips its snapshots unless asked: they take seconds on a big heap. */
+const EXPLAIN_DEADLINE_MS = 2000;
 /** Readings closer than this are ties for the trend test: the noise of a reading after GC. */
 const NOISE_FLOOR = 16 * 1024;
 
@@ -285,6 +289,7 @@ export async function expectNoLeak(
     }
   };
 
+  const started = performance.now();
   // The speed is taken from the second half of the warm-up: the first calls run cold (not yet
   // compiled), and a count from them would be a fraction of what the budget allows.
   const cold = warmup >> 1;
@@ -348,8 +353,13 @@ export async function expectNoLeak(
     leaking: figures.some((f) => f.growing),
   };
   if (report.leaking) {
+    const elapsed = performance.now() - started;
     if (options.explain === false) {
       report.growthNote = 'no heap snapshots taken (explain: false)';
+    } else if (options.explain === undefined && elapsed > EXPLAIN_DEADLINE_MS) {
+      report.growthNote =
+        `no heap snapshots taken: the check had already run ${(elapsed / 1000).toFixed(1)} s ` +
+        '(pass explain: true, and a longer test timeout, to name what grew)';
     } else {
       try {
         // Enough calls for a count per call to stand out, few enough to keep the snapshots small.
