@@ -1,29 +1,13 @@
 import { binding, type NativeIDWeakMap } from './binding';
+import {
+  checkForEachCallback,
+  checkMapKey as checkKey,
+  checkMapValue,
+  mapReceiverError as receiverError,
+} from './validation';
 
 /** Keys an IDWeakMap accepts: safe integers (`Number.isSafeInteger`) or strings. */
 export type IDWeakMapKey = number | string;
-
-const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : `the number ${value}`;
-  if (typeof value === 'object') return 'an object';
-  return `a ${typeof value}`;
-}
-
-// Validated here rather than only in C++ so the TypeError belongs to the caller's realm
-// (vm contexts, test runners), with the same wording the native side uses as a backstop.
-function checkKey(method: string, key: unknown): void {
-  if (typeof key === 'string') return;
-  if (typeof key === 'number' && Number.isInteger(key) && key <= MAX_SAFE && key >= -MAX_SAFE) return;
-  throw new TypeError(`IDWeakMap.${method}: key must be a safe integer or a string; got ${describe(key)}`);
-}
-
-function receiverError(method: string, receiver: unknown): TypeError {
-  const what = receiver === null ? 'null' : typeof receiver;
-  return new TypeError(`IDWeakMap.prototype.${method} called on ${what}; expected an IDWeakMap`);
-}
 
 /**
  * A map from ids (safe integers or strings) to objects it holds weakly: an entry disappears once
@@ -58,9 +42,7 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
   set(key: K, value: V): this {
     const native = IDWeakMap.#of(this, 'set');
     checkKey('set', key);
-    if ((typeof value !== 'object' || value === null) && typeof value !== 'function') {
-      throw new TypeError(`IDWeakMap.set: value must be an object or a function; got ${describe(value)}`);
-    }
+    checkMapValue(value);
     native.set(key, value);
     return this;
   }
@@ -138,9 +120,7 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
   /** Calls `callback(value, key, map)` for each live entry. */
   forEach(callback: (value: V, key: K, map: this) => void, thisArg?: unknown): void {
     const native = IDWeakMap.#of(this, 'forEach');
-    if (typeof callback !== 'function') {
-      throw new TypeError(`IDWeakMap.prototype.forEach: callback must be a function`);
-    }
+    checkForEachCallback(callback);
     for (const [key, value] of walk<K, V>(native)) callback.call(thisArg, value, key, this);
   }
 

@@ -1,4 +1,5 @@
 import { binding, type NativeBinding } from './binding';
+import { checkDestructorArguments } from './validation';
 
 /** Callback run after a target was collected; receives the `held` value given at registration. */
 export type Destructor<H> = (held: H) => void;
@@ -301,22 +302,6 @@ export function destructorCounts(
   return registry.counts(queued, nativeGeneration);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${String(value)}`;
-  }
-  return typeof value === 'object' ? 'an object' : typeof value;
-}
-
-function isObject(value: unknown): boolean {
-  return (typeof value === 'object' && value !== null) || typeof value === 'function';
-}
-
-function targetError(target: unknown): TypeError {
-  return new TypeError(`setDestructor: target must be an object or a function; got ${describe(target)}`);
-}
-
 /**
  * Calls `callback(held)` once, on the event loop, after `target` has been garbage collected.
  *
@@ -334,17 +319,14 @@ export function setDestructor<H = undefined>(
   callback: Destructor<H>,
   held?: H,
 ): () => boolean {
-  if (typeof callback !== 'function') {
-    // Target first, as the arguments come: the message names the first bad one.
-    if (!isObject(target)) throw targetError(target);
-    throw new TypeError(`setDestructor: callback must be a function; got ${describe(callback)}`);
-  }
-  // The native side refuses a target that is not an object or function before anything is
-  // registered: no second check on every call. The TypeError is made here, in the caller's realm
-  // (the table may come from another copy of this module, in another vm context).
+  // Checked in JavaScript so the TypeError belongs to the caller's realm (the table may come from
+  // another copy of this module, in another vm context); the native side refuses a bad target
+  // before anything is registered, so the common path makes no second check.
+  if (typeof callback !== 'function') checkDestructorArguments(target, callback);
   try {
     return registry.register(target, callback, held as H);
   } catch (error) {
-    throw isObject(target) ? error : targetError(target);
+    checkDestructorArguments(target, callback);
+    throw error;
   }
 }

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 const dist = join(__dirname, '..', '..', 'dist');
 const fixture = (name: string) => join(__dirname, '..', 'fixtures', 'core', name);
 
-function runNode(script: string, ...args: string[]) {
-  return spawnSync(process.execPath, [fixture(script), dist, ...args], {
+// Each fixture takes the entry point to test: the package's main build, or its portable build.
+const ENTRIES: Array<[string, string]> = [
+  ['native', dist],
+  ['portable', join(dist, 'portable')],
+];
+
+function runNode(entry: string, script: string, ...args: string[]) {
+  return spawnSync(process.execPath, [fixture(script), entry, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -18,9 +24,9 @@ const canLimitMemory =
   !(process.env.LD_PRELOAD ?? '').includes('asan') &&
   spawnSync('prlimit', ['--version']).status === 0;
 
-describe('in a real process', () => {
+describe.each(ENTRIES)('%s backend in a real process', (backend, entry) => {
   test('a throwing callback is reported as uncaughtException and the rest of the batch still runs', () => {
-    const result = runNode('throwing_callbacks.js');
+    const result = runNode(entry, 'throwing_callbacks.js');
     expect(result.status).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.ran).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -29,13 +35,13 @@ describe('in a real process', () => {
   });
 
   test('without a handler, a throwing callback fails the process like any uncaught error', () => {
-    const result = runNode('unhandled_throw.js');
+    const result = runNode(entry, 'unhandled_throw.js');
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('destructor failed loudly');
   });
 
   test('pending destructors do not keep the process alive, and exiting with them is clean', () => {
-    const result = runNode('exit_pending.js');
+    const result = runNode(entry, 'exit_pending.js');
     expect(result.error).toBeUndefined(); // not killed by the timeout
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
@@ -43,7 +49,7 @@ describe('in a real process', () => {
   });
 
   test('process.exit() with callbacks queued is clean', () => {
-    const result = runNode('exit_pending.js', 'exit');
+    const result = runNode(entry, 'exit_pending.js', 'exit');
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
@@ -61,18 +67,19 @@ describe('in a real process', () => {
     expect(result.stderr).toContain(missing);
   });
 
-  (canLimitMemory ? test : test.skip)(
+  // The native backend's own failure mode: the portable one allocates nothing outside the heap.
+  (canLimitMemory && backend === 'native' ? test : test.skip)(
     'running out of memory inside a native method is a JavaScript error, not an abort',
     () => {
       const size = 256 * 1024 * 1024;
-      const measured = runNode('out_of_memory.js', String(size), 'measure');
+      const measured = runNode(entry, 'out_of_memory.js', String(size), 'measure');
       expect(measured.status).toBe(0);
       const { virtualKiB } = JSON.parse(measured.stdout) as { virtualKiB: number };
       // Room for half the key's copy: the string is already in the heap, its copy cannot fit.
       const limit = (virtualKiB + size / 2 / 1024) * 1024;
       const result = spawnSync(
         'prlimit',
-        [`--as=${limit}`, process.execPath, fixture('out_of_memory.js'), dist, String(size)],
+        [`--as=${limit}`, process.execPath, fixture('out_of_memory.js'), entry, String(size)],
         { encoding: 'utf8', timeout: 60_000 },
       );
       expect(result.signal).toBeNull();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import { setDestructor, stats } from '../../src/ts';
+import { BACKENDS } from './backends';
 import { gcUntil } from '../helpers/gc';
 
 const dist = join(__dirname, '..', '..', 'dist');
@@ -14,11 +14,13 @@ interface ChurnReport {
   kept: number;
 }
 
-function startChurn(objects: number): Worker {
-  return new Worker(fixture('worker_churn.js'), { workerData: { dist, objects } });
-}
+const ENTRY: Record<string, string> = { native: dist, portable: join(dist, 'portable') };
 
-describe('worker threads', () => {
+describe.each(BACKENDS)('%s backend in worker threads', (backend, { setDestructor, stats }) => {
+  const entry = ENTRY[backend];
+  const startChurn = (objects: number): Worker =>
+    new Worker(fixture('worker_churn.js'), { workerData: { dist: entry, objects } });
+
   test('each worker has its own native state, starting at zero', async () => {
     const mainKept = {};
     const cancel = setDestructor(mainKept, () => {});
@@ -33,7 +35,7 @@ describe('worker threads', () => {
 
   test('a destructor registered in a worker runs in that worker', async () => {
     const worker = new Worker(fixture('worker_destructor.js'), {
-      workerData: { dist },
+      workerData: { dist: entry },
     });
     const [message] = (await once(worker, 'message')) as [{ ran: string; stats: object }];
     worker.postMessage('stop');
@@ -58,7 +60,7 @@ describe('worker threads', () => {
 
   test('a worker exiting on its own with destructors pending exits cleanly', async () => {
     const worker = new Worker(
-      `const { setDestructor, IDWeakMap } = require(${JSON.stringify(dist)});
+      `const { setDestructor, IDWeakMap } = require(${JSON.stringify(entry)});
        globalThis.kept = [];
        const map = new IDWeakMap();
        for (let i = 0; i < 1000; i++) { const o = {}; kept.push(o); setDestructor(o, () => {}); map.set(i, o); }`,

@@ -19,11 +19,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Alternates GC and event-loop turns until `condition()` holds. Fails after `attempts` rounds,
- * so a test never hangs and never depends on a fixed number of ticks.
+ * so a test never hangs and never depends on a fixed number of ticks. The collection runs a turn
+ * after the check: a condition that reads a WeakRef (the portable IDWeakMap's `has`) keeps the
+ * value alive until its job ends.
  */
 export async function gcUntil(condition: () => boolean, attempts = 100): Promise<void> {
   for (let round = 0; round < attempts; round++) {
     if (condition()) return;
+    await turn();
     forceGC();
     await turn();
     await sleep(round < 10 ? 0 : 10);

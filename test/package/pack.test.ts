@@ -144,7 +144,9 @@ describe('installed with --ignore-scripts and no compiler on PATH', () => {
 
   describe.each(
     Object.entries(pkg.exports)
-      .filter(([subpath, target]) => subpath !== '.' && typeof target === 'object')
+      // weakwire/vitest is an ES module that imports vitest, which the consumer project does not
+      // have: test/testing/runners.test.ts runs it in a real Vitest.
+      .filter(([subpath, target]) => subpath !== '.' && subpath !== './vitest' && typeof target === 'object')
       .map(([subpath, target]) => {
         const built = (target as { default: string }).default;
         // dist/x/y.js is compiled from src/ts/x/y.ts: without the source there is nothing to ship.

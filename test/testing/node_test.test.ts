@@ -19,7 +19,7 @@ describe('weakwire/testing from node:test', () => {
     expect(output).toMatch(/^not ok \d+ - leaky cache: a session nobody uses is collected$/m);
     expect(output).toMatch(/session 2 was not collected after \d+ GC rounds \(\d+ ms\): something still references it/);
     expect(output).toMatch(/^not ok \d+ - leaky cache: expectNoLeak$/m);
-    expect(output).toMatch(/expectNoLeak: LeakyCache\.remember keeps growing over 1000 calls/);
+    expect(output).toMatch(/expectNoLeak: LeakyCache\.remember keeps growing over \d+ calls/);
     expect(output).toMatch(/LEAK JS heap: /);
   });
 });

@@ -97,12 +97,15 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * One GC round: a full collection, then a `setImmediate` turn and a short timer, so finalizers
- * deferred by the runtime and the destructor batches queued by weakwire both get to run.
+ * One GC round: a turn, a full collection, then a `setImmediate` turn and a short timer, so
+ * finalizers deferred by the runtime and the destructor batches queued by weakwire both get to
+ * run. The turn before the collection ends the caller's job: an object a WeakRef was read from in
+ * that job (a `gcUntil` predicate calling `ref.deref()`) is kept alive until the job ends.
  * Later rounds wait a little longer, for work that other threads finish.
  * @internal
  */
 export async function gcRound(round: number): Promise<void> {
+  await nextTurn();
   forceGC();
   await nextTurn();
   await sleep(round < 3 ? 0 : Math.min(2 ** (round - 3), 20));

@@ -1,9 +1,10 @@
 /**
  * weakwire/testing: write memory-leak tests with real garbage collection.
  *
- * Built on weakwire's own weak handles, not on heap snapshots: `track(obj)` watches an object
- * without keeping it alive, `expectNoLeak(fn)` runs code many times and checks that nothing keeps
- * growing. Works with any test runner; `weakwire/jest` adds matchers on top.
+ * Passing checks need no heap snapshot: `track(obj)` watches an object without keeping it alive
+ * (a FinalizationRegistry of the test's own realm), `expectNoLeak(fn)` runs code many times and
+ * checks that nothing keeps growing. Failures take heap snapshots to say what holds the object or
+ * what grew. Works with any test runner; `weakwire/jest` and `weakwire/vitest` add matchers.
  * @packageDocumentation
  */
 export { forceGC, gcUntil, type GCUntilOptions } from './gc';
@@ -23,4 +24,13 @@ export {
   type LeakReport,
   type LeakSample,
   type LeakFigure,
+  type GrowthKind,
 } from './no_leak';
+export {
+  leakTarget,
+  LeakTarget,
+  RemoteTracker,
+  type RemoteFunction,
+  type LeakCheckEndpoint,
+} from './remote_checks';
+export { serveLeakChecks, type LeakCheckFunctions } from './serve_checks';

@@ -1,78 +1,75 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 
-import { stats } from '../stats';
 import { gcRound } from './gc';
+import {
+  fmtBytes,
+  LeakError,
+  type GrowthKind,
+  type LeakFigure,
+  type LeakReport,
+  type LeakSample,
+  type Metric,
+} from './leak_report';
+import { countedBackends, recordCounts } from './records';
+import { isRemoteFunction, type RemoteFunction } from './remote_checks';
+import { grownKinds, summarize, takeHeapGraph } from './retainers';
+import { lowerEnvelope, mannKendall, theilSen, thirdsGrowth } from './trend';
+
+export {
+  formatReport,
+  LeakError,
+  type GrowthKind,
+  type LeakFigure,
+  type LeakReport,
+  type LeakSample,
+} from './leak_report';
 
 /** Options of {@link expectNoLeak}. */
 export interface NoLeakOptions {
-  /** Measured calls of `fn` (default 1000). */
+  /**
+   * Measured calls of `fn`. By default the count adapts to `fn`'s speed: as many calls as fit in
+   * `timeBudget` (measured during the warm-up), between 1,000 and `maxIterations`.
+   */
   iterations?: number;
+  /** Milliseconds of calls to aim for when the count adapts (default 100). */
+  timeBudget?: number;
+  /** Most calls the adaptive count makes (default 50,000). */
+  maxIterations?: number;
   /** Calls before the baseline is taken, so caches, JIT code and pools settle first (default 100). */
   warmup?: number;
-  /** Measurements spread evenly over the measured calls (default 10, at least 4). */
+  /** Measurements spread evenly over the measured calls, the baseline included (default 7, at least 4). */
   samples?: number;
   /**
-   * JS heap growth per call still treated as noise, in bytes (default 48). The trend is a robust
+   * JS heap growth per call still treated as noise, in bytes (default 8). The trend is a robust
    * slope over all samples, so one-off jumps (an array doubling, a JIT tier-up) do not count.
    */
   heapBytesPerCall?: number;
-  /** External memory (Buffers, ArrayBuffers, native) growth per call treated as noise (default 48). */
+  /** External memory (Buffers, ArrayBuffers, native) growth per call treated as noise (default 8). */
   externalBytesPerCall?: number;
   /** Total growth below which a memory figure never fails, in bytes (default 64 KiB). */
   minBytes?: number;
   /** How many more `stats()` records than at the baseline are allowed at the end (default 0). */
   statsTolerance?: number;
+  /**
+   * On failure, take two heap snapshots around more calls and name the kinds of object that grew,
+   * with a retainer path for one. By default this is done when the check took less than 2 s so
+   * far, so that a failure stays inside Jest's default 5 s test timeout; `true` always does it
+   * (give the test a longer timeout), `false` never. A passing check never takes a snapshot.
+   */
+  explain?: boolean;
   /** Names the code under test in the failure message. */
   label?: string;
 }
 
-/** One measurement, taken after garbage collection settled. */
-export interface LeakSample {
-  /** Measured calls made before this sample. */
-  calls: number;
-  /** Live JS heap, code spaces excluded (JIT code comes and goes), in bytes. */
-  heapBytes: number;
-  /** `process.memoryUsage().external` (includes ArrayBuffers), in bytes. */
-  externalBytes: number;
-  trackedObjects: number;
-  pendingCallbacks: number;
-  mapEntries: number;
-}
-
-type Metric = Exclude<keyof LeakSample, 'calls'>;
-
-/** One figure's verdict. */
-export interface LeakFigure {
-  metric: Metric;
-  baseline: number;
-  final: number;
-  /** Robust trend (Theil-Sen slope) per measured call. */
-  perCall: number;
-  growing: boolean;
-  /** Why it counts as growing, or as not. */
-  reason: string;
-}
-
-/** What {@link expectNoLeak} measured; returned when nothing leaked, and in the error otherwise. */
-export interface LeakReport {
-  label: string;
-  iterations: number;
-  warmup: number;
-  samples: LeakSample[];
-  figures: LeakFigure[];
-  leaking: boolean;
-}
-
-/** The Error {@link expectNoLeak} throws; `report` holds every figure. */
-export class LeakError extends Error {
-  constructor(readonly report: LeakReport) {
-    super(formatReport(report));
-    this.name = 'LeakError';
-  }
-}
-
 const COUNTERS = ['trackedObjects', 'pendingCallbacks', 'mapEntries'] as const;
 const MAX_SETTLE_ROUNDS = 20;
+const MIN_ADAPTIVE = 1000;
+/** A figure whose trend test gives a p-value under this is rising. */
+const SIGNIFICANT = 0.01;
+/** Past this, a failing check skips its snapshots unless asked: they take seconds on a big heap. */
+const EXPLAIN_DEADLINE_MS = 2000;
+/** Readings closer than this are ties for the trend test: the noise of a reading after GC. */
+const NOISE_FLOOR = 16 * 1024;
 
 function positiveInt(value: unknown, name: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -99,27 +96,25 @@ function heapBytes(): number {
 }
 
 function countersTotal(): number {
-  const s = stats();
+  const s = recordCounts();
   return s.trackedObjects + s.pendingCallbacks + s.mapEntries;
 }
 
 /**
- * Collects until weakwire's records stop shrinking and no destructor is pending, then measures.
- * The heap figure is the smallest reading of all rounds: V8 keeps some transient data (compiler
- * jobs, caches) alive across a few collections, and that can only inflate a reading.
+ * Collects until weakwire's records stop shrinking and no destructor is pending, then measures:
+ * one collection when nothing is pending. The heap figure is the smallest reading of all rounds:
+ * garbage a collection left behind can only inflate a reading.
  */
 async function settle(calls: number, minRounds: number): Promise<LeakSample> {
   let heap = Infinity;
-  let previous = Infinity;
   for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
+    const before = countersTotal();
     await gcRound(round);
-    const now = countersTotal();
-    const stable = now >= previous && stats().pendingCallbacks === 0;
-    previous = Math.min(previous, now);
+    const after = countersTotal();
     heap = Math.min(heap, heapBytes());
-    if (round + 1 >= minRounds && stable) break;
+    if (round + 1 >= minRounds && after === before && recordCounts().pendingCallbacks === 0) break;
   }
-  const s = stats();
+  const s = recordCounts();
   return {
     calls,
     heapBytes: heap,
@@ -128,19 +123,6 @@ async function settle(calls: number, minRounds: number): Promise<LeakSample> {
     pendingCallbacks: s.pendingCallbacks,
     mapEntries: s.mapEntries,
   };
-}
-
-/** Median of pairwise slopes: one outlier sample cannot fake or hide a trend. */
-function theilSen(xs: number[], ys: number[]): number {
-  const slopes: number[] = [];
-  for (let i = 0; i < xs.length; i++) {
-    for (let j = i + 1; j < xs.length; j++) {
-      if (xs[j] !== xs[i]) slopes.push((ys[j] - ys[i]) / (xs[j] - xs[i]));
-    }
-  }
-  slopes.sort((a, b) => a - b);
-  const mid = slopes.length >> 1;
-  return slopes.length % 2 === 1 ? slopes[mid] : (slopes[mid - 1] + slopes[mid]) / 2;
 }
 
 function judgeCounter(metric: Metric, samples: LeakSample[], tolerance: number): LeakFigure {
@@ -163,120 +145,136 @@ function judgeCounter(metric: Metric, samples: LeakSample[], tolerance: number):
   return { metric, baseline, final, perCall, growing, reason };
 }
 
+/**
+ * A memory figure over the first run of calls: steep (trend above the per-call limit) and large
+ * (grew by more than `minBytes`) is a suspect, to be confirmed by a second run.
+ */
+function suspect(ys: readonly number[], xs: readonly number[], perCallLimit: number, minBytes: number): boolean {
+  return theilSen(xs, lowerEnvelope(ys)) > perCallLimit && thirdsGrowth(ys) > minBytes;
+}
+
+/** Rose by more than the noise between every two samples: no one-off step looks like that. */
+function risesEverywhere(ys: readonly number[], minBytes: number): boolean {
+  const tie = Math.max(NOISE_FLOOR, minBytes / 4);
+  return ys.every((y, i) => i === 0 || y - ys[i - 1] > tie);
+}
+
+/**
+ * The verdict on a memory figure. It is growing when its trend over all samples is steep, the
+ * first run grew by more than `minBytes`, a Mann–Kendall test finds a steady rise (p < 0.01),
+ * *and* either it rose between every two samples of a single run or a second run
+ * (`confirmFrom` on) grew again by half of `minBytes`: a cache that filled once, a table that
+ * was allocated once, stays put in the second run; a leak does not.
+ */
 function judgeBytes(
   metric: Metric,
   samples: LeakSample[],
   perCallLimit: number,
   minBytes: number,
+  confirmFrom: number | undefined,
 ): LeakFigure {
   const ys = samples.map((s) => s[metric]);
+  const xs = samples.map((s) => s.calls);
   const baseline = ys[0];
   const final = ys[ys.length - 1];
-  // Noise in these figures is one-sided (retained garbage only adds), so follow the lower
-  // envelope: each sample is replaced by the smallest reading from it on. A leak raises the
-  // floor; a spike does not.
-  const floor = ys.map((_, i) => Math.min(...ys.slice(i)));
-  const perCall = theilSen(
-    samples.map((s) => s.calls),
-    floor,
-  );
-  const third = Math.max(1, Math.floor(ys.length / 3));
-  const growth = Math.min(...ys.slice(-third)) - Math.min(...ys.slice(0, third));
-  const steep = perCall > perCallLimit;
-  const large = growth > minBytes;
-  const growing = steep && large;
-  let reason: string;
-  if (growing) {
-    reason = `trend ${perCall.toFixed(1)} B/call > ${perCallLimit}, +${fmtBytes(growth)} > ${fmtBytes(minBytes)}`;
-  } else if (!steep) {
-    reason = `trend ${perCall.toFixed(1)} B/call <= ${perCallLimit}`;
-  } else {
-    reason = `trend ${perCall.toFixed(1)} B/call, but only ${growth >= 0 ? '+' : ''}${fmtBytes(growth)} <= ${fmtBytes(minBytes)}`;
+  const perCall = theilSen(xs, lowerEnvelope(ys));
+  const first = ys.slice(0, confirmFrom === undefined ? ys.length : confirmFrom + 1);
+  const growth = thirdsGrowth(first);
+  const trend = mannKendall(ys, Math.max(NOISE_FLOOR, minBytes / 4));
+  const p = trend.p < 0.001 ? '< 0.001' : `= ${trend.p.toFixed(3)}`;
+  const figure = (growing: boolean, reason: string): LeakFigure => ({
+    metric,
+    baseline,
+    final,
+    perCall,
+    trendP: trend.p,
+    growing,
+    reason,
+  });
+  if (perCall <= perCallLimit) return figure(false, `trend ${perCall.toFixed(1)} B/call <= ${perCallLimit}`);
+  if (growth <= minBytes) {
+    return figure(false, `trend ${perCall.toFixed(1)} B/call, but only ${growth >= 0 ? '+' : ''}${fmtBytes(growth)} <= ${fmtBytes(minBytes)}`);
   }
-  return { metric, baseline, final, perCall, growing, reason };
-}
-
-function fmtBytes(n: number): string {
-  const abs = Math.abs(n);
-  if (abs >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(2)} MiB`;
-  if (abs >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${Math.round(n)} B`;
-}
-
-const NAMES: Record<Metric, string> = {
-  heapBytes: 'JS heap',
-  externalBytes: 'external memory',
-  trackedObjects: 'stats().trackedObjects',
-  pendingCallbacks: 'stats().pendingCallbacks',
-  mapEntries: 'stats().mapEntries',
-};
-
-function formatFigure(f: LeakFigure): string {
-  const bytes = f.metric === 'heapBytes' || f.metric === 'externalBytes';
-  const show = bytes ? fmtBytes : (n: number): string => String(n);
-  const perCall = bytes ? `${f.perCall.toFixed(1)} B/call` : `${f.perCall.toFixed(3)}/call`;
-  return (
-    `  ${f.growing ? 'LEAK' : 'ok  '} ${NAMES[f.metric]}: ${show(f.baseline)} -> ${show(f.final)} ` +
-    `(${perCall}; ${f.reason})`
+  const steady = confirmFrom === undefined && risesEverywhere(ys, minBytes);
+  if (confirmFrom === undefined && !steady) return figure(false, 'rose, but not at every sample, and was not run again');
+  const again = confirmFrom === undefined ? growth : thirdsGrowth(ys.slice(confirmFrom));
+  if (again <= minBytes / 2) {
+    return figure(false, `+${fmtBytes(growth)}, then ${again >= 0 ? '+' : ''}${fmtBytes(again)} over as many calls again: a one-off step`);
+  }
+  if (trend.p >= SIGNIFICANT) return figure(false, `+${fmtBytes(growth)}, but no steady rise (p ${p})`);
+  return figure(
+    true,
+    `trend ${perCall.toFixed(1)} B/call > ${perCallLimit}, +${fmtBytes(growth)} > ${fmtBytes(minBytes)}, ` +
+      `${steady ? 'rising at every sample' : `+${fmtBytes(again)} again over as many calls`} (p ${p})`,
   );
 }
 
-/** The human-readable figures of a report, as the error message shows them. */
-export function formatReport(r: LeakReport): string {
-  const head = r.leaking
-    ? `expectNoLeak: ${r.label} keeps growing over ${r.iterations} calls ` +
-      `(after ${r.warmup} warm-up calls):`
-    : `expectNoLeak: ${r.label}: no growth over ${r.iterations} calls (after ${r.warmup} warm-up calls):`;
-  const rows = r.samples.map(
-    (s) =>
-      `    ${String(s.calls).padStart(7)}  ${fmtBytes(s.heapBytes).padStart(10)}  ` +
-      `${fmtBytes(s.externalBytes).padStart(10)}  ${s.trackedObjects}/${s.pendingCallbacks}/${s.mapEntries}`,
-  );
-  return [
-    head,
-    ...r.figures.map(formatFigure),
-    '  samples (calls, JS heap, external, stats tracked/pending/mapEntries):',
-    ...rows,
-  ].join('\n');
+/** Snapshot, `calls` more calls, snapshot: the kinds of object that grew per call. */
+async function explainGrowth(
+  run: (count: number) => Promise<void>,
+  calls: number,
+  settleAfter: () => Promise<unknown>,
+): Promise<GrowthKind[]> {
+  const before = summarize(await takeHeapGraph());
+  await run(calls);
+  await settleAfter();
+  const after = await takeHeapGraph();
+  // Noise: kinds that grew by less than one object per two calls and four bytes per call.
+  return grownKinds(before, after, { minCount: calls / 2, minBytes: 4 * calls }).map((g) => ({
+    kind: g.kind,
+    countPerCall: g.count / calls,
+    bytesPerCall: g.bytes / calls,
+    retainerPath: g.samplePath,
+  }));
 }
 
 /**
  * Calls `fn` many times with garbage collection in between, and fails when memory keeps growing:
- * weakwire's `stats()` records, the JS heap, or external memory.
+ * weakwire's `stats()` records (both backends), the JS heap, or external memory.
  *
- * It warms up first (`warmup` calls), takes a baseline after collection settled, then spreads
- * `samples` measurements over `iterations` more calls. A figure fails only if it grows with a
- * robust trend above its per-call limit *and* by more than `minBytes` overall (for `stats()`
- * counts: above `statsTolerance`, and still rising in the second half), so JIT code, pools and
- * one-off jumps do not make it flaky. `fn` may be async; it is awaited.
+ * It warms up first (`warmup` calls, timed), takes a baseline after collection settled, then spreads
+ * `samples` measurements over the measured calls: by default as many as fit in `timeBudget`, so a
+ * fast `fn` runs tens of thousands of times and a leak of a few bytes per call adds up to more than
+ * the noise. A memory figure that rose (robust trend above its per-call limit, growth above
+ * `minBytes`) fails if it rose between every two samples; otherwise it is confirmed with as many
+ * calls again, and fails only if it rose again there and a Mann–Kendall test finds a steady rise
+ * over all samples (p < 0.01). `stats()` counts fail above `statsTolerance` when still rising
+ * in the second half. On failure, two heap snapshots
+ * name the kinds of object that grew per call and one's retainer path. `fn` may be async, or a
+ * function a worker thread or child process serves (`leakTarget(worker).fn(name)`): the check
+ * then runs there, on that heap.
  *
  * @returns the measurements, when nothing keeps growing.
  * @throws LeakError with every figure in its message when something does.
  */
 export async function expectNoLeak(
-  fn: (iteration: number) => unknown,
+  fn: ((iteration: number) => unknown) | RemoteFunction,
   options: NoLeakOptions = {},
 ): Promise<LeakReport> {
+  // A function served by a worker or child: the whole check runs there.
+  if (isRemoteFunction(fn)) return fn.target.expectNoLeak(fn.name, options);
   if (typeof fn !== 'function') {
     throw new TypeError(`expectNoLeak: fn must be a function; got ${typeof fn}`);
   }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`expectNoLeak: options must be an object; got ${options === null ? 'null' : typeof options}`);
   }
-  const iterations = positiveInt(options.iterations ?? 1000, 'options.iterations', 1);
+  const fixed = options.iterations === undefined ? undefined : positiveInt(options.iterations, 'options.iterations', 1);
+  const budget = nonNegative(options.timeBudget ?? 100, 'options.timeBudget');
+  const maxIterations = positiveInt(options.maxIterations ?? 50_000, 'options.maxIterations', 1);
   const warmup = positiveInt(options.warmup ?? 100, 'options.warmup', 0);
-  const sampleCount = positiveInt(options.samples ?? 10, 'options.samples', 4);
-  const heapLimit = nonNegative(options.heapBytesPerCall ?? 48, 'options.heapBytesPerCall');
-  const externalLimit = nonNegative(options.externalBytesPerCall ?? 48, 'options.externalBytesPerCall');
+  const sampleCount = positiveInt(options.samples ?? 7, 'options.samples', 4);
+  const heapLimit = nonNegative(options.heapBytesPerCall ?? 8, 'options.heapBytesPerCall');
+  const externalLimit = nonNegative(options.externalBytesPerCall ?? 8, 'options.externalBytesPerCall');
   const minBytes = nonNegative(options.minBytes ?? 64 * 1024, 'options.minBytes');
   const tolerance = nonNegative(options.statsTolerance ?? 0, 'options.statsTolerance');
   const label = options.label ?? 'fn';
   if (typeof label !== 'string') {
     throw new TypeError(`expectNoLeak: options.label must be a string; got ${typeof label}`);
   }
-  if (sampleCount - 1 > iterations) {
+  if (fixed !== undefined && sampleCount - 1 > fixed) {
     throw new TypeError(
-      `expectNoLeak: options.iterations (${iterations}) must be at least options.samples - 1 (${sampleCount - 1})`,
+      `expectNoLeak: options.iterations (${fixed}) must be at least options.samples - 1 (${sampleCount - 1})`,
     );
   }
 
@@ -291,36 +289,87 @@ export async function expectNoLeak(
     }
   };
 
-  await run(warmup);
-  // The baseline settles longer: warm-up garbage is the largest.
-  const samples: LeakSample[] = [await settle(0, 6)];
+  const started = performance.now();
+  // The speed is taken from the second half of the warm-up: the first calls run cold (not yet
+  // compiled), and a count from them would be a fraction of what the budget allows.
+  const cold = warmup >> 1;
+  await run(cold);
+  const warmStart = performance.now();
+  await run(warmup - cold);
+  const perCallMs = warmup - cold > 0 ? (performance.now() - warmStart) / (warmup - cold) : 0;
+  const adaptive = perCallMs > 0 ? Math.round(budget / perCallMs) : maxIterations;
+  const iterations = fixed ?? Math.max(Math.min(MIN_ADAPTIVE, maxIterations), Math.min(maxIterations, adaptive));
+
+  // One collection per sample unless records are still settling: a leftover of the warm-up can
+  // only inflate the baseline, which hides growth rather than inventing it.
+  const samples: LeakSample[] = [await settle(0, 1)];
   let done = 0;
-  for (let k = 1; k < sampleCount; k++) {
-    const target = Math.round((iterations * k) / (sampleCount - 1));
-    await run(target - done);
-    done = target;
-    samples.push(await settle(done, 4));
+  const measure = async (from: number, count: number): Promise<void> => {
+    for (let k = 1; k < sampleCount; k++) {
+      const target = from + Math.round((count * k) / (sampleCount - 1));
+      await run(target - done);
+      done = target;
+      samples.push(await settle(done, 1));
+    }
+  };
+  await measure(0, iterations);
+  const xs = samples.map((s) => s.calls);
+  const suspects =
+    suspect(samples.map((s) => s.heapBytes), xs, heapLimit, minBytes) ||
+    suspect(samples.map((s) => s.externalBytes), xs, externalLimit, minBytes);
+  // A rise in the first run is confirmed with as many calls again: a leak keeps rising, a cache
+  // that filled or a table allocated once stays put. Clean code rarely pays for this.
+  // A figure that rose between every two samples needs no second run.
+  const steady = (['heapBytes', 'externalBytes'] as const).some((m) => {
+    const ys = samples.map((s) => s[m]);
+    return risesEverywhere(ys, minBytes) && suspect(ys, xs, m === 'heapBytes' ? heapLimit : externalLimit, minBytes);
+  });
+  let confirmFrom: number | undefined;
+  if (suspects && !steady) {
+    confirmFrom = samples.length - 1;
+    await measure(done, iterations);
   }
+  const extended = confirmFrom !== undefined;
   // Destructors and finalizers can lag a round behind: give the final counts a fair chance.
-  const last = samples[samples.length - 1];
   const baseline = samples[0];
-  if (COUNTERS.some((c) => last[c] > baseline[c] + tolerance)) {
+  if (COUNTERS.some((c) => samples[samples.length - 1][c] > baseline[c] + tolerance)) {
     samples[samples.length - 1] = await settle(done, MAX_SETTLE_ROUNDS);
   }
 
   const figures: LeakFigure[] = [
     ...COUNTERS.map((c) => judgeCounter(c, samples, tolerance)),
-    judgeBytes('heapBytes', samples, heapLimit, minBytes),
-    judgeBytes('externalBytes', samples, externalLimit, minBytes),
+    judgeBytes('heapBytes', samples, heapLimit, minBytes, confirmFrom),
+    judgeBytes('externalBytes', samples, externalLimit, minBytes, confirmFrom),
   ];
   const report: LeakReport = {
     label,
-    iterations,
+    iterations: done,
     warmup,
+    backends: countedBackends(),
+    sensitivity: Math.max(heapLimit, minBytes / Math.max(1, done)),
+    extended,
     samples,
     figures,
     leaking: figures.some((f) => f.growing),
   };
-  if (report.leaking) throw new LeakError(report);
+  if (report.leaking) {
+    const elapsed = performance.now() - started;
+    if (options.explain === false) {
+      report.growthNote = 'no heap snapshots taken (explain: false)';
+    } else if (options.explain === undefined && elapsed > EXPLAIN_DEADLINE_MS) {
+      report.growthNote =
+        `no heap snapshots taken: the check had already run ${(elapsed / 1000).toFixed(1)} s ` +
+        '(pass explain: true, and a longer test timeout, to name what grew)';
+    } else {
+      try {
+        // Enough calls for a count per call to stand out, few enough to keep the snapshots small.
+        const more = Math.min(Math.max(1000, Math.round(done / 10)), Math.max(1, done));
+        report.growth = await explainGrowth(run, more, () => settle(done + more, 1));
+      } catch (error) {
+        report.growthNote = `the heap snapshots failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    throw new LeakError(report);
+  }
   return report;
 }

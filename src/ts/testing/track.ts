@@ -1,10 +1,15 @@
-import { setDestructor } from '../weak_handle';
 import { gcRound } from './gc';
+import { explainRetention } from './retainers';
 
 /** How long {@link Tracker.collected} keeps trying. */
 export interface CollectedOptions {
   /** Milliseconds to keep collecting before giving up (default 2000). */
   timeout?: number;
+  /**
+   * On failure, take a heap snapshot and name what still references the object (default true).
+   * A passing check never takes one.
+   */
+  retainers?: boolean;
 }
 
 /** How long {@link Tracker.retained} keeps trying to collect before calling the object retained. */
@@ -21,7 +26,8 @@ export interface CollectionResult {
   elapsedMs: number;
 }
 
-const BRAND = Symbol.for('weakwire.tracker');
+/** Marks trackers (local and remote) for every copy of this module. @internal */
+export const BRAND = Symbol.for('weakwire.tracker');
 const DEFAULT_TIMEOUT = 2000;
 // Even with a tiny timeout (or a GC that is slow, as under valgrind), try a few rounds.
 const MIN_ROUNDS = 3;
@@ -31,6 +37,12 @@ const MIN_ROUNDS = 3;
 function markCollected(state: { collected: boolean }): void {
   state.collected = true;
 }
+
+// One registry per copy of this module, that is per realm (a jest test file has its own): it is
+// reachable only from that realm, so a tracker whose object stays alive can never keep a finished
+// test file's realm alive, as a process-wide native record holding the realm's callback would.
+// The callback runs no user code, so it marks the state at once instead of deferring.
+const registry = new FinalizationRegistry(markCollected);
 
 function describe(value: unknown): string {
   return value === null ? 'null' : typeof value;
@@ -50,21 +62,24 @@ function checkCount(value: unknown, name: string, fn: string, allowZero: boolean
 }
 
 /**
- * Watches one object without keeping it alive: it registers a weakwire destructor on the object,
- * and that destructor only flips a flag. Create it with {@link track}.
+ * Watches one object without keeping it alive: a FinalizationRegistry of the test's own realm
+ * flips a flag when the object is collected, and a WeakRef finds it again to explain a failure.
+ * Needs neither backend, so it works wherever the addon cannot load. Create it with {@link track}.
  */
 export class Tracker {
   /** Shown in failure messages. */
   readonly label: string;
   readonly #state: { collected: boolean };
+  readonly #ref: WeakRef<object>;
 
   /** @internal use {@link track} */
   constructor(target: object, label: string) {
     this.label = label;
     const state = { collected: false };
     this.#state = state;
+    this.#ref = new WeakRef(target);
     Object.defineProperty(this, BRAND, { value: true });
-    setDestructor(target, markCollected, state);
+    registry.register(target, state);
   }
 
   /**
@@ -85,12 +100,24 @@ export class Tracker {
   async collected(options: CollectedOptions = {}): Promise<number> {
     const result = await this.waitForCollection(options);
     if (!result.collected) {
+      const path = options.retainers === false ? [] : await this.explain();
       throw new Error(
         `${this.label} was not collected after ${result.rounds} GC rounds ` +
-          `(${result.elapsedMs} ms): something still references it`,
+          `(${result.elapsedMs} ms): something still references it` +
+          formatRetainers(path),
       );
     }
     return result.rounds;
+  }
+
+  /**
+   * What keeps the object alive: the shortest path of strong references from a GC root to it,
+   * one reference per line, from a heap snapshot of this thread. Takes a snapshot (hundreds of
+   * milliseconds to seconds, depending on the heap), so failure paths call it, not passing ones.
+   */
+  explain(): Promise<string[]> {
+    if (this.#state.collected) return Promise.resolve(['(it was collected)']);
+    return explainRetention(this.#ref, this.label);
   }
 
   /**
@@ -120,6 +147,15 @@ export class Tracker {
     }
     return { collected: this.#state.collected, rounds: round, elapsedMs: Date.now() - started };
   }
+}
+
+/** The retainer lines under a failure message. */
+export function formatRetainers(path: string[]): string {
+  if (path.length === 0) return '';
+  const [first, ...rest] = path;
+  return rest.length === 0 && first.startsWith('(')
+    ? `\n${first}`
+    : `\nretained through:\n  ${path.join('\n  ')}`;
 }
 
 /** True for trackers made by any copy of this module (test runners may load several). */
