@@ -290,16 +290,25 @@ function cancelFunction(table: DestructorTable, slot: number, generation: number
 const TABLE = Symbol.for('weakwire.destructorTable');
 type BindingWithTable = NativeBinding & { [TABLE]?: DestructorTable };
 
-// Made (or found) when this copy of the module loads, so a registration looks nothing up.
+// Found when this copy of the module loads if another copy made it, so a registration looks
+// nothing up. It is made at the first registration, not at load: it lives as long as the process
+// and holds the realm it was made in (a test file's, under Jest), so loading weakwire or reading
+// stats() must not make it.
 const shared = binding as BindingWithTable;
-const registry: DestructorTable = (shared[TABLE] ??= new DestructorTable(binding));
+let registry: DestructorTable | undefined = shared[TABLE];
+
+function table(): DestructorTable {
+  return (registry ??= shared[TABLE] ??= new DestructorTable(binding));
+}
 
 /** @internal Live registrations, as stats() reports them. */
 export function destructorCounts(
   queued: Uint32Array,
   nativeGeneration: number,
 ): { tracked: number; pending: number } {
-  return registry.counts(queued, nativeGeneration);
+  const existing = registry ?? shared[TABLE];
+  if (existing === undefined && nativeGeneration === 0) return { tracked: 0, pending: 0 };
+  return (existing ?? table()).counts(queued, nativeGeneration);
 }
 
 /**
@@ -324,7 +333,7 @@ export function setDestructor<H = undefined>(
   // before anything is registered, so the common path makes no second check.
   if (typeof callback !== 'function') checkDestructorArguments(target, callback);
   try {
-    return registry.register(target, callback, held as H);
+    return (registry ?? table()).register(target, callback, held as H);
   } catch (error) {
     checkDestructorArguments(target, callback);
     throw error;
