@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Every prebuilt binary this machine can make besides its own (linux-x64 glibc, which
+ * Every prebuilt binary this machine can make besides its own (HOST, linux-x64 glibc, which
  * scripts/prebuild.js builds with prebuildify), with the toolchain that makes it and the way it is
  * run here, if any. The file names follow node-gyp-build's rules: `prebuilds/<platform>-<arch>/`,
  * then tags between dots; `glibc`/`musl` must match the libc node-gyp-build detects (musl only where
@@ -85,9 +85,25 @@ const TARGETS = [
   },
 ];
 
+/**
+ * This machine's own prebuild, which scripts/prebuild.js makes with prebuildify and node-gyp (the
+ * way the GitHub workflow makes every platform's on that platform). The project builds on
+ * linux-x64 with glibc.
+ */
+const HOST = {
+  id: 'linux-x64-glibc',
+  platform: 'linux',
+  arch: 'x64',
+  libc: 'glibc',
+  file: 'weakwire.glibc.node',
+  toolchain: 'node-gyp',
+  runs: 'here',
+  packages: [],
+};
+
 /** `prebuilds/<platform>-<arch>/<file>`, relative to the package root. */
 function prebuildPath(target) {
   return `prebuilds/${target.platform}-${target.arch}/${target.file}`;
 }
 
-module.exports = { TARGETS, prebuildPath };
+module.exports = { HOST, TARGETS, prebuildPath };
