@@ -3,9 +3,9 @@
  * between samples): `npm run test:slow`, which CI runs; npm test keeps one passing and one
  * failing case (no_leak.test.ts).
  */
-import { IDWeakMap, setDestructor, stats } from '../../src/ts';
-import { expectNoLeak, gcUntil } from '../../src/ts/testing';
-import { figure, leakReport, noop } from './no_leak_helpers';
+import { IDWeakMap, setDestructor } from '../../src/ts';
+import { expectNoLeak } from '../../src/ts/testing';
+import { figure, leakReport, noop, releaseWhatLeakingTestsKept } from './no_leak_helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { openSession, FixedCache } = require('../fixtures/testing/session_cache.js');
@@ -55,17 +55,7 @@ describe('expectNoLeak passes', () => {
 });
 
 describe('expectNoLeak catches a leak', () => {
-  // What the leaking tests kept must be gone again, or later test files would see it. (Records
-  // other test files left behind may still be there: Jest runs files in one process.)
-  let before = { trackedObjects: 0, mapEntries: 0 };
-  beforeEach(() => {
-    before = stats();
-  });
-  afterEach(async () => {
-    await gcUntil(
-      () => stats().trackedObjects <= before.trackedObjects && stats().mapEntries <= before.mapEntries,
-    );
-  });
+  releaseWhatLeakingTestsKept();
 
   test('objects kept alive with destructors show up in stats().trackedObjects', async () => {
     const kept: object[] = [];

@@ -2,9 +2,8 @@
  * expectNoLeak: one case that passes, one that catches a leak, and bad input. The other cases run
  * in `npm run test:slow` (no_leak.slow.test.ts): each takes seconds.
  */
-import { stats } from '../../src/ts';
-import { expectNoLeak, gcUntil } from '../../src/ts/testing';
-import { figure, leakReport } from './no_leak_helpers';
+import { expectNoLeak } from '../../src/ts/testing';
+import { figure, leakReport, releaseWhatLeakingTestsKept } from './no_leak_helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { openSession, LeakyCache } = require('../fixtures/testing/session_cache.js');
@@ -27,17 +26,7 @@ describe('expectNoLeak passes', () => {
 });
 
 describe('expectNoLeak catches a leak', () => {
-  // What the leaking tests kept must be gone again, or later test files would see it. (Records
-  // other test files left behind may still be there: Jest runs files in one process.)
-  let before = { trackedObjects: 0, mapEntries: 0 };
-  beforeEach(() => {
-    before = stats();
-  });
-  afterEach(async () => {
-    await gcUntil(
-      () => stats().trackedObjects <= before.trackedObjects && stats().mapEntries <= before.mapEntries,
-    );
-  });
+  releaseWhatLeakingTestsKept();
 
   test('the leaky session cache fails, with the heap figures in the message', async () => {
     const cache = new LeakyCache();
