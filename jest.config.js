@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // *.slow.test.ts (the soak, the long no-leak cases) run in `npm run test:slow` (jest.slow.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '\\.slow\\.test\\.ts$'],
   transform: {
     // ts-jest needs TypeScript's JavaScript API, which TypeScript 7 no longer has: see README.
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

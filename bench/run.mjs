@@ -1,5 +1,5 @@
 // npm run bench: every case, side by side, in one run. Writes bench/results.json, bench/results.svg
-// and bench/results.md (the README section is pasted from it).
+// and bench/results.md (the README's tables are drawn from results.json by `npm run docs:figures`).
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild } from './lib/child.mjs';
 import { machineInfo } from './lib/env.mjs';
-import { round } from './lib/stats.mjs';
+import { scalingTables } from './lib/scaling-report.mjs';
 import { remoteCase } from './cases/remote.mjs';
 import { MAP_IMPLS } from './cases/map.mjs';
 
@@ -72,29 +72,11 @@ for (const n of remoteSizes) {
   results.remote.push(r.live);
 }
 
-const lines = [];
-const f1 = (x) => round(x, 1);
-lines.push(`Measured ${results.machine.date.slice(0, 10)} on ${results.machine.cpuModel}, Node ${results.machine.node}; one fresh process per point.`);
-lines.push('');
-lines.push('| Destructors | n | register ns/item | finalize ns/item | heap B/item | RSS B/item |');
-lines.push('|---|---:|---:|---:|---:|---:|');
-for (const d of results.destructors) {
-  lines.push(`| ${d.impl} | ${d.n.toExponential(0)} | ${f1(d.registerNsPerItem)} | ${f1(d.finalizeNsPerItem)} | ${f1(d.heapBytesPerItem)} | ${f1(d.rssBytesPerItem)} |`);
-}
-lines.push('');
-lines.push('| Weak map | n | set ns | get ns | has ns | delete ns | heap+external B/entry | RSS B/entry |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
-for (const m of results.maps) {
-  lines.push(`| ${m.impl} | ${m.n.toExponential(0)} | ${f1(m.setNs)} | ${f1(m.getNs)} | ${f1(m.hasNs)} | ${f1(m.deleteNs)} | ${f1(m.heapPerEntry)} | ${f1(m.rssPerEntry)} |`);
-}
-lines.push('');
-lines.push('| Remote registry | live objects | create µs/object | client heap B/proxy | call with all live µs | release all ms | FREE messages |');
-lines.push('|---|---:|---:|---:|---:|---:|---:|');
-for (const r of results.remote) {
-  if (r.unavailable) lines.push(`| sync worker | ${r.n} | ${r.unavailable} | | | | |`);
-  else lines.push(`| sync worker | ${r.n.toExponential(0)} | ${f1(r.perObjectUs)} | ${f1(r.clientHeapPerProxy)} | ${f1(r.callWithLiveUs)} | ${f1(r.releaseMs)}${r.released ? '' : ' (not all released)'} | ${r.freeMessagesSent} |`);
-}
-const md = lines.join('\n');
+const md = [
+  `Measured ${results.machine.date.slice(0, 10)} on ${results.machine.cpuModel}, Node ${results.machine.node}; one fresh process per point.`,
+  '',
+  scalingTables(results),
+].join('\n');
 console.log(md);
 writeFileSync(join(outDir, 'scaling.json'), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(outDir, 'scaling.md'), `${md}\n`);

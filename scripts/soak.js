@@ -5,20 +5,21 @@
 // prints RSS and stats() over time. Fails (exit 1) if stats() is not back to zero at the end, if
 // a destructor ran twice or never, or if RSS keeps climbing after the warm-up.
 //
-// Default run: 90 s (20 s warm-up). --quick: 25 s (8 s warm-up), for CI.
+// Default run and --quick (for CI): see scripts/soak-durations.js.
 // --simulate-leak keeps one target in ten alive, to show what a failure looks like.
 'use strict';
 const { join } = require('node:path');
+const DURATIONS = require('./soak-durations');
 
 const { setDestructor, IDWeakMap, stats } = require(join(__dirname, '..', 'dist'));
 require('node:v8').setFlagsFromString('--expose-gc');
 const gc = require('node:vm').runInNewContext('gc');
 
 function parseArgs(argv) {
-  const options = { seconds: 90, warmup: 20, simulateLeak: false };
+  const options = { ...DURATIONS.full, simulateLeak: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--quick') Object.assign(options, { seconds: 25, warmup: 8 });
+    if (arg === '--quick') Object.assign(options, DURATIONS.quick);
     else if (arg === '--simulate-leak') options.simulateLeak = true;
     else if (arg === '--seconds' || arg === '--warmup') {
       const value = Number(argv[++i]);

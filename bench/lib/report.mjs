@@ -39,6 +39,7 @@ export function comparisonRows(results) {
         ours: fmtB(m.weakwire.rss.median),
         peer: fmtB(m[peer].rss.median),
         ratio: { median: m.weakwire.rss.median / m[peer].rss.median, noise: 0 },
+        ofMedians: true,
       });
     }
     rows.push({
@@ -56,6 +57,7 @@ export function comparisonRows(results) {
       ours: fmtB(m.weakwire.heap.median),
       peer: fmtB(m.FinalizationRegistry.heap.median),
       ratio: { median: m.weakwire.heap.median / m.FinalizationRegistry.heap.median, noise: 0 },
+      ofMedians: true,
     });
   }
   if (cases.map) {
@@ -112,14 +114,26 @@ export function markdown(results, targets) {
   const lines = [];
   const m = results.machine;
   lines.push(`Measured ${m.date.slice(0, 10)} on ${m.cpuModel} (${m.cpuCount} cores, shared with other users), Node ${m.node}.`);
-  lines.push('Medians of repeated rounds; ratios are ours / peer measured side by side in one run (lower is better).');
+  lines.push(
+    'Ours and Peer are medians of repeated rounds. **Ours / peer is the median of the per-round ratios**: ' +
+      'each round (or run, for finalize) measures both sides one after the other and the ratio is taken ' +
+      'within it, so load that slows a whole round cancels out; it need not equal Ours ÷ Peer of the ' +
+      'two medians beside it. Rows marked † are Ours ÷ Peer of those two medians. ' +
+      'Lower is better.',
+  );
   lines.push('');
   lines.push('| Case | Ours | Peer | Ours | Peer | Ours / peer |');
   lines.push('|---|---|---|---:|---:|---:|');
   for (const row of comparisonRows(results)) {
-    const ratio = row.ratio ? fmtRatio(row.ratio.median) : row.note ?? '—';
+    const ratio = row.ratio ? `${fmtRatio(row.ratio.median)}${row.ofMedians ? ' †' : ''}` : row.note ?? '—';
     lines.push(`| ${row.label} | ${row.oursName} | ${row.peerName} | ${row.ours} | ${row.peer} | ${ratio} |`);
   }
+  lines.push('');
+  lines.push(
+    'In the targets, Measured is the same median of per-round ratios as Ours / peer above, except the ' +
+      'bytes target (the median of the per-measurement differences, weakwire − FinalizationRegistry) and ' +
+      'the FREE target (a count).',
+  );
   lines.push('');
   lines.push('| Target | Limit | Measured | Status |');
   lines.push('|---|---:|---:|---|');

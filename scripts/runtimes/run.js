@@ -2,22 +2,33 @@
 'use strict';
 /**
  * `npm run test:runtimes`: the portable suite (suite.cjs) on Node 20 (this node), 22, 24 and 26,
- * Bun and Deno, each on its main thread and in two worker threads, plus the finalizer-order
- * probes (probe.cjs), one process each. Runtimes come from npm packages installed on demand into
- * .cache/runtimes/ (git-ignored, never devDependencies) with --ignore-scripts: the binaries are
- * inside the packages, so no install script is needed and none is run.
+ * Bun and Deno, and on the linux-arm64 and win32-x64 builds of Node 20 and 24 under qemu and Wine,
+ * each on its main thread and in two worker threads, plus the finalizer-order probes (probe.cjs),
+ * one process each. Every runtime loads the prebuilt binary for its platform (PREBUILDS_ONLY=1),
+ * which is built first when it is older than the sources (scripts/prebuild.js,
+ * scripts/cross/build.js), and the run checks that this binary is the one that was loaded.
  *
- * Prints a table (runtime, version, result, notes) and exits non-zero when a runtime fails, could
- * not be installed or could not run something. Nothing is skipped silently.
+ * Runtimes come from npm packages at pinned versions, installed on demand into .cache/runtimes/
+ * (git-ignored, never devDependencies) with --ignore-scripts: the binaries are inside the packages,
+ * so no install script is needed and none is run. Another platform's Node.js package is unpacked
+ * from `npm pack` (npm refuses to install a package for another CPU or OS).
  *
- *   node scripts/runtimes/run.js [--only node22,bun]
+ * Prints a table (runtime, version, result, notes), writes it to scripts/runtimes/results.json
+ * (the README's runtimes table is made from it: `npm run docs:figures`) and exits non-zero when a
+ * runtime fails, could not be installed or could not run something. Nothing is skipped silently.
+ *
+ *   node scripts/runtimes/run.js [--only node22,bun]   (--only writes no results file)
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { TARGETS, prebuildPath } = require('../cross/targets');
+const { WINE64 } = require('../cross/tools');
 
 const root = path.join(__dirname, '..', '..');
 const cache = path.join(root, '.cache', 'runtimes');
+const RESULTS = path.join(__dirname, 'results.json');
 const TIMEOUT_MS = 240_000;
 const PROBES = [
   'map-collected-with-values',
@@ -38,6 +49,47 @@ const KNOWN_BUGS = {};
 const platformArch = `${process.platform}-${process.arch}`;
 const bunArch = { x64: 'x64', arm64: 'aarch64' }[process.arch];
 
+/** This machine's own prebuild, as node-gyp-build looks for it (glibc Linux here). */
+const hostPrebuild = `prebuilds/${platformArch}/weakwire${process.platform === 'linux' ? '.glibc' : ''}.node`;
+
+/** Wine keeps its Windows installation (a "prefix") in the cache, made on first use. */
+const winePrefix = path.join(root, '.cache', 'wine');
+const wineEnv = { WINEPREFIX: winePrefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
+
+/** Another platform's Node.js from its npm package, run through an emulator. */
+function foreignNode(major, version, target, how) {
+  const cross = TARGETS.find((entry) => entry.id === target);
+  const windows = cross.platform === 'win32';
+  return {
+    id: `node${major}-${cross.platform}-${cross.arch}`,
+    label: `Node.js ${major}, ${cross.platform}-${cross.arch} (${how})`,
+    spec: `node-${windows ? 'win' : cross.platform}-${cross.arch}@${version}`,
+    unpack: true,
+    binary: (dir) => path.join(dir, 'package', 'bin', windows ? 'node.exe' : 'node'),
+    launcher: windows ? [WINE64] : ['qemu-aarch64-static', '-L', '/usr/aarch64-linux-gnu'],
+    env: windows ? wineEnv : {},
+    // Wine maps the Linux root to drive Z:.
+    file: windows ? (file) => `Z:${file.replace(/\//g, '\\')}` : (file) => file,
+    args: ['--expose-gc'],
+    prebuild: prebuildPath(cross),
+    cross: target,
+    checks: windows ? [{ label: 'loads in a renamed host .exe (delay-load hook)', run: renamedHost }] : [],
+  };
+}
+
+/**
+ * Windows: the addon delay-loads Node-API from NODE.EXE and its hook binds it to the running
+ * executable instead (scripts/cross/delay_load_hook.c), so it loads in electron.exe or a renamed
+ * node. Without the hook this process dies with a delay-load failure.
+ */
+function renamedHost(runtime, binary) {
+  const renamed = path.join(path.dirname(binary), 'renamed-host.exe');
+  if (!fs.existsSync(renamed)) fs.copyFileSync(binary, renamed);
+  const script = `const w = require(${JSON.stringify(runtime.file(root))}); w.stats(); console.log('LOADED')`;
+  const result = capture(runtime, renamed, ['-e', script]);
+  return result.stdout.includes('LOADED') ? undefined : `renamed host executable: ${exitOf(result)}`;
+}
+
 const RUNTIMES = [
   {
     id: 'node20',
@@ -45,17 +97,21 @@ const RUNTIMES = [
     binary: () => process.execPath,
     args: ['--expose-gc'],
   },
-  ...[22, 24, 26].map((major) => ({
+  ...[
+    [22, '22.23.3'],
+    [24, '24.21.0'],
+    [26, '26.12.1'],
+  ].map(([major, version]) => ({
     id: `node${major}`,
     label: `Node.js ${major}`,
-    spec: `node-${platformArch}@${major}`,
+    spec: `node-${platformArch}@${version}`,
     binary: (dir) => path.join(dir, 'node_modules', `node-${platformArch}`, 'bin', 'node'),
     args: ['--expose-gc'],
   })),
   {
     id: 'bun',
     label: 'Bun',
-    spec: 'bun',
+    spec: 'bun@1.4.5',
     // The `bun` package's bin/bun.exe is a placeholder its postinstall replaces; the real binary
     // is in the platform package it depends on.
     binary: (dir) => path.join(dir, 'node_modules', '@oven', `bun-${process.platform}-${bunArch}`, 'bin', 'bun'),
@@ -64,11 +120,22 @@ const RUNTIMES = [
   {
     id: 'deno',
     label: 'Deno',
-    spec: 'deno',
+    spec: 'deno@2.9.6',
     binary: (dir) => path.join(dir, 'node_modules', '@deno', `${platformArch}-glibc`, 'deno'),
     args: ['run', '--allow-all', '--v8-flags=--expose-gc'],
   },
-];
+  foreignNode(20, '20.20.2', 'linux-arm64-glibc', 'qemu'),
+  foreignNode(24, '24.21.0', 'linux-arm64-glibc', 'qemu'),
+  foreignNode(20, '20.20.2', 'win32-x64', 'Wine'),
+  foreignNode(22, '22.23.3', 'win32-x64', 'Wine'),
+].map((runtime) => ({
+  launcher: [],
+  checks: [],
+  env: {},
+  file: (file) => file,
+  prebuild: hostPrebuild,
+  ...runtime,
+}));
 
 function npmCli() {
   const fromNpm = process.env.npm_execpath;
@@ -76,36 +143,99 @@ function npmCli() {
   return ['npm'];
 }
 
-function childEnv() {
-  const env = { ...process.env };
+function childEnv(runtime) {
+  const env = { ...process.env, ...runtime.env, PREBUILDS_ONLY: '1' };
   delete env.NODE_OPTIONS; // meant for the driver's node, not for Bun, Deno or other Node majors
+  delete env.WEAKWIRE_NATIVE_PATH;
   return env;
 }
 
-/** The runtime's binary, installed into .cache/runtimes/<id> when missing. */
+/**
+ * spawnSync with stdout and stderr in files, not pipes: Node.js under Wine cannot open a pipe
+ * as its stdout (EBADF), and the same path for every runtime keeps them comparable.
+ */
+function capture(runtime, binary, args, timeout = TIMEOUT_MS) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weakwire-runtime-'));
+  const files = ['stdout', 'stderr'].map((name) => path.join(dir, name));
+  const fds = files.map((file) => fs.openSync(file, 'w'));
+  try {
+    const [command, ...prefix] = [...runtime.launcher, binary];
+    const result = spawnSync(command, [...prefix, ...args], {
+      cwd: root,
+      env: childEnv(runtime),
+      stdio: ['ignore', ...fds],
+      timeout,
+    });
+    const [stdout, stderr] = files.map((file) => fs.readFileSync(file, 'utf8'));
+    return { status: result.status, signal: result.signal, error: result.error, stdout, stderr };
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Installs an npm package into `dir`, or unpacks it when it is for another platform. */
+function install(runtime, dir) {
+  const [command, ...prefix] = npmCli();
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`test:runtimes: installing ${runtime.spec} into ${path.relative(root, dir)}`);
+  const args = runtime.unpack
+    ? [...prefix, 'pack', '--silent', '--pack-destination', dir, runtime.spec]
+    : [...prefix, 'install', '--prefix', dir, '--ignore-scripts', '--no-save', '--no-package-lock', '--no-audit',
+      '--no-fund', runtime.spec];
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: TIMEOUT_MS });
+  if (result.status !== 0) {
+    return `npm ${args[prefix.length]} ${runtime.spec} failed: ${(result.stderr || String(result.error)).trim().split('\n').pop()}`;
+  }
+  if (runtime.unpack) {
+    const tarball = path.join(dir, result.stdout.trim().split('\n').pop());
+    const untar = spawnSync('tar', ['-xzf', tarball, '-C', dir], { encoding: 'utf8' });
+    fs.rmSync(tarball, { force: true });
+    if (untar.status !== 0) return `unpacking ${runtime.spec} failed: ${untar.stderr.trim()}`;
+  }
+  return undefined;
+}
+
+/** A Wine prefix that reports Windows 10: Node.js refuses to start on Wine's default, Windows 7. */
+function prepareWine(runtime) {
+  const marker = path.join(winePrefix, '.weakwire-win10');
+  if (fs.existsSync(marker)) return undefined;
+  fs.mkdirSync(winePrefix, { recursive: true });
+  const result = spawnSync(WINE64, ['winecfg', '/v', 'win10'], { env: childEnv(runtime), stdio: 'ignore', timeout: TIMEOUT_MS });
+  if (result.status !== 0) return `setting up the Wine prefix failed (${exitOf(result)})`;
+  fs.writeFileSync(marker, '');
+  return undefined;
+}
+
+/** The runtime's binary, installed into .cache/runtimes/<spec> when missing. */
 function ensureBinary(runtime) {
+  const launcher = runtime.launcher[0];
+  if (launcher && !fs.existsSync(launcher) && !onPath(launcher)) {
+    return { error: `${launcher} not found: \`node scripts/cross/tools.js\` installs it` };
+  }
   if (!runtime.spec) return { binary: runtime.binary() };
-  const dir = path.join(cache, runtime.id);
+  const dir = path.join(cache, runtime.spec.replace(/[@/]/g, '_'));
   const binary = runtime.binary(dir);
   if (!fs.existsSync(binary)) {
-    const [command, ...prefix] = npmCli();
-    const args = [...prefix, 'install', '--prefix', dir, '--ignore-scripts', '--no-save',
-      '--no-package-lock', '--no-audit', '--no-fund', runtime.spec];
-    fs.mkdirSync(dir, { recursive: true });
-    console.log(`test:runtimes: installing ${runtime.spec} into ${path.relative(root, dir)}`);
-    const result = spawnSync(command, args, { encoding: 'utf8', timeout: TIMEOUT_MS });
-    if (result.status !== 0) {
-      return { error: `npm install ${runtime.spec} failed: ${(result.stderr || String(result.error)).trim().split('\n').pop()}` };
-    }
+    const error = install(runtime, dir);
+    if (error) return { error };
   }
   if (!fs.existsSync(binary)) {
     return { error: `${runtime.spec} installed but has no binary at ${path.relative(root, binary)}` };
   }
+  if (runtime.launcher[0] === WINE64) {
+    const error = prepareWine(runtime);
+    if (error) return { error };
+  }
   return { binary };
 }
 
-function version(binary) {
-  const result = spawnSync(binary, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+function onPath(command) {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, command)));
+}
+
+function version(runtime, binary) {
+  const result = capture(runtime, binary, ['--version'], 60_000);
   if (result.status !== 0) return undefined;
   return result.stdout.trim().split('\n')[0].replace(/^(deno |v)/, '').replace(/ \(.*\)$/, '');
 }
@@ -116,14 +246,8 @@ function exitOf(result) {
 }
 
 function runSuite(runtime, binary) {
-  const result = spawnSync(binary, [...runtime.args, path.join(__dirname, 'main.cjs')], {
-    cwd: root,
-    env: childEnv(),
-    encoding: 'utf8',
-    timeout: TIMEOUT_MS,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const line = (result.stdout || '').split('\n').find((text) => text.startsWith('RESULT '));
+  const result = capture(runtime, binary, [...runtime.args, runtime.file(path.join(__dirname, 'main.cjs'))]);
+  const line = (result.stdout || '').split(/\r?\n/).find((text) => text.startsWith('RESULT '));
   if (!line) {
     const tail = `${result.stderr || ''}`.trim().split('\n').slice(-3).join(' | ');
     return { crashed: `suite process ended without a result (${exitOf(result)})${tail ? `: ${tail}` : ''}` };
@@ -132,14 +256,9 @@ function runSuite(runtime, binary) {
 }
 
 function runProbe(runtime, binary, probe) {
-  const result = spawnSync(binary, [...runtime.args, path.join(__dirname, 'probe.cjs'), probe], {
-    cwd: root,
-    env: childEnv(),
-    encoding: 'utf8',
-    timeout: TIMEOUT_MS,
-  });
+  const result = capture(runtime, binary, [...runtime.args, runtime.file(path.join(__dirname, 'probe.cjs')), probe]);
   if ((result.stdout || '').includes(`PROBE ok ${probe}`)) return undefined;
-  const said = (result.stdout || '').split('\n').find((text) => text.startsWith('PROBE fail'));
+  const said = (result.stdout || '').split(/\r?\n/).find((text) => text.startsWith('PROBE fail'));
   return said ? said.replace(/^PROBE fail /, '') : `${probe}: ${exitOf(result)}`;
 }
 
@@ -152,7 +271,7 @@ function test(runtime) {
     row.failed++;
     return row;
   }
-  row.version = version(binary) || '?';
+  row.version = version(runtime, binary) || '?';
 
   const report = runSuite(runtime, binary);
   if (report.crashed || report.fatal) {
@@ -178,7 +297,13 @@ function test(runtime) {
       }
     }
     row.notes.push(`${report.results.length} checks × main thread + ${report.workers.length} workers`);
-    if (report.binary) row.notes.push(`binary: ${report.binary}`);
+    // node-gyp-build must have picked this platform's prebuild, by its own rules.
+    const loaded = report.binary?.split(path.win32.sep).join('/');
+    if (loaded !== runtime.prebuild) {
+      row.failed++;
+      row.notes.push(`loaded ${loaded ?? 'no binary'}, not ${runtime.prebuild}`);
+    }
+    row.notes.push(`binary: ${loaded}`);
   }
   for (const probe of PROBES) {
     const failure = runProbe(runtime, binary, probe);
@@ -189,6 +314,16 @@ function test(runtime) {
       row.passed++;
     }
   }
+  for (const check of runtime.checks) {
+    const failure = check.run(runtime, binary);
+    if (failure) {
+      row.failed++;
+      row.notes.push(failure);
+    } else {
+      row.passed++;
+    }
+  }
+  for (const check of runtime.checks) row.notes.push(`also: ${check.label}`);
   row.ok = row.failed === 0;
   return row;
 }
@@ -202,10 +337,39 @@ function table(rows) {
   return lines.join('\n');
 }
 
+/** Builds the prebuilds the chosen runtimes load, where they are older than the sources. */
+function prebuild(chosen) {
+  const steps = [];
+  if (chosen.some((runtime) => !runtime.cross)) steps.push([path.join(root, 'scripts', 'prebuild.js')]);
+  const cross = [...new Set(chosen.filter((runtime) => runtime.cross).map((runtime) => runtime.cross))];
+  if (cross.length > 0) steps.push([path.join(root, 'scripts', 'cross', 'build.js'), '--only', cross.join(',')]);
+  for (const args of steps) {
+    const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) return `${path.relative(root, args[0])} failed (${exitOf(result)})`;
+  }
+  return undefined;
+}
+
+/** The results file the README's table is made from: what was run, never when or how fast. */
+function record(rows) {
+  const runtimes = rows.map(({ id, runtime, version: v, result, passed, failed, notes }) => ({
+    id, runtime, version: v, result, passed, failed, notes,
+  }));
+  const results = { host: platformArch, probes: PROBES, runtimes };
+  fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`test:runtimes: wrote ${path.relative(root, RESULTS)}`);
+}
+
 function main() {
   const onlyFlag = process.argv.indexOf('--only');
   const only = onlyFlag >= 0 ? new Set(process.argv[onlyFlag + 1].split(',')) : undefined;
   const chosen = RUNTIMES.filter((runtime) => !only || only.has(runtime.id));
+  const failure = prebuild(chosen);
+  if (failure) {
+    console.error(`test:runtimes: ${failure}`);
+    console.log('runtimes: 0 passed, 1 failed');
+    return 1;
+  }
   const rows = [];
   for (const runtime of chosen) {
     const row = test(runtime);
@@ -237,6 +401,7 @@ function main() {
   const passed = counted.reduce((sum, row) => sum + row.passed, 0);
   const failed = counted.reduce((sum, row) => sum + row.failed, 0) +
     counted.filter((row) => row.countsAsFailure && row.failed === 0).length;
+  if (!only) record(rows);
   console.log(`runtimes: ${passed} passed, ${failed} failed`);
   return rows.some((row) => row.countsAsFailure) ? 1 : 0;
 }

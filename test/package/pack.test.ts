@@ -54,7 +54,7 @@ afterAll(() => {
 
 describe('the tarball', () => {
   test('holds only dist/, prebuilds/, src/native/, the build files and the docs', () => {
-    const allowed = [/^dist\//, /^prebuilds\//, /^src\/native\//];
+    const allowed = [/^dist\//, /^prebuilds\//, /^src\/native\//, /^docs\/[^/]+\.md$/];
     const single = new Set([
       'package.json',
       'binding.gyp',
@@ -84,6 +84,27 @@ describe('the tarball', () => {
         'LICENSE',
       ]),
     );
+  });
+
+  test('every source map carries the sources it maps, and every map a file names is shipped', () => {
+    const installed = path.join(project.dir, 'node_modules', 'weakwire');
+    const files = tarballFiles(tarball);
+    const maps = files.filter((file) => file.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const map of maps) {
+      const { sources, sourcesContent } = JSON.parse(fs.readFileSync(path.join(installed, map), 'utf8')) as {
+        sources: string[];
+        sourcesContent?: Array<string | null>;
+      };
+      // The sources themselves (src/ts) do not ship, so each map holds their text.
+      expect({ map, carried: sourcesContent?.length }).toEqual({ map, carried: sources.length });
+      const original = path.join(repoRoot, path.dirname(map), sources[0]);
+      expect(sourcesContent?.[0]).toBe(fs.readFileSync(original, 'utf8'));
+    }
+    for (const file of files.filter((name) => /\.(m?js|d\.m?ts)$/.test(name))) {
+      const named = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(fs.readFileSync(path.join(installed, file), 'utf8'));
+      if (named) expect(files).toContain(path.posix.join(path.posix.dirname(file), named[1]));
+    }
   });
 
   test('holds no tests, build output or CI files', () => {

@@ -86,10 +86,25 @@ export function pack(into: string): string {
       env: { ...cleanEnv(process.env.PATH ?? ''), npm_config_nodedir: process.env.npm_config_nodedir },
     }),
   );
-  // prepack's output comes first on stdout; the JSON report is the last thing printed.
-  const json = result.stdout.slice(result.stdout.lastIndexOf('\n[') + 1);
-  const [{ filename }] = JSON.parse(json) as Array<{ filename: string }>;
+  // Strict: `npm pack --json` must print JSON and nothing else (prepack writes to stderr).
+  const [{ filename }] = JSON.parse(result.stdout) as Array<{ filename: string }>;
   return path.join(into, filename);
+}
+
+/**
+ * What `npm pack` would put in the tarball, by npm's own rules (the `files` list, npm's always and
+ * never lists), without building or packing: `--dry-run --ignore-scripts`.
+ */
+export function packedFiles(): string[] {
+  const result = check(
+    'npm pack --dry-run',
+    run(process.execPath, [npmCli(), 'pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: repoRoot,
+      env: cleanEnv(process.env.PATH ?? ''),
+    }),
+  );
+  const [{ files }] = JSON.parse(result.stdout) as Array<{ files: Array<{ path: string }> }>;
+  return files.map((file) => file.path).sort();
 }
 
 /** The paths inside a tarball, without the leading `package/`. */

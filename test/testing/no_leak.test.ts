@@ -1,26 +1,12 @@
-import { IDWeakMap, setDestructor, stats } from '../../src/ts';
-import { expectNoLeak, gcUntil, LeakError, type LeakReport } from '../../src/ts/testing';
+/**
+ * expectNoLeak: one case that passes, one that catches a leak, explanations within a timeout,
+ * sensitivity, and bad input. The other cases run in `npm run test:slow` (no_leak.slow.test.ts).
+ */
+import { expectNoLeak, LeakError } from '../../src/ts/testing';
+import { figure, leakReport, releaseWhatLeakingTestsKept } from './no_leak_helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { openSession, LeakyCache, FixedCache } = require('../fixtures/testing/session_cache.js');
-
-async function leakReport(run: Promise<unknown>): Promise<LeakError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof LeakError)) throw new Error(`expected a LeakError, got ${String(error)}`);
-  return error;
-}
-
-// Destructor callbacks live as long as their target. One created inside a test would keep the
-// test's variables (like a `kept` array) alive with it: a cycle through the destructor table that
-// no collection can break. So the callbacks here come from module scope.
-const noop = (): void => {};
-
-function figure(report: LeakReport, metric: string) {
-  return report.figures.find((f) => f.metric === metric)!;
-}
+const { openSession, LeakyCache } = require('../fixtures/testing/session_cache.js');
 
 describe('expectNoLeak passes', () => {
   test('code that leaves nothing behind, with the figures it measured', async () => {
@@ -40,64 +26,10 @@ describe('expectNoLeak passes', () => {
       'externalBytes',
     ]);
   });
-
-  test('destructors and weak maps whose objects all die', async () => {
-    await expectNoLeak(() => {
-      const map = new IDWeakMap<number, object>();
-      for (let i = 0; i < 5; i++) {
-        const value = { i };
-        map.set(i, value);
-        setDestructor(value, noop);
-      }
-    });
-  });
-
-  test('a bounded cache that fills up early and then stays flat', async () => {
-    // Full within the 100 warm-up calls: a bound of 300 kept it growing through the first 200
-    // measured calls (~60 KiB), right at the 64 KiB noise floor, and the test failed at random.
-    const cache = new Map<number, object>();
-    await expectNoLeak((i) => {
-      cache.set(i, { payload: 'x'.repeat(200) });
-      if (cache.size > 50) cache.delete(cache.keys().next().value!);
-    });
-  });
-
-  test('an async function, awaited each call', async () => {
-    let calls = 0;
-    const report = await expectNoLeak(
-      async () => {
-        await new Promise((resolve) => setImmediate(resolve));
-        calls++;
-      },
-      { iterations: 100, warmup: 10 },
-    );
-    // Every call awaited: the warm-up, the measured calls (doubled if the run was inconclusive).
-    expect(calls).toBe(10 + report.iterations);
-    expect(report.iterations).toBe(report.extended ? 200 : 100);
-  });
-
-  test('the fixed session cache', async () => {
-    const cache = new FixedCache();
-    await expectNoLeak((i) => {
-      const session = openSession(i);
-      cache.remember(session);
-      cache.get(i);
-    });
-  });
 });
 
 describe('expectNoLeak catches a leak', () => {
-  // What the leaking tests kept must be gone again, or later test files would see it. (Records
-  // other test files left behind may still be there: Jest runs files in one process.)
-  let before = { trackedObjects: 0, mapEntries: 0 };
-  beforeEach(() => {
-    before = stats();
-  });
-  afterEach(async () => {
-    await gcUntil(
-      () => stats().trackedObjects <= before.trackedObjects && stats().mapEntries <= before.mapEntries,
-    );
-  });
+  releaseWhatLeakingTestsKept();
 
   test('the leaky session cache fails, with the heap figures in the message', async () => {
     const cache = new LeakyCache();
@@ -118,63 +50,6 @@ describe('expectNoLeak catches a leak', () => {
     expect(heap.perCall).toBeGreaterThan(200);
   });
 
-  test('objects kept alive with destructors show up in stats().trackedObjects', async () => {
-    const kept: object[] = [];
-    const error = await leakReport(
-      expectNoLeak(() => {
-        const o = {};
-        setDestructor(o, noop);
-        kept.push(o);
-      }, { explain: false }),
-    );
-    kept.length = 0;
-    const tracked = figure(error.report, 'trackedObjects');
-    expect(tracked.growing).toBe(true);
-    expect(tracked.perCall).toBeCloseTo(1, 2);
-    expect(error.message).toMatch(
-      /LEAK stats\(\)\.trackedObjects: \d+ -> \d+ \(1\.000\/call; \+\d+ records, still rising in the second half\)/,
-    );
-  });
-
-  test('weak map entries that never die show up in stats().mapEntries', async () => {
-    const map = new IDWeakMap<number, object>();
-    const kept: object[] = [];
-    const error = await leakReport(
-      expectNoLeak((i) => {
-        const o = {};
-        kept.push(o);
-        map.set(i, o);
-      }, { iterations: 200, warmup: 20, explain: false }),
-    );
-    map.clear();
-    expect(figure(error.report, 'mapEntries').growing).toBe(true);
-    expect(error.message).toMatch(/LEAK stats\(\)\.mapEntries: \d+ -> \d+/);
-  });
-
-  test('Buffers kept forever show up in external memory', async () => {
-    const kept: Buffer[] = [];
-    const error = await leakReport(expectNoLeak(() => kept.push(Buffer.alloc(1024)), { explain: false }));
-    const external = figure(error.report, 'externalBytes');
-    expect(external.growing).toBe(true);
-    expect(external.perCall).toBeGreaterThan(900);
-    expect(error.message).toMatch(/LEAK external memory: /);
-  });
-
-  test('statsTolerance allows a fixed number of extra records', async () => {
-    const kept: object[] = [];
-    const error = await leakReport(
-      expectNoLeak(
-        () => {
-          const o = {};
-          setDestructor(o, noop);
-          kept.push(o);
-        },
-        { iterations: 40, warmup: 0, statsTolerance: 39, explain: false },
-      ),
-    );
-    kept.length = 0;
-    expect(figure(error.report, 'trackedObjects').reason).toBe('+40 records, still rising in the second half');
-  });
 });
 
 describe('expectNoLeak explanations stay inside a test timeout', () => {
