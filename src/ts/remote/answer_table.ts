@@ -10,7 +10,7 @@
  * are bounded by `maxPendingCalls`; a session that closes drops them all.
  */
 import { Array, Map, Promise } from './builtins';
-import { types } from 'node:util';
+import { types } from './platform';
 import { RemoteError } from './errors';
 
 interface Kept {

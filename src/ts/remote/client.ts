@@ -2,7 +2,7 @@
  * The connecting side: `connect(transport, { sync })` returns a `RemoteClient`.
  */
 import { Error, Promise, TypeError } from './builtins';
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from './platform';
 import { Endpoint } from './endpoint';
 import { FailureChannel } from './failures';
 import { forgetMethod, proxyInfo } from './proxy';

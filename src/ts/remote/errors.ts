@@ -2,7 +2,7 @@
  * The error taxonomy of the remote layer: every failure the machinery raises itself is a
  * `RemoteError` with one of these codes (application errors keep their own classes and names).
  */
-import { types } from 'node:util';
+import { types } from './platform';
 import { Error, Object, TypeError } from './builtins';
 
 /** Error codes the remote layer raises. */

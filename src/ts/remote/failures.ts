@@ -5,7 +5,7 @@
  * warning, never an unhandled rejection or an uncaught exception.
  */
 import { Error } from './builtins';
-import type { EventEmitter } from 'node:events';
+import type { EventEmitter } from './platform';
 import { codeOf, RemoteError } from './errors';
 import { WARNINGS_PER_SESSION } from './limits';
 

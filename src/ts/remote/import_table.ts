@@ -7,8 +7,8 @@
  * late FREE for the old one never covers the new receipt.
  */
 import { Array, Map, clearImmediate, setImmediate } from './builtins';
-import { IDWeakMap } from '../id_weak_map';
-import { setDestructor } from '../weak_handle';
+// Through the backend module: the native addon in Node.js, the portable backend in browser builds.
+import { IDWeakMap, setDestructor } from '../backend';
 import { WIRE_LIMITS } from './limits';
 
 export interface ImportRecord {

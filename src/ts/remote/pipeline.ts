@@ -15,7 +15,7 @@
  * a proxy nobody holds, collected and freed like any other.
  */
 import { Promise, Proxy, Reflect, WeakMap } from './builtins';
-import { types } from 'node:util';
+import { types } from './platform';
 import { child, type PathRoot } from './member_reference';
 import { LABEL, localMember, REMOTE, refuse, refusingTraps } from './proxy_common';
 import type { RemoteOp } from './remote_op';

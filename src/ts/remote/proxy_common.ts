@@ -3,7 +3,7 @@
  * that refuse, and proxy targets that `util.inspect` prints as the label.
  */
 import { Object, TypeError } from './builtins';
-import { inspect } from 'node:util';
+import { inspectCustom } from './platform';
 
 /** Returned by `localMember` for members that go to the peer. */
 export const REMOTE: unique symbol = Symbol('remote member');
@@ -27,7 +27,7 @@ export function localMember(key: string | symbol, text: string, callable: boolea
     case 'toJSON':
     case 'toString':
     case Symbol.toPrimitive:
-    case inspect.custom:
+    case inspectCustom:
       return () => text;
     case 'valueOf':
       return Object.prototype.valueOf;
@@ -60,9 +60,9 @@ export const refusingTraps = {
 function inspectLabel(this: { [LABEL]?: unknown }): unknown {
   return this[LABEL];
 }
-const objectTargetPrototype = Object.create(Object.prototype, { [inspect.custom]: { value: inspectLabel } }) as object;
+const objectTargetPrototype = Object.create(Object.prototype, { [inspectCustom]: { value: inspectLabel } }) as object;
 const functionTargetPrototype = Object.create(Function.prototype, {
-  [inspect.custom]: { value: inspectLabel },
+  [inspectCustom]: { value: inspectLabel },
 }) as object;
 
 /** A fresh non-callable target that inspects as its proxy's label. */

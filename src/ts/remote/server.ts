@@ -2,7 +2,7 @@
  * The serving side: what a peer may reach (default-deny) and the sessions currently open.
  */
 import { Array, Error, Map, Object, Promise, Set, TypeError } from './builtins';
-import { EventEmitter } from 'node:events';
+import { EventEmitter } from './platform';
 import { deniedError } from './errors';
 import { Endpoint, type EndpointStats } from './endpoint';
 import { FailureChannel } from './failures';

@@ -12,7 +12,7 @@
  * would need a new reference is left out, and nothing it touched stays counted or remembered.
  */
 import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError } from '../builtins';
-import { types } from 'node:util';
+import { types } from '../platform';
 import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import type { Tagged, Wire } from '../protocol';
