@@ -85,7 +85,7 @@ describe('session end', () => {
   test('a call answered with a promise that the closing session rejects is never an unhandled rejection, even awaited late', async () => {
     const proxy = await pair.remote.require('tools');
     const pending = proxy.never(); // answered at once with the server's (never settled) promise
-    await gcUntil(() => pair.remote.stats().pendingCalls === 0);
+    await gcUntil(() => pair.remote.stats().pendingPromises === 1);
     const watch = watchUnhandledRejections();
     try {
       pair.session.close();

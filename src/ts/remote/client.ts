@@ -35,8 +35,13 @@ export interface ClientStats {
   freeMessagesSent: number;
   /** Objects this side exports to the server (callbacks and other by-reference arguments). */
   exportedObjects: number;
-  /** Requests waiting for an answer. */
+  /**
+   * Requests not finished: waiting for an answer, or answered with a promise of the server that
+   * has not settled (both bounded by `callTimeoutMs` and `maxPendingCalls`).
+   */
   pendingCalls: number;
+  /** Promises the server sent (as answers or inside values) that have not settled yet. */
+  pendingPromises: number;
   /** Messages dropped: malformed, late or unknown answers, lost by the transport. */
   dropped: number;
 }
@@ -147,6 +152,7 @@ export class RemoteClient<S extends boolean = boolean> extends EventEmitter {
       freeMessagesSent: c.freeMessagesSent,
       exportedObjects: s.objects,
       pendingCalls: s.pendingCalls,
+      pendingPromises: s.pendingPromises,
       dropped: this.endpoint.droppedMessages,
     };
   }
