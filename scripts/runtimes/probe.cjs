@@ -24,16 +24,32 @@ const probes = {
       await turn();
     }
   },
-  /** get() of values that were collected but whose finalizers have not run yet. */
+  /**
+   * get() of values that were collected but whose finalizers have not run yet. A WeakRef per
+   * value says which were collected (JavaScriptCore scans the stack conservatively, so a few may
+   * survive the collection, and get() must then return them); made a turn before the collection,
+   * since a WeakRef keeps its target alive until the job that made it ends.
+   */
   'get-after-collection': async () => {
     const map = new weakwire.IDWeakMap();
-    (() => {
-      for (let i = 0; i < 200; i++) map.set(i, { i });
+    const refs = (() => {
+      const made = [];
+      for (let i = 0; i < 200; i++) {
+        const value = { i };
+        map.set(i, value);
+        made.push(new WeakRef(value));
+      }
+      return made;
     })();
-    gc(); // the values die; their finalizers are still pending
+    await turn();
+    gc(); // most values die; their finalizers are still pending
+    let collected = 0;
     for (let i = 0; i < 200; i++) {
-      if (map.get(i) !== undefined) throw new Error(`get(${i}) returned a collected value`);
+      const alive = refs[i].deref();
+      if (alive === undefined) collected++;
+      if (map.get(i) !== alive) throw new Error(`get(${i}) returned ${alive === undefined ? 'a collected value' : 'another value'}`);
     }
+    if (collected < 100) throw new Error(`only ${collected} of 200 values were collected: the probe proved nothing`);
     for (let round = 0; round < 5; round++) {
       gc();
       await turn();
