@@ -4,6 +4,7 @@ import { binding } from '../../src/ts/binding';
 import { destructorBatchProven } from '../gc_proof';
 import { prng } from '../helpers/prng';
 import { forceGC, gcUntil } from '../../src/ts/testing';
+import { nextTurn } from '../../src/ts/testing/gc';
 
 describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakMap }) => {
   // Allocates in a separate frame so nothing on the test's stack keeps the objects alive.
@@ -52,11 +53,18 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       expect(target.alive).toBe(true);
     });
 
-    test('runs the callback on a later event-loop turn, not inside gc()', () => {
+    test('runs the callback on a later event-loop turn, not inside gc()', async () => {
       let called = false;
-      registerGarbage(1, () => (called = true), () => undefined);
+      const ref = (() => {
+        const target = {};
+        setDestructor(target, () => (called = true));
+        return new WeakRef(target);
+      })();
+      await nextTurn(); // a WeakRef made in a job keeps its target alive until the job ends
       forceGC();
+      expect(ref.deref()).toBeUndefined(); // the collection did free the target
       expect(called).toBe(false);
+      await gcUntil(() => called);
     });
 
     test('100,000 targets: every callback runs exactly once and stats() returns to zero', async () => {
