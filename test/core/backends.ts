@@ -11,9 +11,3 @@ export const BACKENDS: Array<[string, Backend]> = [
   // same public shape.
   ['portable', portable as unknown as Backend],
 ];
-
-/** One event-loop turn. A WeakRef made or read during a job keeps its target alive until the
- * job ends, so tests that collect a value they just stored (portable map) yield first. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}

@@ -1,13 +1,16 @@
-import { BACKENDS, nextTurn, type Backend } from './backends';
-import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { BACKENDS, type Backend } from './backends';
 import { prng } from '../helpers/prng';
+import { forceGC, gcUntil } from '../../src/ts/testing';
+import { nextTurn } from '../../src/ts/testing/gc';
 
-// Each helper allocates in its own frame, so the test's stack does not keep values alive.
-function setGarbage(map: InstanceType<Backend['IDWeakMap']>, key: number | string): void {
-  map.set(key, { garbage: key });
+// Each helper allocates in its own frame, so the test's stack does not keep values alive. One
+// value is stored under every key given.
+function setGarbage(map: InstanceType<Backend['IDWeakMap']>, ...keys: Array<number | string>): void {
+  const value = { garbage: keys[0] };
+  for (const key of keys) map.set(key, value);
 }
 
-describe.each(BACKENDS)('%s backend', (_backend, { IDWeakMap, createIDWeakMap, stats }) => {
+describe.each(BACKENDS)('%s backend', (_backend, { IDWeakMap, createIDWeakMap, setDestructor, stats }) => {
   describe('IDWeakMap basics', () => {
     afterEach(async () => {
       await gcUntil(() => stats().mapEntries === 0);
@@ -173,23 +176,27 @@ describe.each(BACKENDS)('%s backend', (_backend, { IDWeakMap, createIDWeakMap, s
 
     test('a finalizer of an old value never removes a newer value under the same key', async () => {
       const map = new IDWeakMap<number | string, object>();
-      setGarbage(map, 'k');
+      // The old value also sits under a witness key: that entry's finalizer runs in the same pass
+      // as the old value's other finalizers, so once its entry is gone they have all run.
+      setGarbage(map, 'k', 'witness');
       const newer = { newer: true };
       map.set('k', newer);
-      await gcSettle(5);
+      expect(stats().mapEntries).toBe(2);
+      await gcUntil(() => stats().mapEntries < 2);
       expect(map.get('k')).toBe(newer);
       expect(stats().mapEntries).toBe(1);
     });
 
     test('set after death under the same key keeps the new value (old finalizer still pending)', async () => {
       const map = new IDWeakMap<number | string, object>();
-      setGarbage(map, 7);
+      // The witness key proves the old value's finalizers ran, as in the test above.
+      setGarbage(map, 7, 'witness');
       await nextTurn();
-      forceGC(); // the old value is dead; its finalizer is queued but has not run
-      expect(stats().mapEntries).toBe(1);
+      forceGC(); // the old value is dead; its finalizers are queued but have not run
+      expect(stats().mapEntries).toBe(2);
       const newer = { newer: true };
       map.set(7, newer);
-      await gcSettle(5);
+      await gcUntil(() => stats().mapEntries < 2);
       expect(map.get(7)).toBe(newer);
       expect(map.size).toBe(1);
       expect(stats().mapEntries).toBe(1);
@@ -258,13 +265,17 @@ describe.each(BACKENDS)('%s backend', (_backend, { IDWeakMap, createIDWeakMap, s
 
     test('a map collected while its values live frees its entries; the values die later safely', async () => {
       const values = Array.from({ length: 1000 }, (_, i) => ({ i }));
+      let died = 0;
+      const onDeath = () => died++;
       (() => {
         const map = new IDWeakMap<number, object>();
         values.forEach((v, i) => map.set(i, v));
+        // Proof that every value died: a destructor on each, which must run.
+        for (const value of values) setDestructor(value, onDeath);
       })();
       await gcUntil(() => stats().mapEntries === 0);
       values.length = 0; // now the values die too; their finalizers were removed with the map
-      await gcSettle(5);
+      await gcUntil(() => died === 1000);
       expect(stats().mapEntries).toBe(0);
     });
 

@@ -1,8 +1,10 @@
 import { BACKENDS } from './backends';
 import * as nativeApi from '../../src/ts';
 import { binding } from '../../src/ts/binding';
-import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { destructorBatchProven } from '../gc_proof';
 import { prng } from '../helpers/prng';
+import { forceGC, gcUntil } from '../../src/ts/testing';
+import { nextTurn } from '../../src/ts/testing/gc';
 
 describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakMap }) => {
   // Allocates in a separate frame so nothing on the test's stack keeps the objects alive.
@@ -44,18 +46,25 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       const cancel = setDestructor(target, () => {
         called = true;
       });
-      await gcSettle();
+      await destructorBatchProven(setDestructor);
       expect(called).toBe(false);
       expect(stats().trackedObjects).toBe(1);
       expect(cancel()).toBe(true);
       expect(target.alive).toBe(true);
     });
 
-    test('runs the callback on a later event-loop turn, not inside gc()', () => {
+    test('runs the callback on a later event-loop turn, not inside gc()', async () => {
       let called = false;
-      registerGarbage(1, () => (called = true), () => undefined);
+      const ref = (() => {
+        const target = {};
+        setDestructor(target, () => (called = true));
+        return new WeakRef(target);
+      })();
+      await nextTurn(); // a WeakRef made in a job keeps its target alive until the job ends
       forceGC();
+      expect(ref.deref()).toBeUndefined(); // the collection did free the target
       expect(called).toBe(false);
+      await gcUntil(() => called);
     });
 
     test('100,000 targets: every callback runs exactly once and stats() returns to zero', async () => {
@@ -63,8 +72,9 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       const runs = new Uint8Array(count);
       registerGarbage(count, (i: number) => runs[i]++, (i) => i);
       expect(stats().trackedObjects).toBe(count);
-      await gcUntil(() => runs.every((n) => n === 1), 200);
-      await gcSettle(3);
+      await gcUntil(() => runs.every((n) => n === 1), { attempts: 200 });
+      // A second run of any of them would have been delivered by the time a later death is.
+      await destructorBatchProven(setDestructor);
       expect(runs.every((n) => n === 1)).toBe(true);
       expect(await settledStats()).toEqual({ trackedObjects: 0, pendingCallbacks: 0, mapEntries: 0 });
     });
@@ -95,7 +105,7 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
         setDestructor(target, (name) => calls.push(name), 'c');
       })();
       await gcUntil(() => calls.length === 3);
-      await gcSettle(3);
+      await destructorBatchProven(setDestructor);
       expect(calls.sort()).toEqual(['a', 'b', 'c']);
     });
 
@@ -137,7 +147,7 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
           ran = target.name === 'captured';
         });
       })();
-      await gcSettle();
+      await destructorBatchProven(setDestructor);
       expect(ran).toBe(false);
       expect(ref!.deref()).toBeDefined();
       expect(cancel()).toBe(true);
@@ -158,9 +168,15 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
 
     test('returns true while pending, and the callback never runs', async () => {
       let called = false;
-      const [cancel] = registerGarbage(1, () => (called = true), () => undefined);
+      let witnessRan = false;
+      const cancel = (() => {
+        const target = {};
+        // A second destructor on the same target proves it died and its batch ran.
+        setDestructor(target, () => (witnessRan = true));
+        return setDestructor(target, () => (called = true));
+      })();
       expect(cancel()).toBe(true);
-      await gcSettle();
+      await gcUntil(() => witnessRan);
       expect(called).toBe(false);
     });
 
@@ -195,13 +211,14 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       // finalizer added without a reference) and fires when the target dies, long after the slot
       // was reused: it must find a newer generation there and do nothing.
       const calls: string[] = [];
-      let witnessRan = false;
+      let witnessed = 0;
+      const witness = () => witnessed++;
       const newer: object[] = [];
       (() => {
         const old = Array.from({ length: 100 }, (_, i) => ({ old: i }));
         for (const target of old) setDestructor(target, () => calls.push('old'), 'old')();
-        // A second destructor on one old target proves the old targets' finalizers have run.
-        setDestructor(old[0], () => (witnessRan = true));
+        // A second destructor on each old target proves the old targets' finalizers have run.
+        for (const target of old) setDestructor(target, witness);
         // These take the slots the cancelled registrations freed.
         for (let i = 0; i < 100; i++) {
           const target = { newer: i };
@@ -209,8 +226,8 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
           setDestructor(target, (name) => calls.push(name), `newer ${i}`);
         }
       })();
-      await gcUntil(() => witnessRan);
-      await gcSettle(3);
+      await gcUntil(() => witnessed === 100);
+      await destructorBatchProven(setDestructor);
       expect(calls).toEqual([]);
       expect(stats().trackedObjects).toBeGreaterThanOrEqual(100);
       newer.length = 0;
@@ -244,7 +261,7 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       expect(stats().pendingCallbacks).toBe(1);
       expect(cancel()).toBe(true);
       expect(stats().pendingCallbacks).toBe(0);
-      await gcSettle();
+      await destructorBatchProven(setDestructor);
       expect(called).toBe(false);
     });
 
@@ -308,7 +325,8 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       }
       const key = ([name, held]: [string, unknown]) => `${name}:${(held as { id?: string } | undefined)?.id}`;
       await gcUntil(() => ran.length === expected.length);
-      await gcSettle(2);
+      // A cancelled or repeated callback would have been delivered by the time a later death is.
+      await destructorBatchProven(setDestructor);
       expect(ran.map(key).sort()).toEqual(expected.map(key).sort());
       for (const entry of live) expect(entry.cancel()).toBe(true);
     });
@@ -347,7 +365,7 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
         ),
       );
       await gcUntil(() => ran.length >= 1 && stats().pendingCallbacks === 0 && stats().trackedObjects === 0);
-      await gcSettle(3);
+      await destructorBatchProven(setDestructor);
       expect(ran.length + cancelledResults.length).toBe(200);
       expect(ran.length).toBeGreaterThanOrEqual(1);
     });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { BACKENDS } from './backends';
-import { gcUntil } from '../helpers/gc';
+import { gcUntil } from '../../src/ts/testing';
 
 const dist = join(__dirname, '..', '..', 'dist');
 const fixture = (name: string) => join(__dirname, '..', 'fixtures', 'core', name);

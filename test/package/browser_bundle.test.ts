@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { build, type Plugin } from 'esbuild';
-import { forceGC } from '../helpers/gc';
+import { forceGC } from '../../src/ts/testing';
 
 const repoRoot = path.join(__dirname, '..', '..');
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));

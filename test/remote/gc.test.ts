@@ -4,7 +4,7 @@
  */
 import { RemoteServer } from '../../src/ts/remote';
 import { forceGC, gcUntil } from '../../src/ts/testing';
-import { gcProven } from './gc_proof';
+import { gcProven } from '../gc_proof';
 import { startClientWorker, type ClientWorker } from './worker_client';
 
 class Child {

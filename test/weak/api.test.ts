@@ -1,10 +1,13 @@
 import { EventEmitter } from 'node:events';
 
 import weak = require('../../src/ts/weak');
-import { stats } from '../../src/ts';
-import { forceGC, gcSettle, gcUntil } from '../helpers/gc';
+import { setDestructor, stats } from '../../src/ts';
+import { forceGC, gcUntil } from '../../src/ts/testing';
+import { destructorBatchProven } from '../gc_proof';
 
 // Targets are made inside helpers so that no frame of the test keeps them alive.
+// Callbacks are delivered by setDestructor's batches: where a test asserts that one did NOT run,
+// destructorBatchProven shows that a later death's batch has been delivered.
 function refToGarbage(callback?: weak.Callback): weak.WeakRef<{ garbage: boolean }> {
   return weak({ garbage: true }, callback);
 }
@@ -165,7 +168,7 @@ describe('callbacks', () => {
     expect(calls[0].self).toBe(emitter);
     expect(calls[0].self).toBeInstanceOf(EventEmitter);
     expect(calls[0].args).toEqual([]);
-    await gcSettle();
+    await destructorBatchProven(setDestructor);
     expect(calls).toHaveLength(1);
   });
 
@@ -178,7 +181,7 @@ describe('callbacks', () => {
     weak.addCallback(ref, twice);
     weak.addCallback(ref, twice);
     await gcUntil(() => order.length === 5);
-    await gcSettle();
+    await destructorBatchProven(setDestructor);
     expect(order).toEqual(['create', 'first', 'second', 'twice', 'twice']);
   });
 
@@ -206,7 +209,7 @@ describe('callbacks', () => {
     let ran = 0;
     const target = {};
     weak(target, () => ran++);
-    await gcSettle();
+    await destructorBatchProven(setDestructor);
     expect(ran).toBe(0);
     expect(weak.isWeakRef(weak(target))).toBe(true); // keeps target reachable until here
   });
@@ -242,7 +245,7 @@ describe('callbacks', () => {
     weak.removeCallback(ref, () => undefined); // not registered: no effect
     expect(weak.callbacks(ref)).toEqual([kept]);
     await gcUntil(() => ran.length === 1);
-    await gcSettle();
+    await destructorBatchProven(setDestructor);
     expect(ran).toEqual(['kept']);
   });
 
@@ -262,7 +265,7 @@ describe('callbacks', () => {
     const ref = refToGarbage();
     await gcUntil(() => weak.isDead(ref));
     weak.addCallback(ref, () => ran++);
-    await gcSettle();
+    await destructorBatchProven(setDestructor);
     expect(ran).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import weak = require('../../src/ts/weak');
 import { stats } from '../../src/ts';
-import { gcUntil } from '../helpers/gc';
+import { gcUntil } from '../../src/ts/testing';
 
 type Bag = Record<string | symbol, unknown>;
 
