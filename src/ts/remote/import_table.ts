@@ -6,7 +6,8 @@
  * in batches. A new receipt after the old proxy died starts a new record and a new proxy, so a
  * late FREE for the old one never covers the new receipt.
  */
-import { Array, Map, clearImmediate, setImmediate } from './builtins';
+import { Array, Map } from './builtins';
+import { clearImmediate, setImmediate, type Immediate } from './platform';
 // Through the backend module: the native addon in Node.js, the portable backend in browser builds.
 import { IDWeakMap, setDestructor } from '../backend';
 import { WIRE_LIMITS } from './limits';
@@ -25,7 +26,7 @@ export class ImportTable {
   private pending = new Map<number, number>();
   /** Answers of the peer we pipelined on and no longer need (see AnswerTable), to finish. */
   private finished: number[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: Immediate | undefined;
   private closed = false;
   created = 0;
   freeMessages = 0;

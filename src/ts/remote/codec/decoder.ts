@@ -10,6 +10,7 @@ import { Array, ArrayBuffer, Error, Map, Number, Object, Promise, Set, Uint8Arra
 import { protocolError, RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import { describeValue, isId, isRecord } from '../protocol';
+import { fromBase64, toBuffer } from '../platform';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
 import { incomingStack } from './stacks';
 
@@ -75,12 +76,12 @@ function decodeNumber(value: unknown): number {
   return fail('expected a number', value);
 }
 
-function decodeBytes(value: unknown): Buffer {
+function decodeBytes(value: unknown): Uint8Array {
   if (typeof value !== 'string') fail('expected base64 bytes', value);
-  return Buffer.from(value as string, 'base64');
+  return fromBase64(value as string);
 }
 
-function ownBuffer(bytes: Buffer): ArrayBuffer {
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   const buffer = new ArrayBuffer(bytes.length);
   new Uint8Array(buffer).set(bytes);
   return buffer;
@@ -193,7 +194,7 @@ export class Decoder {
       case 'arraybuffer':
         return this.keep(ownBuffer(decodeBytes(value.b)));
       case 'buffer':
-        return this.keep(Buffer.from(decodeBytes(value.b)));
+        return this.keep(toBuffer(decodeBytes(value.b)));
       case 'typed':
         return this.decodeTyped(value.t, value.b);
       case 'error':

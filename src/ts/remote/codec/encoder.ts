@@ -12,7 +12,7 @@
  * would need a new reference is left out, and nothing it touched stays counted or remembered.
  */
 import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError } from '../builtins';
-import { types } from '../platform';
+import { isBuffer, toBase64, types } from '../platform';
 import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import type { Tagged, Wire } from '../protocol';
@@ -44,11 +44,7 @@ const NONE: readonly number[] = [];
 const NOT_DATA: unique symbol = Symbol('not data');
 
 function bytesOf(view: ArrayBufferView | ArrayBuffer): string {
-  const bytes =
-    view instanceof ArrayBuffer
-      ? Buffer.from(view)
-      : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-  return bytes.toString('base64');
+  return toBase64(view);
 }
 
 function isPlainObject(value: object): boolean {
@@ -230,7 +226,7 @@ export class Encoder {
       this.remember(value);
       return { $: 'arraybuffer', b: bytesOf(value as ArrayBuffer) };
     }
-    if (Buffer.isBuffer(value)) {
+    if (isBuffer(value)) {
       this.remember(value);
       return { $: 'buffer', b: bytesOf(value) };
     }

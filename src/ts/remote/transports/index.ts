@@ -10,12 +10,14 @@ import { childProcessTransport } from './child_process';
 import { streamTransport } from './stream';
 import { acceptElectronRenderers, electronMainTransport } from './electron_main';
 import { electronRendererTransport } from './electron_renderer';
+import { acceptWebSockets, webSocketTransport } from './websocket';
 
 export type { IpcEndpoint, ChildProcessTransportOptions } from './child_process';
 export { FrameError, type DuplexLike, type StreamTransportOptions } from './stream';
 export type { ElectronTransportOptions } from './electron_envelope';
 export type { ElectronIpcMainEventLike, ElectronIpcMainLike, ElectronWebContentsLike } from './electron_main';
 export type { ElectronIpcRendererLike } from './electron_renderer';
+export type { WebSocketLike, WebSocketServerLike, WebSocketTransportOptions } from './websocket';
 
 export const transports = {
   // Worker threads (async): MessagePort, Worker, parentPort.
@@ -32,4 +34,7 @@ export const transports = {
   electronMain: electronMainTransport,
   electronAccept: acceptElectronRenderers,
   electronRenderer: electronRendererTransport,
+  // WebSocket, both ends (a page's WebSocket, a ws WebSocket), and a ws server's connections.
+  webSocket: webSocketTransport,
+  webSocketAccept: acceptWebSockets,
 };
