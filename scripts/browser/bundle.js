@@ -26,8 +26,11 @@ const selfReference = {
   },
 };
 
-/** The bundled script for `entry` (an ES module), as text; an IIFE a page can load with <script>. */
-async function bundleForBrowser(entry) {
+/**
+ * The bundled script for `entry` (an ES module), as text; an IIFE a page can load with <script>.
+ * `external` modules stay `require` calls (`electron`, in a sandboxed preload).
+ */
+async function bundleForBrowser(entry, { external = [] } = {}) {
   const { build } = require('esbuild');
   const result = await build({
     entryPoints: [entry],
@@ -38,6 +41,7 @@ async function bundleForBrowser(entry) {
     write: false,
     logLevel: 'silent',
     metafile: true,
+    external,
     plugins: [selfReference],
   });
   return { code: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs) };
