@@ -209,11 +209,7 @@ export class EventEmitter {
   private events = new Map<string | symbol, Entry[]>();
 
   on(event: string | symbol, listener: Listener): this {
-    checkListener(listener);
-    const list = this.events.get(event);
-    if (list === undefined) this.events.set(event, [listener]);
-    else list.push(listener);
-    return this;
+    return this.add(event, listener, false);
   }
 
   addListener(event: string | symbol, listener: Listener): this {
@@ -221,11 +217,7 @@ export class EventEmitter {
   }
 
   prependListener(event: string | symbol, listener: Listener): this {
-    checkListener(listener);
-    const list = this.events.get(event);
-    if (list === undefined) this.events.set(event, [listener]);
-    else list.unshift(listener);
-    return this;
+    return this.add(event, listener, true);
   }
 
   once(event: string | symbol, listener: Listener): this {
@@ -236,6 +228,15 @@ export class EventEmitter {
     };
     wrapper.listener = listener;
     return this.on(event, wrapper);
+  }
+
+  private add(event: string | symbol, listener: Listener, first: boolean): this {
+    checkListener(listener);
+    const list = this.events.get(event);
+    if (list === undefined) this.events.set(event, [listener]);
+    else if (first) list.unshift(listener);
+    else list.push(listener);
+    return this;
   }
 
   /** Removes the most recently added registration of `listener` (or of a `once` wrapping it). */
