@@ -8,6 +8,7 @@
  */
 import { Array, ArrayBuffer, Error, Map, Number, Object, Promise, Set, Uint8Array } from '../builtins';
 import { protocolError, RemoteError } from '../errors';
+import { types } from '../platform';
 import { WIRE_LIMITS } from '../limits';
 import { describeValue, isId, isRecord } from '../protocol';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
@@ -75,9 +76,14 @@ function decodeNumber(value: unknown): number {
   return fail('expected a number', value);
 }
 
+/** Binary data: raw bytes (transports that carry them) or base64 text (the others). */
 function decodeBytes(value: unknown): Buffer {
-  if (typeof value !== 'string') fail('expected base64 bytes', value);
-  return Buffer.from(value as string, 'base64');
+  if (typeof value === 'string') return Buffer.from(value, 'base64');
+  if (types.isUint8Array(value)) {
+    const bytes = value as Uint8Array;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return fail('expected bytes', value);
 }
 
 function ownBuffer(bytes: Buffer): ArrayBuffer {
