@@ -35,7 +35,7 @@ function brand(getter: ((this: unknown) => unknown) | undefined): (value: unknow
   };
 }
 
-function getterOf(prototype: object, key: string): ((this: unknown) => unknown) | undefined {
+function getterOf(prototype: object, key: string | symbol): ((this: unknown) => unknown) | undefined {
   return Object.getOwnPropertyDescriptor(prototype, key)?.get;
 }
 
@@ -49,6 +49,8 @@ const hasDateSlot = (value: unknown): boolean => {
   }
 };
 const hasRegExpSlot = brand(getterOf(RegExp.prototype, 'source'));
+/** %TypedArray%.prototype[@@toStringTag]: the kind of a typed array, undefined for anything else. */
+const typedArrayTag = getterOf(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag);
 
 export const types = {
   isProxy: (value: unknown): boolean => typeof value === 'object' || typeof value === 'function' ? proxies.has(value as object) : false,
@@ -57,6 +59,8 @@ export const types = {
   isRegExp: (value: unknown): boolean => value !== RegExp.prototype && hasRegExpSlot(value),
   isMap: brand(getterOf(Map.prototype, 'size')),
   isSet: brand(getterOf(Set.prototype, 'size')),
+  isUint8Array: (value: unknown): boolean =>
+    typedArrayTag !== undefined && typeof value === 'object' && value !== null && Reflect.apply(typedArrayTag, value, []) === 'Uint8Array',
   // Throws for a SharedArrayBuffer too, as types.isArrayBuffer is false for one.
   isArrayBuffer: brand(getterOf(ArrayBuffer.prototype, 'byteLength')),
   isSharedArrayBuffer: brand(

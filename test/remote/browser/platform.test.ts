@@ -20,10 +20,12 @@ describe('types', () => {
     ['a plain object', {}],
     ['an object pretending to be a Map', Object.create(Map.prototype)],
     ['a Uint8Array', new Uint8Array(2)],
+    ['a Buffer', Buffer.from('ab')],
+    ['an Int8Array', new Int8Array(2)],
     ['null', null],
     ['a number', 1],
   ];
-  const checks = ['isDate', 'isRegExp', 'isMap', 'isSet', 'isArrayBuffer', 'isSharedArrayBuffer', 'isPromise', 'isNativeError'] as const;
+  const checks = ['isDate', 'isRegExp', 'isMap', 'isSet', 'isUint8Array', 'isArrayBuffer', 'isSharedArrayBuffer', 'isPromise', 'isNativeError'] as const;
   test.each(samples)('%s: every check agrees with node:util types', (_name, value) => {
     for (const check of checks) expect([check, browser.types[check](value)]).toEqual([check, nodeTypes[check](value)]);
   });

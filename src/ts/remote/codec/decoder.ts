@@ -10,7 +10,7 @@ import { Array, ArrayBuffer, Error, Map, Number, Object, Promise, Set, Uint8Arra
 import { protocolError, RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import { describeValue, isId, isRecord } from '../protocol';
-import { fromBase64, toBuffer } from '../platform';
+import { fromBase64, toBuffer, types } from '../platform';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
 import { incomingStack } from './stacks';
 
@@ -76,9 +76,14 @@ function decodeNumber(value: unknown): number {
   return fail('expected a number', value);
 }
 
+/** Binary data: raw bytes (transports that carry them) or base64 text (the others). */
 function decodeBytes(value: unknown): Uint8Array {
-  if (typeof value !== 'string') fail('expected base64 bytes', value);
-  return fromBase64(value as string);
+  if (typeof value === 'string') return fromBase64(value);
+  if (types.isUint8Array(value)) {
+    const bytes = value as Uint8Array;
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return fail('expected bytes', value);
 }
 
 function ownBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -11,7 +11,7 @@
  * `this`, and everything inside errors. Those are encoded as data only (`data`): a value that
  * would need a new reference is left out, and nothing it touched stays counted or remembered.
  */
-import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError } from '../builtins';
+import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError, Uint8Array } from '../builtins';
 import { isBuffer, toBase64, types } from '../platform';
 import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
@@ -36,6 +36,8 @@ export interface EncoderHost {
 export interface EncoderOptions {
   readonly maxDepth: number;
   readonly errorStacks: ErrorStacks;
+  /** The transport carries `Uint8Array` as such: binary data goes raw, not as base64. */
+  readonly binary?: boolean;
 }
 
 const NONE: readonly number[] = [];
@@ -43,8 +45,18 @@ const NONE: readonly number[] = [];
 /** Thrown inside a data-only encoding when a value would need a new reference. */
 const NOT_DATA: unique symbol = Symbol('not data');
 
-function bytesOf(view: ArrayBufferView | ArrayBuffer): string {
-  return toBase64(view);
+/**
+ * The bytes of binary data: raw when the transport carries bytes, else base64. Raw bytes are a
+ * view while it spans most of its buffer (the transport serializes it before `send` returns), a
+ * copy of just those bytes otherwise: a structured clone copies a view's whole buffer.
+ */
+function bytesOf(view: ArrayBufferView | ArrayBuffer, binary: boolean): string | Uint8Array {
+  const buffer = types.isArrayBuffer(view) ? (view as ArrayBuffer) : (view as ArrayBufferView).buffer;
+  const offset = types.isArrayBuffer(view) ? 0 : (view as ArrayBufferView).byteOffset;
+  const length = view.byteLength;
+  if (!binary) return toBase64(new Uint8Array(buffer, offset, length));
+  const bytes = new Uint8Array(buffer, offset, length);
+  return length * 2 >= buffer.byteLength ? bytes : bytes.slice();
 }
 
 function isPlainObject(value: object): boolean {
@@ -81,13 +93,16 @@ export class Encoder {
   private sentIds: number[] | undefined;
   private depth = 0;
   private dataOnly = false;
+  private readonly binary: boolean;
 
   constructor(
     private readonly host: EncoderHost,
     private readonly options: EncoderOptions,
     /** A request, sent in order behind everything before it (see EncoderHost.reference). */
     private readonly ordered = false,
-  ) {}
+  ) {
+    this.binary = options.binary === true;
+  }
 
   /** The ids this encoder exported, one per send (to give back if the message never leaves). */
   get sent(): readonly number[] {
@@ -224,17 +239,17 @@ export class Encoder {
     }
     if (types.isArrayBuffer(value)) {
       this.remember(value);
-      return { $: 'arraybuffer', b: bytesOf(value as ArrayBuffer) };
+      return { $: 'arraybuffer', b: bytesOf(value as ArrayBuffer, this.binary) };
     }
     if (isBuffer(value)) {
       this.remember(value);
-      return { $: 'buffer', b: bytesOf(value) };
+      return { $: 'buffer', b: bytesOf(value, this.binary) };
     }
     if (ArrayBuffer.isView(value)) {
       const name = Object.prototype.toString.call(value).slice(8, -1);
       if (Object.hasOwn(TYPED_ARRAYS, name)) {
         this.remember(value);
-        return { $: 'typed', t: name, b: bytesOf(value) };
+        return { $: 'typed', t: name, b: bytesOf(value as ArrayBufferView, this.binary) };
       }
     }
     if (types.isNativeError(value) || value instanceof Error) return this.encodeError(value as Error);

@@ -28,7 +28,7 @@ export const transports = {
   // Child processes, duplex streams and Electron: added by their own modules below this line.
   // Child process IPC, both ends: the ChildProcess in the parent, `process` in the child.
   childProcess: childProcessTransport,
-  // Any duplex byte stream (net.Socket, tls.TLSSocket): length-prefixed JSON frames.
+  // Any duplex byte stream (net.Socket, tls.TLSSocket): length-prefixed MessagePack frames.
   stream: streamTransport,
   // Electron: main per webContents, main accepting every renderer, renderer (has requestSync).
   electronMain: electronMainTransport,

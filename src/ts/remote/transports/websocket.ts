@@ -48,6 +48,8 @@ const ORDERLY_CLOSES = new Set([1000, 1001]);
 
 class WebSocketTransport extends BaseTransport {
   readonly kind = 'websocket';
+  /** Frames carry bytes: binary data inside a message travels raw. */
+  readonly binary = true;
   private readonly backlog: Backlog;
   /** Frames sent while the socket was still connecting. */
   private waiting: Uint8Array[] = [];

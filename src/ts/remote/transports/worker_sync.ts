@@ -10,7 +10,8 @@
  * at its thread's exit, and at its environment's teardown (a `terminate()`d worker runs no
  * JavaScript, but the addon's teardown hook still raises it), and gives up after the timeout.
  */
-import { Error, Int32Array, JSON, Number, Set, TypeError } from '../builtins';
+import { Error, Int32Array, Number, Set, TypeError } from '../builtins';
+import { decodeFrame, encodeFrame } from '../codec/frames';
 import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
 import { types } from 'node:util';
 import { binding } from '../../binding';
@@ -83,6 +84,7 @@ function lostMessage(kind: string, error: unknown): Error {
 
 class AnsweringTransport extends BaseTransport {
   readonly kind = 'worker-sync';
+  readonly binary = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
   private watch: object | undefined;
@@ -160,10 +162,11 @@ class AnsweringTransport extends BaseTransport {
 
   private answer(answer: WireMessage): void {
     if (this.isClosed) return;
-    const json = JSON.stringify(answer);
-    const length = Buffer.byteLength(json);
+    // MessagePack like the stream transports: binary data stays raw bytes.
+    const bytes = encodeFrame(answer);
+    const length = bytes.length;
     if (length <= this.data.length) {
-      this.data.write(json, 0, 'utf8');
+      this.data.set(bytes, 0);
       Atomics.store(this.header, LENGTH, length);
       Atomics.store(this.header, STATE, INLINE);
     } else {
@@ -179,6 +182,7 @@ class AnsweringTransport extends BaseTransport {
 
 class RequestingTransport extends BaseTransport {
   readonly kind = 'worker-sync';
+  readonly binary = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
 
@@ -239,9 +243,14 @@ class RequestingTransport extends BaseTransport {
       const state = Atomics.load(this.header, STATE);
       if (state === INLINE) {
         const length = Atomics.load(this.header, LENGTH);
-        const text = this.data.toString('utf8', 0, length);
+        // Copied out first: decoding must not read memory the peer can still change.
+        const bytes = Buffer.from(this.data.subarray(0, Math.max(0, Math.min(length, this.data.length))));
         Atomics.store(this.header, STATE, IDLE);
-        return JSON.parse(text) as WireMessage;
+        try {
+          return decodeFrame(bytes);
+        } catch (error) {
+          throw this.fail(`the answer is malformed: ${(error as Error).message}`, 'ERR_REMOTE_PROTOCOL');
+        }
       }
       if (state === ON_PORT) {
         const received = receiveMessageOnPort(this.end.answers);
