@@ -1,8 +1,8 @@
 /**
  * One end of a session over a WebSocket: a page's `WebSocket`, or a `ws` WebSocket on Node.js
  * (either end). Each protocol message is one binary frame (codec/frames.ts: MessagePack, binary
- * data raw). The transport never
- * imports `ws`: it takes any object shaped like the WHATWG WebSocket (`WebSocketLike`).
+ * data raw). The transport never imports `ws`: it takes any object shaped like the WHATWG
+ * WebSocket (`WebSocketLike`).
  * - A frame larger than `maxFrameBytes` is refused when sent (ERR_REMOTE_TOO_LARGE, the transport
  *   stays open) and skipped when received (reported through `problem`). Servers should also set
  *   `ws`'s `maxPayload`, so that an oversized frame is refused before it is buffered.
