@@ -102,3 +102,44 @@ test('bad arguments are TypeErrors naming the argument', () => {
   expect(() => transports.webSocketAccept(wss, 5 as never)).toThrow(/onTransport must be a function/);
   expect(() => transports.webSocketAccept(wss, () => {}, { maxFrameBytes: -1 })).toThrow(TypeError);
 });
+
+/** A socket that checks close codes as a page's WebSocket does (1000 or 3000-4999, else it throws). */
+function browserLikeSocket() {
+  const listeners = new Map<string, Array<(event: any) => void>>();
+  const closes: number[] = [];
+  const socket = {
+    readyState: 1,
+    bufferedAmount: 0,
+    binaryType: 'blob',
+    send() {},
+    close(code = 1000) {
+      if (code !== 1000 && (code < 3000 || code > 4999)) throw new Error(`InvalidAccessError: close code ${code}`);
+      closes.push(code);
+      socket.readyState = 2;
+    },
+    addEventListener(type: string, listener: (event: any) => void) {
+      listeners.set(type, [...(listeners.get(type) ?? []), listener]);
+    },
+    removeEventListener(type: string, listener: (event: any) => void) {
+      listeners.set(type, (listeners.get(type) ?? []).filter((l) => l !== listener));
+    },
+    dispatch(type: string, event: object) {
+      for (const listener of listeners.get(type) ?? []) listener(event);
+    },
+  };
+  return { socket, closes };
+}
+
+test('a transport that fails closes its socket with a code a page accepts; close() uses 1000', () => {
+  const failed = browserLikeSocket();
+  const closed: unknown[] = [];
+  transports.webSocket(failed.socket).start({ message() {}, close: (error) => closed.push(error) });
+  failed.socket.dispatch('error', { message: 'network down' });
+  expect(failed.closes).toEqual([4000]);
+  expect(closed).toEqual([expect.objectContaining({ code: 'ERR_REMOTE_CLOSED', message: expect.stringMatching(/network down/) })]);
+  expect(failed.socket.binaryType).toBe('arraybuffer');
+
+  const orderly = browserLikeSocket();
+  transports.webSocket(orderly.socket).close();
+  expect(orderly.closes).toEqual([1000]);
+});

@@ -46,6 +46,11 @@ const CONNECTING = 0;
 const OPEN = 1;
 /** Close codes that end a session in order: a normal close, and an endpoint going away. */
 const ORDERLY_CLOSES = new Set([1000, 1001]);
+/**
+ * The code this side closes with when the transport failed (a backlog, a dead pipe). A page's
+ * WebSocket accepts only 1000 and 3000-4999 from applications; 4000-4999 are for private use.
+ */
+const FAILURE_CLOSE = 4000;
 
 class WebSocketTransport extends BaseTransport {
   readonly kind = 'websocket';
@@ -106,7 +111,7 @@ class WebSocketTransport extends BaseTransport {
     // A transport that closes for its own reason (backlog, a dead peer) frees the socket too.
     if (this.socket.readyState === CONNECTING || this.socket.readyState === OPEN) {
       try {
-        this.socket.close(this.closeError === undefined ? 1000 : 1011, 'closed');
+        this.socket.close(this.closeError === undefined ? 1000 : FAILURE_CLOSE, 'closed');
       } catch {
         // Already going away.
       }
