@@ -37,7 +37,7 @@ function install() {
   }
   if (process.getuid?.() !== 0) throw new Error('chromium: not installed, and installing it with apt-get needs root');
   run('apt-get', ['update']);
-  run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium']);
+  run('apt-get', ['install', '-y', 'chromium']);
   if (!chromiumPath()) throw new Error('chromium: apt-get installed the package but no binary was found');
 }
 
