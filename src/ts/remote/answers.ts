@@ -26,7 +26,7 @@ export function answerResult(ctx: SessionContext, seq: number, outcome: unknown,
     answer =
       outcome instanceof ByReference
         ? { op: 'result', seq, value: encoder.encode(outcome.value, true) }
-        : { op: 'result', seq, value: encoder.encode(outcome) };
+        : encodeValues(encoder, { op: 'result', seq }, [outcome]);
   } catch (error) {
     ctx.exports.unsend(encoder.sent);
     answer = failureAnswer(ctx, seq, error);

@@ -38,6 +38,12 @@ export interface Transport {
    * frames). Binary data then travels as raw bytes; otherwise as base64 text.
    */
   readonly binary?: boolean;
+  /**
+   * Whether messages go through structured clone (MessagePort, worker-sync, advanced IPC,
+   * Electron): any value structured clone copies arrives as its copy. Plain data in a message
+   * then travels as it is, not as a tagged tree. Implies `binary`.
+   */
+  readonly clone?: boolean;
   /** Starts delivering incoming messages to `handlers`. Called once. */
   start(handlers: TransportHandlers): void;
   /** Sends a message; never blocks. Throws a RemoteError when it cannot (see above). */

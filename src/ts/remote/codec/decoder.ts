@@ -12,6 +12,8 @@ import { types } from '../platform';
 import { WIRE_LIMITS } from '../limits';
 import { describeValue, isId, isRecord } from '../protocol';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
+import { CloneCheck } from './clone_check';
+import { isForeign } from './realm';
 import { incomingStack } from './stacks';
 
 /** What the decoder needs from the session it decodes for. */
@@ -148,6 +150,8 @@ export class Decoder {
   private importedIds: number[] | undefined;
   private promiseIds: number[] | undefined;
   private depth = 0;
+  /** Checks this message's clone records, made at the first. */
+  private clones: CloneCheck | undefined;
 
   constructor(
     private readonly host: DecoderHost,
@@ -184,6 +188,8 @@ export class Decoder {
         }
         return table[n as number];
       }
+      case 'clone':
+        return this.decodeClone(value.v);
       case 'array':
         return this.decodeArray(value.v);
       case 'object':
@@ -291,6 +297,14 @@ export class Decoder {
     }
     this.depth--;
     return map;
+  }
+
+  /** Plain data the peer sent through structured clone: checked, then used as it is. */
+  private decodeClone(value: unknown): unknown {
+    if (typeof value !== 'object' || value === null) fail('bad clone', value);
+    // One check per message: parts shared between its clones are checked (and copied) once.
+    this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object));
+    return this.clones.value(value);
   }
 
   private decodeSet(value: unknown): Set<unknown> {

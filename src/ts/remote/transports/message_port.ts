@@ -36,6 +36,7 @@ function isWorker(port: PortLike): boolean {
 class MessagePortTransport extends BaseTransport {
   readonly kind: string;
   readonly binary = true;
+  readonly clone = true;
   private readonly worker: boolean;
   /** A Worker or this thread's parentPort: shared with the thread's other traffic, never closed. */
   private readonly shared: boolean;

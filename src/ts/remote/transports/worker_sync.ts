@@ -11,7 +11,7 @@
  * JavaScript, but the addon's teardown hook still raises it), and gives up after the timeout.
  */
 import { Error, Int32Array, Number, Set, TypeError } from '../builtins';
-import { decodeFrame, encodeFrame } from '../codec/frames';
+import { deserialize, serialize } from 'node:v8';
 import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
 import { types } from 'node:util';
 import { binding } from '../../binding';
@@ -85,6 +85,7 @@ function lostMessage(kind: string, error: unknown): Error {
 class AnsweringTransport extends BaseTransport {
   readonly kind = 'worker-sync';
   readonly binary = true;
+  readonly clone = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
   private watch: object | undefined;
@@ -162,8 +163,8 @@ class AnsweringTransport extends BaseTransport {
 
   private answer(answer: WireMessage): void {
     if (this.isClosed) return;
-    // MessagePack like the stream transports: binary data stays raw bytes.
-    const bytes = encodeFrame(answer);
+    // Structured clone, like the port: the answer arrives as a port message would.
+    const bytes = serialize(answer);
     const length = bytes.length;
     if (length <= this.data.length) {
       this.data.set(bytes, 0);
@@ -183,6 +184,7 @@ class AnsweringTransport extends BaseTransport {
 class RequestingTransport extends BaseTransport {
   readonly kind = 'worker-sync';
   readonly binary = true;
+  readonly clone = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
 
@@ -246,11 +248,14 @@ class RequestingTransport extends BaseTransport {
         // Copied out first: decoding must not read memory the peer can still change.
         const bytes = Buffer.from(this.data.subarray(0, Math.max(0, Math.min(length, this.data.length))));
         Atomics.store(this.header, STATE, IDLE);
+        let answer: unknown;
         try {
-          return decodeFrame(bytes);
+          answer = deserialize(bytes);
         } catch (error) {
           throw this.fail(`the answer is malformed: ${(error as Error).message}`, 'ERR_REMOTE_PROTOCOL');
         }
+        if (!isWireMessage(answer)) throw this.fail('the answer is not a message', 'ERR_REMOTE_PROTOCOL');
+        return answer;
       }
       if (state === ON_PORT) {
         const received = receiveMessageOnPort(this.end.answers);
