@@ -17,6 +17,7 @@ import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import type { Tagged, Wire } from '../protocol';
 import { encodeNumber, ERROR_OWN_FIELDS, TYPED_ARRAYS } from './kinds';
+import { transferablesOf } from '../transfer';
 import { PlainScan } from './clone_scan';
 import { outgoingStack, type ErrorStacks } from './stacks';
 
@@ -111,6 +112,15 @@ export class Encoder {
     private readonly ordered = false,
   ) {
     this.binary = options.binary === true;
+  }
+
+  /** Objects to move rather than copy (`transfer()`), gathered from the values encoded. */
+  transfers: object[] | undefined;
+
+  /** Adds the transfer list `transfer()` recorded for `value`, if any. */
+  noteTransfer(value: unknown): void {
+    const list = transferablesOf(value);
+    if (list !== undefined) (this.transfers ??= []).push(...list);
   }
 
   /** The ids this encoder exported, one per send (to give back if the message never leaves). */

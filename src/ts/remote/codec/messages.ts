@@ -19,6 +19,11 @@ export function encodeValues<K extends Op>(
 ): MessageOf<K> {
   const fields = valueFields(message.op);
   const failed = message.op === 'settle' && message.ok === false;
+  for (let i = 0; i < fields.length; i++) {
+    const value: unknown = values[i];
+    if (fields[i].kind !== 'values') encoder.noteTransfer(value);
+    else for (const item of value as readonly unknown[]) encoder.noteTransfer(item);
+  }
   if (!failed && encoder.canClone(cloneCandidates(fields, values))) {
     for (let i = 0; i < fields.length; i++) {
       const { name, kind } = fields[i];

@@ -12,7 +12,7 @@
  */
 import { Error, Int32Array, Number, Set, TypeError } from '../builtins';
 import { deserialize, serialize } from 'node:v8';
-import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { types } from 'node:util';
 import { binding } from '../../binding';
 import { protocolError, RemoteError } from '../errors';
@@ -120,8 +120,8 @@ class AnsweringTransport extends BaseTransport {
     this.port.ref();
   }
 
-  protected write(message: WireMessage): void {
-    this.port.postMessage({ m: message });
+  protected write(message: WireMessage, transfer?: readonly object[]): void {
+    this.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
   protected release(): void {
@@ -213,9 +213,9 @@ class RequestingTransport extends BaseTransport {
     this.end.answers.ref();
   }
 
-  protected write(message: WireMessage): void {
+  protected write(message: WireMessage, transfer?: readonly object[]): void {
     this.assertPeer();
-    this.end.port.postMessage({ m: message });
+    this.end.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
   /**
@@ -223,7 +223,7 @@ class RequestingTransport extends BaseTransport {
    * (ERR_REMOTE_CLOSED) or the timeout passed (ERR_REMOTE_TIMEOUT): the smaller of `timeoutMs`
    * (the session's) and the transport's own, where 0 or undefined means none.
    */
-  requestSync(message: WireMessage, sessionTimeoutMs?: number): WireMessage {
+  requestSync(message: WireMessage, sessionTimeoutMs?: number, transfer?: readonly object[]): WireMessage {
     if (this.isClosed) throw closedError(this.kind);
     if (Atomics.load(this.header, ANSWERER) === threadId + 1) {
       // Waiting here would block the very event loop that has to answer.
@@ -238,7 +238,7 @@ class RequestingTransport extends BaseTransport {
     const timeoutMs = limits.length > 0 ? Math.min(...limits) : 0;
     this.assertPeer();
     Atomics.store(this.header, STATE, IDLE);
-    this.end.port.postMessage({ sync: true, m: message });
+    this.end.port.postMessage({ sync: true, m: message }, transfer as TransferListItem[] | undefined);
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     for (;;) {
       Atomics.wait(this.header, STATE, IDLE, SLICE_MS);
