@@ -106,6 +106,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
       maxDepth: this.policy.maxDepth,
       errorStacks: this.policy.errorStacks,
       binary: transport.binary === true,
+      clone: transport.clone === true,
     };
     this.imports = new ImportTable((entries, finished) =>
       sendNotice(this, finished.length === 0 ? { op: 'free', e: entries } : { op: 'free', e: entries, a: finished }),

@@ -193,6 +193,11 @@ export function isBuffer(_value: unknown): _value is Uint8Array {
   return false;
 }
 
+/** There are no Buffers here: a Node.js Buffer from a peer arrives as a Uint8Array. */
+export function bufferOver(bytes: Uint8Array): Uint8Array {
+  return bytes;
+}
+
 /** A Node.js Buffer from a peer arrives as a Uint8Array (a copy). */
 export function toBuffer(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);

@@ -48,6 +48,11 @@ export function isBuffer(value: unknown): value is Uint8Array {
   return Buffer.isBuffer(value);
 }
 
+/** A Buffer over the same memory as `bytes`, no copy (`bytes` itself where there is no Buffer). */
+export function bufferOver(bytes: Uint8Array): Uint8Array {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** A Buffer holding a copy of `bytes` (a Uint8Array where there is no Buffer). */
 export function toBuffer(bytes: Uint8Array): Uint8Array {
   return Buffer.from(bytes);

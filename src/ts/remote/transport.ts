@@ -38,17 +38,26 @@ export interface Transport {
    * frames). Binary data then travels as raw bytes; otherwise as base64 text.
    */
   readonly binary?: boolean;
+  /**
+   * Whether messages go through structured clone (MessagePort, worker-sync, advanced IPC,
+   * Electron): any value structured clone copies arrives as its copy. Plain data in a message
+   * then travels as it is, not as a tagged tree. Implies `binary`.
+   */
+  readonly clone?: boolean;
   /** Starts delivering incoming messages to `handlers`. Called once. */
   start(handlers: TransportHandlers): void;
-  /** Sends a message; never blocks. Throws a RemoteError when it cannot (see above). */
-  send(message: WireMessage): void;
+  /**
+   * Sends a message; never blocks. Throws a RemoteError when it cannot (see above). `transfer`
+   * lists objects to move rather than copy, where the transport can (it may ignore the list).
+   */
+  send(message: WireMessage, transfer?: readonly object[]): void;
   /**
    * Sends a message and blocks until the peer answers it through `reply`, for at most
    * `timeoutMs` milliseconds when given and the transport can time out (0: no limit). Only
    * transports that can wait synchronously have it (worker threads over SharedArrayBuffer +
    * Atomics.wait, Electron renderer's ipcRenderer.sendSync). Sync mode requires it.
    */
-  requestSync?(message: WireMessage, timeoutMs?: number): WireMessage;
+  requestSync?(message: WireMessage, timeoutMs?: number, transfer?: readonly object[]): WireMessage;
   /** Closes the pipe (idempotent). The peer's transport reports close. */
   close(): void;
   /** Lets the thread exit while the pipe is open (a port's or socket's `unref()`), where it can. */

@@ -17,6 +17,8 @@ import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import type { Tagged, Wire } from '../protocol';
 import { encodeNumber, ERROR_OWN_FIELDS, TYPED_ARRAYS } from './kinds';
+import { transferablesOf } from '../transfer';
+import { PlainScan } from './clone_scan';
 import { outgoingStack, type ErrorStacks } from './stacks';
 
 /** What the encoder needs from the session it encodes for. */
@@ -38,7 +40,15 @@ export interface EncoderOptions {
   readonly errorStacks: ErrorStacks;
   /** The transport carries `Uint8Array` as such: binary data goes raw, not as base64. */
   readonly binary?: boolean;
+  /**
+   * The transport structured-clones messages: a copied value that is plain data goes as it is,
+   * in one `{ $: 'clone', v }` record, instead of as a tagged tree.
+   */
+  readonly clone?: boolean;
 }
+
+/** One scanner for all encoders of a thread: it holds nothing between scans. */
+let scanner: PlainScan | undefined;
 
 const NONE: readonly number[] = [];
 
@@ -104,9 +114,40 @@ export class Encoder {
     this.binary = options.binary === true;
   }
 
+  /** Objects to move rather than copy (`transfer()`), gathered from the values encoded. */
+  transfers: object[] | undefined;
+
+  /** Adds the transfer list `transfer()` recorded for `value`, if any. */
+  noteTransfer(value: unknown): void {
+    const list = transferablesOf(value);
+    if (list !== undefined) (this.transfers ??= []).push(...list);
+  }
+
   /** The ids this encoder exported, one per send (to give back if the message never leaves). */
   get sent(): readonly number[] {
     return this.sentIds ?? NONE;
+  }
+
+  /**
+   * Whether every one of `values` can go as it is through structured clone (see `clone()`):
+   * only on a clone transport, and only all together, so that parts shared between the values
+   * of one message stay shared (the clone keeps them; a mix with the tagged tree would not).
+   */
+  canClone(values: readonly unknown[]): boolean {
+    if (this.options.clone !== true) return false;
+    let objects = false;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return false;
+      if (typeof value === 'object' && value !== null) objects = true;
+    }
+    // Primitives alone gain nothing; the wrapper array is one level the values do not have.
+    return objects && (scanner ??= new PlainScan()).isPlain(values as unknown[], this.options.maxDepth + 1);
+  }
+
+  /** A value `canClone` accepted: an object in one clone record, a primitive as usual. */
+  clone(value: unknown): Wire {
+    return typeof value === 'object' && value !== null ? { $: 'clone', v: value as unknown as Wire } : this.encode(value);
   }
 
   /** `byReference` forces the top-level object to go by reference (require/getGlobal results). */

@@ -88,6 +88,7 @@ function serializedBytes(envelope: Envelope): number {
 class ChildProcessTransport extends BaseTransport {
   readonly kind = 'child-process';
   readonly binary: boolean;
+  readonly clone: boolean;
   private graceTimer: NodeJS.Timeout | undefined;
   /** True in the parent: a ChildProcess has `signalCode`, `process` has not. */
   private readonly isChildProcess: boolean;
@@ -106,6 +107,7 @@ class ChildProcessTransport extends BaseTransport {
   ) {
     super();
     this.binary = serialization === 'advanced';
+    this.clone = this.binary;
     this.backlog = new Backlog(maxBufferedBytes, this.kind, 'maxBufferedBytes');
     this.isChildProcess = 'signalCode' in endpoint;
     // Listen at once: IPC delivers messages whether or not anyone listens, and they wait in the

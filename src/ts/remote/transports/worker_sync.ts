@@ -11,8 +11,8 @@
  * JavaScript, but the addon's teardown hook still raises it), and gives up after the timeout.
  */
 import { Error, Int32Array, Number, Set, TypeError } from '../builtins';
-import { decodeFrame, encodeFrame } from '../codec/frames';
-import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
+import { deserialize, serialize } from 'node:v8';
+import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { types } from 'node:util';
 import { binding } from '../../binding';
 import { protocolError, RemoteError } from '../errors';
@@ -85,6 +85,7 @@ function lostMessage(kind: string, error: unknown): Error {
 class AnsweringTransport extends BaseTransport {
   readonly kind = 'worker-sync';
   readonly binary = true;
+  readonly clone = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
   private watch: object | undefined;
@@ -119,8 +120,8 @@ class AnsweringTransport extends BaseTransport {
     this.port.ref();
   }
 
-  protected write(message: WireMessage): void {
-    this.port.postMessage({ m: message });
+  protected write(message: WireMessage, transfer?: readonly object[]): void {
+    this.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
   protected release(): void {
@@ -162,8 +163,8 @@ class AnsweringTransport extends BaseTransport {
 
   private answer(answer: WireMessage): void {
     if (this.isClosed) return;
-    // MessagePack like the stream transports: binary data stays raw bytes.
-    const bytes = encodeFrame(answer);
+    // Structured clone, like the port: the answer arrives as a port message would.
+    const bytes = serialize(answer);
     const length = bytes.length;
     if (length <= this.data.length) {
       this.data.set(bytes, 0);
@@ -183,6 +184,7 @@ class AnsweringTransport extends BaseTransport {
 class RequestingTransport extends BaseTransport {
   readonly kind = 'worker-sync';
   readonly binary = true;
+  readonly clone = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
 
@@ -211,9 +213,9 @@ class RequestingTransport extends BaseTransport {
     this.end.answers.ref();
   }
 
-  protected write(message: WireMessage): void {
+  protected write(message: WireMessage, transfer?: readonly object[]): void {
     this.assertPeer();
-    this.end.port.postMessage({ m: message });
+    this.end.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
   /**
@@ -221,7 +223,7 @@ class RequestingTransport extends BaseTransport {
    * (ERR_REMOTE_CLOSED) or the timeout passed (ERR_REMOTE_TIMEOUT): the smaller of `timeoutMs`
    * (the session's) and the transport's own, where 0 or undefined means none.
    */
-  requestSync(message: WireMessage, sessionTimeoutMs?: number): WireMessage {
+  requestSync(message: WireMessage, sessionTimeoutMs?: number, transfer?: readonly object[]): WireMessage {
     if (this.isClosed) throw closedError(this.kind);
     if (Atomics.load(this.header, ANSWERER) === threadId + 1) {
       // Waiting here would block the very event loop that has to answer.
@@ -236,7 +238,7 @@ class RequestingTransport extends BaseTransport {
     const timeoutMs = limits.length > 0 ? Math.min(...limits) : 0;
     this.assertPeer();
     Atomics.store(this.header, STATE, IDLE);
-    this.end.port.postMessage({ sync: true, m: message });
+    this.end.port.postMessage({ sync: true, m: message }, transfer as TransferListItem[] | undefined);
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     for (;;) {
       Atomics.wait(this.header, STATE, IDLE, SLICE_MS);
@@ -246,11 +248,14 @@ class RequestingTransport extends BaseTransport {
         // Copied out first: decoding must not read memory the peer can still change.
         const bytes = Buffer.from(this.data.subarray(0, Math.max(0, Math.min(length, this.data.length))));
         Atomics.store(this.header, STATE, IDLE);
+        let answer: unknown;
         try {
-          return decodeFrame(bytes);
+          answer = deserialize(bytes);
         } catch (error) {
           throw this.fail(`the answer is malformed: ${(error as Error).message}`, 'ERR_REMOTE_PROTOCOL');
         }
+        if (!isWireMessage(answer)) throw this.fail('the answer is not a message', 'ERR_REMOTE_PROTOCOL');
+        return answer;
       }
       if (state === ON_PORT) {
         const received = receiveMessageOnPort(this.end.answers);
