@@ -69,6 +69,26 @@ describe('base64', () => {
   });
 });
 
+describe('Buffers', () => {
+  test('none in a browser: a Buffer from a peer is a Uint8Array there, over the same memory or a copy', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(browser.isBuffer(Buffer.from('x'))).toBe(false);
+    expect(browser.bufferOver(bytes)).toBe(bytes);
+    const copy = browser.toBuffer(bytes);
+    expect([copy !== bytes, Array.from(copy)]).toEqual([true, [1, 2, 3]]);
+  });
+
+  test('on Node.js, a Buffer over the same memory, or a copy', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const over = node.bufferOver(bytes);
+    expect(Buffer.isBuffer(over)).toBe(true);
+    bytes[0] = 9;
+    expect(over[0]).toBe(9);
+    expect(Buffer.isBuffer(node.toBuffer(bytes))).toBe(true);
+    expect(node.toBuffer(bytes).buffer).not.toBe(bytes.buffer);
+  });
+});
+
 describe('setImmediate', () => {
   test('runs tasks on later turns, in order; a cleared one never runs', async () => {
     const ran: number[] = [];
