@@ -7,7 +7,7 @@ import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { connect, RemoteServer, transports, withTimeout, type RemoteClient } from '../../../src/ts/remote';
+import { connect, PROTOCOL_VERSION, RemoteServer, transports, withTimeout, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
 import { frameOfSize, servedStream, trickledStream } from './trickle';
 import { PROTOCOL_VERSION } from '../../../src/ts/remote/protocol';
@@ -188,7 +188,7 @@ describe('a worker-sync answerer that writes a state the protocol does not defin
 describe('a number nested in number records', () => {
   test('is refused at once with a protocol error (it recursed until the stack overflowed)', () => {
     const served = servedStream(new RemoteServer({ modules: { tools: () => ({ echo: (v: unknown) => v }) } }));
-    served.send('{"op":"hello","seq":1,"protocol":"weakwire-remote","version":3}');
+    served.send(`{"op":"hello","seq":1,"protocol":"weakwire-remote","version":${PROTOCOL_VERSION}}`);
     served.send('{"op":"require","seq":2,"name":"tools"}');
     // maxDepth bounds copied containers; a { $: "num", v: { $: "num", v: ... } } chain was not
     // one, and was decoded recursively until a RangeError (over JSON transports: stream, IPC).
