@@ -7,7 +7,7 @@ import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { connect, PROTOCOL_VERSION, RemoteServer, transports, withTimeout, type RemoteClient } from '../../../src/ts/remote';
+import { connect, RemoteServer, transports, withTimeout, type RemoteClient } from '../../../src/ts/remote';
 import type { Transport, TransportHandlers, WireMessage } from '../../../src/ts/remote/transport';
 import { frameOfSize, servedStream, trickledStream } from './trickle';
 import { PROTOCOL_VERSION } from '../../../src/ts/remote/protocol';
