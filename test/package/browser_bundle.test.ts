@@ -151,4 +151,23 @@ describe('a browser bundle of weakwire (esbuild, platform browser)', () => {
       stats: { trackedObjects: 0, pendingCallbacks: 0, mapEntries: 1 },
     });
   });
+
+  test('"weakwire/remote" bundles with the browser platform and transports, and runs without require, process or setImmediate', async () => {
+    const b = await bundle(`import * as remote from 'weakwire/remote'; globalThis.remote = remote;`);
+    expectNoNodeOnlyCode(b);
+    const dist = path.join(repoRoot, 'dist');
+    const read = b.inputs.map((input) => path.relative(dist, fs.realpathSync(input)));
+    expect(read).toContain(path.join('remote', 'platform.browser.js'));
+    expect(read).toContain(path.join('remote', 'transports', 'index.browser.js'));
+    for (const nodeOnly of ['platform.js', 'transports/index.js', 'transports/stream.js', 'transports/worker_sync.js']) {
+      expect(read).not.toContain(path.join('remote', nodeOnly));
+    }
+    const context = vm.createContext({ setTimeout, clearTimeout, queueMicrotask, TextEncoder, TextDecoder });
+    vm.runInContext(b.code, context);
+    const result = vm.runInContext(
+      `({ transports: Object.keys(remote.transports).sort(), protocol: remote.PROTOCOL_VERSION, server: typeof new remote.RemoteServer().serve })`,
+      context,
+    );
+    expect(result).toEqual({ transports: ['electronRenderer', 'webSocket', 'webSocketAccept'], protocol: expect.any(Number), server: 'function' });
+  });
 });

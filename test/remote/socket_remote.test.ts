@@ -175,11 +175,11 @@ describe('over TCP on 127.0.0.1', () => {
       await rogue(header, /skipped an incoming frame of 4294967295 bytes, more than maxFrameBytes/);
     });
 
-    test('a frame that is not JSON is dropped; other sessions go on', async () => {
-      const body = Buffer.from('\u0000\u0001garbage');
+    test('a frame that is not a message is dropped; other sessions go on', async () => {
+      const body = Buffer.from([0x81, 0xa1, 0x61, 0xc1]);
       const header = Buffer.alloc(4);
       header.writeUInt32BE(body.length, 0);
-      await rogue(Buffer.concat([header, body]), /dropped a frame: its payload is not valid JSON/);
+      await rogue(Buffer.concat([header, body]), /dropped a frame: Malformed frame: type byte 0xc1 is not allowed/);
     });
   });
 });

@@ -17,6 +17,7 @@ import {
   FrameError,
   streamTransport,
 } from '../../src/ts/remote/transports/stream';
+import { frameOf as rawFrameOf, frameOfJson, messageOfFrame, msgpackOfJson } from './frames';
 import { socketPair } from './socket_pair';
 
 /** Records what a transport reports. */
@@ -71,11 +72,9 @@ function rawStream(options: { highWaterMark?: number; holdWrites?: boolean } = {
   };
 }
 
+/** A frame holding the message written as JSON text, or holding these very bytes. */
 function frameOf(payload: string | Buffer): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length, 0);
-  return Buffer.concat([header, body]);
+  return typeof payload === 'string' ? frameOfJson(payload) : rawFrameOf(payload);
 }
 
 function decodeAll(chunks: Buffer[]): unknown[] {
@@ -83,7 +82,7 @@ function decodeAll(chunks: Buffer[]): unknown[] {
   const out: unknown[] = [];
   for (let at = 0; at < all.length; ) {
     const length = all.readUInt32BE(at);
-    out.push(JSON.parse(all.subarray(at + 4, at + 4 + length).toString('utf8')));
+    out.push(messageOfFrame(all.subarray(at, at + 4 + length)));
     at += 4 + length;
   }
   return out;
@@ -149,15 +148,26 @@ describe('framing', () => {
     }
   });
 
-  test('send writes a 4-byte big-endian length and the UTF-8 JSON payload', () => {
+  test('send writes a 4-byte big-endian length and the MessagePack payload, in one write', () => {
     const raw = rawStream();
     const transport = streamTransport(raw.stream);
     record(transport);
     transport.send({ op: 'hi', s: 'ü' });
+    expect(raw.written).toHaveLength(1);
+    const frame = raw.written[0];
+    // map of 2, "op", "hi", "s", "ü" (2 bytes of UTF-8)
+    expect([...frame]).toEqual([0, 0, 0, 12, 0x82, 0xa2, 0x6f, 0x70, 0xa2, 0x68, 0x69, 0xa1, 0x73, 0xa2, 0xc3, 0xbc]);
+  });
+
+  test('binary data travels as raw bytes: a 1 MiB buffer costs 1 MiB and some', () => {
+    const raw = rawStream();
+    const transport = streamTransport(raw.stream);
+    record(transport);
+    const bytes = new Uint8Array(1 << 20).fill(7);
+    transport.send({ op: 'x', b: bytes });
     const frame = Buffer.concat(raw.written);
-    const payload = Buffer.from(JSON.stringify({ op: 'hi', s: 'ü' }), 'utf8');
-    expect(frame.readUInt32BE(0)).toBe(payload.length);
-    expect(frame.subarray(4)).toEqual(payload);
+    expect(frame.length).toBeLessThan((1 << 20) + 32);
+    expect(messageOfFrame(frame)).toEqual({ op: 'x', b: bytes });
   });
 
 });
@@ -207,9 +217,10 @@ describe('frame-size cap (incoming frames over it are skipped, never buffered)',
   test('a frame of exactly the cap is accepted', async () => {
     const raw = rawStream();
     const seen = record(streamTransport(raw.stream, { maxFrameBytes: 64 }));
-    const payload = JSON.stringify({ s: 'x'.repeat(64 - 8) });
-    expect(Buffer.byteLength(payload)).toBe(64);
-    raw.push(frameOf(payload));
+    // map of 1, "s", a str8 header, 59 characters
+    const payload = msgpackOfJson(JSON.stringify({ s: 'x'.repeat(59) }));
+    expect(payload.length).toBe(64);
+    raw.push(rawFrameOf(payload));
     await until(() => seen.messages.length === 1, 'the message');
     expect(seen.closes).toEqual([]);
   });
@@ -234,7 +245,7 @@ describe('frame-size cap (incoming frames over it are skipped, never buffered)',
     const transport = streamTransport(raw.stream, { maxFrameBytes: 32 });
     record(transport);
     expect(() => transport.send({ s: 'x'.repeat(100) })).toThrow(
-      'stream transport: a message of 108 bytes exceeds the cap of 32 bytes (maxFrameBytes)',
+      'stream transport: a message of 105 bytes exceeds the cap of 32 bytes (maxFrameBytes)',
     );
   });
 });
@@ -244,10 +255,10 @@ describe('malformed frames', () => {
     const raw = rawStream();
     const problems: Error[] = [];
     const seen = record(streamTransport(raw.stream), (error) => problems.push(error));
-    raw.push(Buffer.concat([frameOf('{"a":1}'), frameOf('oops'), frameOf('{"a":3}')]));
+    raw.push(Buffer.concat([frameOf('{"a":1}'), frameOf(Buffer.from('oops')), frameOf('{"a":3}')]));
     await until(() => seen.messages.length === 2, 'both good frames');
     expect(seen.messages).toEqual([{ a: 1 }, { a: 3 }]);
-    expect(problems.map((e) => e.message)).toEqual(['stream transport: dropped a frame: its payload is not valid JSON']);
+    expect(problems.map((e) => e.message)).toEqual(['stream transport: dropped a frame: Malformed frame: a message must be a map']);
     expect(seen.closes).toEqual([]);
   });
 
@@ -371,6 +382,6 @@ describe('bad input', () => {
 
   test('encodeFrame refuses a value that is not an object', () => {
     expect(() => encodeFrame([] as never)).toThrow(TypeError);
-    expect(() => encodeFrame('x' as never)).toThrow('message must be a JSON-compatible object');
+    expect(() => encodeFrame('x' as never)).toThrow('message must be an object');
   });
 });

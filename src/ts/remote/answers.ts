@@ -26,7 +26,7 @@ export function answerResult(ctx: SessionContext, seq: number, outcome: unknown,
     answer =
       outcome instanceof ByReference
         ? { op: 'result', seq, value: encoder.encode(outcome.value, true) }
-        : { op: 'result', seq, value: encoder.encode(outcome) };
+        : encodeValues(encoder, { op: 'result', seq }, [outcome]);
   } catch (error) {
     ctx.exports.unsend(encoder.sent);
     answer = failureAnswer(ctx, seq, error);
@@ -67,7 +67,7 @@ export function sendAnswer(
   }
   try {
     if (reply !== undefined) reply(answer);
-    else ctx.transport.send(answer);
+    else ctx.transport.send(answer, encoder?.transfers);
   } catch (error) {
     if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
     if (!isMessageFailure(error)) {
@@ -109,7 +109,7 @@ export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: 
     return;
   }
   try {
-    ctx.transport.send(message);
+    ctx.transport.send(message, encoder.transfers);
   } catch (error) {
     ctx.exports.unsend(encoder.sent);
     if (!isMessageFailure(error)) ctx.close(error as Error, false);

@@ -102,7 +102,12 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     this.cacheMethods = options.sync && options.cacheMethods !== false;
     this.policy = options.policy;
     this.report = options.report;
-    this.encoderOptions = { maxDepth: this.policy.maxDepth, errorStacks: this.policy.errorStacks };
+    this.encoderOptions = {
+      maxDepth: this.policy.maxDepth,
+      errorStacks: this.policy.errorStacks,
+      binary: transport.binary === true,
+      clone: transport.clone === true,
+    };
     this.imports = new ImportTable((entries, finished) =>
       sendNotice(this, finished.length === 0 ? { op: 'free', e: entries } : { op: 'free', e: entries, a: finished }),
     );

@@ -6,10 +6,20 @@
  * in batches. A new receipt after the old proxy died starts a new record and a new proxy, so a
  * late FREE for the old one never covers the new receipt.
  */
-import { Array, Map, clearImmediate, setImmediate } from './builtins';
+import { Array, Map } from './builtins';
+import { clearImmediate, setImmediate, type Immediate } from './platform';
 // Through the backend module: the native addon in Node.js, the portable backend in browser builds.
-import { IDWeakMap, setDestructor } from '../backend';
+// Loaded with the first session, not with the package: loading the addon is most of the time
+// `require('weakwire/remote')` would otherwise take.
+import type * as Backend from '../backend';
 import { WIRE_LIMITS } from './limits';
+
+let backend: typeof Backend | undefined;
+
+function loadBackend(): typeof Backend {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (backend ??= require('../backend') as typeof Backend);
+}
 
 export interface ImportRecord {
   readonly id: number;
@@ -20,12 +30,12 @@ export interface ImportRecord {
 
 
 export class ImportTable {
-  private readonly proxies = new IDWeakMap<number, object>();
+  private readonly proxies: Backend.IDWeakMap<number, object> = new (loadBackend().IDWeakMap)<number, object>();
   private readonly records = new Map<number, ImportRecord>();
   private pending = new Map<number, number>();
   /** Answers of the peer we pipelined on and no longer need (see AnswerTable), to finish. */
   private finished: number[] = [];
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: Immediate | undefined;
   private closed = false;
   created = 0;
   freeMessages = 0;
@@ -45,7 +55,7 @@ export class ImportTable {
     const proxy = make(record);
     this.proxies.set(id, proxy);
     this.records.set(id, record);
-    record.cancel = setDestructor(proxy, this.collected, record);
+    record.cancel = loadBackend().setDestructor(proxy, this.collected, record);
     this.created++;
     return proxy;
   }

@@ -4,7 +4,8 @@
  * FREEs. A message nobody will use (refused before it ran, malformed, late, unknown) gives back
  * every reference it carried, so nothing the peer sends pins anything.
  */
-import { Array, Error, Map, Promise, setImmediate } from './builtins';
+import { Array, Error, Map, Promise } from './builtins';
+import { setImmediate } from './platform';
 import { decodeValues } from './codec/messages';
 import type { Decoder } from './codec/decoder';
 import { countReferences } from './codec/references';

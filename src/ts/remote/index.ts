@@ -9,6 +9,7 @@ export type { SessionOptions, ErrorStacks } from './session_options';
 export { release } from './proxy';
 export type { Remote, RemoteMember, RemoteResult, Received } from './types';
 export { withTimeout } from './requests';
+export { transfer, type Transferable } from './transfer';
 export { RemoteError, type RemoteErrorCode } from './errors';
 export { PROTOCOL_NAME, PROTOCOL_VERSION } from './protocol';
 export { transports } from './transports';

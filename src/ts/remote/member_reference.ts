@@ -6,7 +6,8 @@
  * handler and keep their state in their target; each parent keeps a few of its children, so a
  * hot `proxy.method(...)` reuses one reference.
  */
-import { Map, Promise, Proxy, WeakMap } from './builtins';
+import { Map, Promise, WeakMap } from './builtins';
+import { Proxy } from './platform';
 import { callableTarget, LABEL, localMember, REMOTE, refuse, refusingTraps } from './proxy_common';
 import type { RemoteOp } from './remote_op';
 import { currentTimeoutOverride } from './requests';

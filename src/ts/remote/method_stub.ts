@@ -4,7 +4,8 @@
  * and `proxy.method(args)` calls it in one round trip (a `call` with the key and `expect`, the
  * function's id) for as long as the member still is that function. See docs/protocol.md.
  */
-import { Map, Proxy, Reflect, WeakMap } from './builtins';
+import { Map, Reflect, WeakMap } from './builtins';
+import { Proxy } from './platform';
 import { notAFunctionError } from './errors';
 import type { ImportRecord } from './import_table';
 import { callableTarget, localMember, REMOTE, refuse, refusingTraps } from './proxy_common';

@@ -71,7 +71,7 @@ export class Outgoing {
     const label: RequestLabel = { op: op.op, target: id ?? 0, key: labelKey(op) };
     ctx.requests.open(seq, waiter, label, expectsStale, timeoutMs);
     try {
-      ctx.transport.send(message);
+      ctx.transport.send(message, encoder.transfers);
     } catch (error) {
       ctx.requests.take(seq);
       ctx.exports.unsend(encoder.sent);
@@ -132,7 +132,11 @@ export class Outgoing {
     const { ctx } = this;
     let raw: WireMessage;
     try {
-      raw = (ctx.transport.requestSync as (m: WireMessage, t?: number) => WireMessage)(message, timeoutMs);
+      raw = (ctx.transport.requestSync as (m: WireMessage, t?: number, x?: readonly object[]) => WireMessage)(
+        message,
+        timeoutMs,
+        encoder?.transfers,
+      );
     } catch (error) {
       if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
       if (isMessageFailure(error)) throw error;

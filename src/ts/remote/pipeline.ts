@@ -14,8 +14,8 @@
  * channel. The answer itself is an ordinary receipt: a result only ever used through pipelines is
  * a proxy nobody holds, collected and freed like any other.
  */
-import { Promise, Proxy, Reflect, WeakMap } from './builtins';
-import { types } from './platform';
+import { Promise, Reflect, WeakMap } from './builtins';
+import { Proxy, types } from './platform';
 import { child, type PathRoot } from './member_reference';
 import { LABEL, localMember, REMOTE, refuse, refusingTraps } from './proxy_common';
 import type { RemoteOp } from './remote_op';

@@ -9,7 +9,7 @@ import { WIRE_LIMITS } from './limits';
 
 export const PROTOCOL_NAME = 'weakwire-remote';
 /** Bumped on any incompatible change to messages or value encoding. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** An encoded value: a JSON scalar or a tagged record (see the codec). */
 export type Tagged = { readonly $: string; readonly [key: string]: unknown };

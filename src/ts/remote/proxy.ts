@@ -6,7 +6,8 @@
  * (`await proxy.a.b.c` is one round trip). Every proxy of a kind shares one handler; its state
  * hangs off its target.
  */
-import { Proxy, TypeError, WeakMap } from './builtins';
+import { TypeError, WeakMap } from './builtins';
+import { Proxy } from './platform';
 import { RemoteError } from './errors';
 import type { ImportRecord } from './import_table';
 import { child, type PathRoot } from './member_reference';

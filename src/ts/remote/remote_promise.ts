@@ -9,7 +9,8 @@
  * One object per request: the promise carries its own settle functions, so a call allocates no
  * closures for them.
  */
-import { Promise, setImmediate, setTimeout } from './builtins';
+import { Promise, setTimeout } from './builtins';
+import { setImmediate } from './platform';
 
 // Captured at load: an application that replaces the global Promise changes nothing here.
 const NativePromise = Promise;

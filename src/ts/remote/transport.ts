@@ -1,7 +1,8 @@
 /**
  * The contract between the remote-object protocol and the pipes it runs over. A transport moves
- * protocol messages (plain JSON-compatible objects: no functions, no class instances, no
- * undefined inside arrays) between two peers. The protocol layer never sees sockets or ports.
+ * protocol messages (plain JSON-compatible objects, plus `Uint8Array` on transports that say
+ * they carry bytes: no functions, no class instances, no undefined inside arrays) between two
+ * peers. The protocol layer never sees sockets or ports.
  *
  * Errors follow one taxonomy (`RemoteError` codes): `send` throws ERR_REMOTE_CLOSED once the
  * transport is closed, and ERR_REMOTE_TOO_LARGE / ERR_REMOTE_UNENCODABLE for a message it cannot
@@ -10,7 +11,7 @@
  */
 import { Error } from './builtins';
 
-/** One protocol message: a JSON-compatible object. */
+/** One protocol message: a JSON-compatible object (with `Uint8Array` values where `binary`). */
 export type WireMessage = { readonly [key: string]: unknown };
 
 /** What a transport calls back into. */
@@ -32,17 +33,31 @@ export interface TransportHandlers {
 export interface Transport {
   /** Short name for error messages and stats, e.g. "worker", "socket". */
   readonly kind: string;
+  /**
+   * Whether a `Uint8Array` inside a message arrives as a `Uint8Array` (structured clone, binary
+   * frames). Binary data then travels as raw bytes; otherwise as base64 text.
+   */
+  readonly binary?: boolean;
+  /**
+   * Whether messages go through structured clone (MessagePort, worker-sync, advanced IPC,
+   * Electron): any value structured clone copies arrives as its copy. Plain data in a message
+   * then travels as it is, not as a tagged tree. Implies `binary`.
+   */
+  readonly clone?: boolean;
   /** Starts delivering incoming messages to `handlers`. Called once. */
   start(handlers: TransportHandlers): void;
-  /** Sends a message; never blocks. Throws a RemoteError when it cannot (see above). */
-  send(message: WireMessage): void;
+  /**
+   * Sends a message; never blocks. Throws a RemoteError when it cannot (see above). `transfer`
+   * lists objects to move rather than copy, where the transport can (it may ignore the list).
+   */
+  send(message: WireMessage, transfer?: readonly object[]): void;
   /**
    * Sends a message and blocks until the peer answers it through `reply`, for at most
    * `timeoutMs` milliseconds when given and the transport can time out (0: no limit). Only
    * transports that can wait synchronously have it (worker threads over SharedArrayBuffer +
    * Atomics.wait, Electron renderer's ipcRenderer.sendSync). Sync mode requires it.
    */
-  requestSync?(message: WireMessage, timeoutMs?: number): WireMessage;
+  requestSync?(message: WireMessage, timeoutMs?: number, transfer?: readonly object[]): WireMessage;
   /** Closes the pipe (idempotent). The peer's transport reports close. */
   close(): void;
   /** Lets the thread exit while the pipe is open (a port's or socket's `unref()`), where it can. */

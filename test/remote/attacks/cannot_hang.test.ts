@@ -188,7 +188,7 @@ describe('a worker-sync answerer that writes a state the protocol does not defin
 describe('a number nested in number records', () => {
   test('is refused at once with a protocol error (it recursed until the stack overflowed)', () => {
     const served = servedStream(new RemoteServer({ modules: { tools: () => ({ echo: (v: unknown) => v }) } }));
-    served.send('{"op":"hello","seq":1,"protocol":"weakwire-remote","version":3}');
+    served.send(`{"op":"hello","seq":1,"protocol":"weakwire-remote","version":${PROTOCOL_VERSION}}`);
     served.send('{"op":"require","seq":2,"name":"tools"}');
     // maxDepth bounds copied containers; a { $: "num", v: { $: "num", v: ... } } chain was not
     // one, and was decoded recursively until a RangeError (over JSON transports: stream, IPC).

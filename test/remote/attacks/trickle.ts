@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { transports, type RemoteServer, type RemoteSession } from '../../../src/ts/remote';
 import type { WireMessage } from '../../../src/ts/remote/transport';
+import { frameOfJson, messageOfFrame } from '../frames';
 
 /**
  * A stream transport on a stand-in socket that the test feeds: what a net.Socket emits when the
@@ -17,13 +18,21 @@ export function trickledStream(): { emitter: EventEmitter; messages: WireMessage
   return { emitter, messages };
 }
 
-/** A frame of `bytes` bytes in all (header included): a call with padding. */
+/**
+ * A frame of `bytes` bytes in all (header included): a `bye` with padding, the padding last, so
+ * bytes from offset 23 up to the last two are padding characters.
+ */
 export function frameOfSize(bytes: number): Buffer {
-  const head = '{"op":"bye","pad":"';
-  const payload = Buffer.from(`${head}${'x'.repeat(bytes - 4 - head.length - 2)}"}`);
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(payload.length);
-  return Buffer.concat([header, payload]);
+  // header 4, fixmap 1, "op" 3, "bye" 4, "pad" 4, then the string's own header and its bytes.
+  const fixed = 16;
+  for (const [stringHead, max] of [[1, 31], [2, 0xff], [3, 0xffff], [5, 0xffffffff]]) {
+    const length = bytes - fixed - stringHead;
+    if (length >= 0 && length <= max) {
+      const frame = frameOfJson(JSON.stringify({ op: 'bye', pad: 'x'.repeat(length) }));
+      if (frame.length === bytes) return frame;
+    }
+  }
+  throw new Error(`no frame of ${bytes} bytes`);
 }
 
 /**
@@ -32,7 +41,7 @@ export function frameOfSize(bytes: number): Buffer {
  */
 export function servedStream(server: RemoteServer): {
   session: RemoteSession;
-  /** Sends one frame holding `json`. */
+  /** Sends one frame holding the message written as `json`. */
   send(json: string): void;
   /** The server's answers so far. */
   answers: any[];
@@ -40,7 +49,7 @@ export function servedStream(server: RemoteServer): {
   const answers: any[] = [];
   const emitter = Object.assign(new EventEmitter(), {
     write(frame: Buffer) {
-      answers.push(JSON.parse(frame.subarray(4).toString()));
+      answers.push(messageOfFrame(frame));
       return true;
     },
     end() {},
@@ -51,10 +60,7 @@ export function servedStream(server: RemoteServer): {
     session,
     answers,
     send(json: string) {
-      const payload = Buffer.from(json);
-      const header = Buffer.alloc(4);
-      header.writeUInt32BE(payload.length);
-      emitter.emit('data', Buffer.concat([header, payload]));
+      emitter.emit('data', frameOfJson(json));
     },
   };
 }

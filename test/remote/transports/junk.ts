@@ -54,18 +54,21 @@ export const ELECTRON_JUNK = {
 
 /** Frame payloads a stream peer can send that are not messages: all reported. */
 export const BAD_FRAME_PAYLOADS: readonly Buffer[] = [
+  // JSON text, not MessagePack
   Buffer.from('{"op":'),
-  Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
-  Buffer.from('[1,2]'),
-  Buffer.from('42'),
-  Buffer.from('null'),
+  // a map cut short, a string that is not UTF-8, an array, a number, nil, nothing
+  Buffer.from([0x82, 0xa2, 0x6f, 0x70]),
+  Buffer.from([0x81, 0xa1, 0x61, 0xa2, 0xff, 0xfe]),
+  Buffer.from([0x92, 1, 2]),
+  Buffer.from([0x2a]),
+  Buffer.from([0xc0]),
   Buffer.alloc(0),
+  // an extension (msgpackr's would build a class named by the peer), a key that is not a string
+  Buffer.from([0x81, 0xa1, 0x61, 0xd5, 0x65, 0, 0]),
+  Buffer.from([0x81, 0x01, 0x02]),
+  // an array announcing 4 billion items, a map with bytes after it
+  Buffer.from([0x81, 0xa1, 0x61, 0xdd, 0xff, 0xff, 0xff, 0xff]),
+  Buffer.from([0x80, 0x00]),
 ];
 
-/** A frame as the stream transport writes it: a 4-byte big-endian length, then the payload. */
-export function frameOf(payload: Buffer | string): Buffer {
-  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  const header = Buffer.alloc(4);
-  header.writeUInt32BE(body.length, 0);
-  return Buffer.concat([header, body]);
-}
+export { frameOf } from '../frames';

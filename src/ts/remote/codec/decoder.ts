@@ -10,7 +10,10 @@ import { Array, ArrayBuffer, Error, Map, Number, Object, Promise, Set, Uint8Arra
 import { protocolError, RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import { describeValue, isId, isRecord } from '../protocol';
+import { bufferOver, fromBase64, toBuffer, types } from '../platform';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
+import { CloneCheck } from './clone_check';
+import { isForeign } from './realm';
 import { incomingStack } from './stacks';
 
 /** What the decoder needs from the session it decodes for. */
@@ -75,12 +78,19 @@ function decodeNumber(value: unknown): number {
   return fail('expected a number', value);
 }
 
-function decodeBytes(value: unknown): Buffer {
-  if (typeof value !== 'string') fail('expected base64 bytes', value);
-  return Buffer.from(value as string, 'base64');
+/** Binary data: raw bytes (transports that carry them) or base64 text (the others). */
+function decodeBytes(value: unknown): Uint8Array {
+  if (typeof value === 'string') return fromBase64(value);
+  if (types.isUint8Array(value)) {
+    const bytes = value as Uint8Array;
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return fail('expected bytes', value);
 }
 
-function ownBuffer(bytes: Buffer): ArrayBuffer {
+/** An ArrayBuffer of exactly `bytes`: their own one when `owned`, else a copy. */
+function ownBuffer(bytes: Uint8Array, owned = false): ArrayBuffer {
+  if (owned && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
   const buffer = new ArrayBuffer(bytes.length);
   new Uint8Array(buffer).set(bytes);
   return buffer;
@@ -142,6 +152,10 @@ export class Decoder {
   private importedIds: number[] | undefined;
   private promiseIds: number[] | undefined;
   private depth = 0;
+  /** Checks this message's clone records, made at the first. */
+  private clones: CloneCheck | undefined;
+  /** Received buffers used without a copy in this message. */
+  private usedBuffers: Set<ArrayBufferLike> | undefined;
 
   constructor(
     private readonly host: DecoderHost,
@@ -178,6 +192,8 @@ export class Decoder {
         }
         return table[n as number];
       }
+      case 'clone':
+        return this.decodeClone(value.v);
       case 'array':
         return this.decodeArray(value.v);
       case 'object':
@@ -191,9 +207,9 @@ export class Decoder {
       case 'set':
         return this.decodeSet(value.v);
       case 'arraybuffer':
-        return this.keep(ownBuffer(decodeBytes(value.b)));
+        return this.keep(ownBuffer(decodeBytes(value.b), this.owns(value.b)));
       case 'buffer':
-        return this.keep(Buffer.from(decodeBytes(value.b)));
+        return this.keep(this.owns(value.b) ? bufferOver(decodeBytes(value.b)) : toBuffer(decodeBytes(value.b)));
       case 'typed':
         return this.decodeTyped(value.t, value.b);
       case 'error':
@@ -287,6 +303,30 @@ export class Decoder {
     return map;
   }
 
+  /**
+   * Whether received bytes can be used without a copy: a Uint8Array over the whole of an
+   * ordinary ArrayBuffer (fresh from the clone or the frame decoder; never shared memory the peer
+   * could still write), used once in this message (a peer could name the same bytes twice).
+   */
+  private owns(bytes: unknown): boolean {
+    if (!types.isUint8Array(bytes)) return false;
+    const view = bytes as Uint8Array;
+    const buffer = view.buffer;
+    if (!types.isArrayBuffer(buffer) || view.byteOffset !== 0 || view.byteLength !== buffer.byteLength) return false;
+    this.usedBuffers ??= new Set();
+    if (this.usedBuffers.has(buffer)) return false;
+    this.usedBuffers.add(buffer);
+    return true;
+  }
+
+  /** Plain data the peer sent through structured clone: checked, then used as it is. */
+  private decodeClone(value: unknown): unknown {
+    if (typeof value !== 'object' || value === null) fail('bad clone', value);
+    // One check per message: parts shared between its clones are checked (and copied) once.
+    this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object));
+    return this.clones.value(value);
+  }
+
   private decodeSet(value: unknown): Set<unknown> {
     const items = list(value, 'a set');
     const set = this.keep(new Set<unknown>());
@@ -299,10 +339,11 @@ export class Decoder {
   private decodeTyped(kind: unknown, bytes: unknown): ArrayBufferView {
     if (typeof kind !== 'string' || !Object.hasOwn(TYPED_ARRAYS, kind)) fail('unknown typed array', kind);
     const Ctor = TYPED_ARRAYS[kind as string];
+    const owned = this.owns(bytes);
     const data = decodeBytes(bytes);
     const width = (Ctor as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
     if (data.length % width !== 0) fail('typed array length', data.length);
-    return this.keep(new Ctor(ownBuffer(data)));
+    return this.keep(new Ctor(ownBuffer(data, owned)));
   }
 
   private decodeError(value: { readonly [key: string]: unknown }): Error {

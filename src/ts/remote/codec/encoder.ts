@@ -11,12 +11,14 @@
  * `this`, and everything inside errors. Those are encoded as data only (`data`): a value that
  * would need a new reference is left out, and nothing it touched stays counted or remembered.
  */
-import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError } from '../builtins';
-import { types } from '../platform';
+import { Array, ArrayBuffer, Error, Map, Object, Promise, Set, TypeError, Uint8Array } from '../builtins';
+import { isBuffer, toBase64, types } from '../platform';
 import { RemoteError } from '../errors';
 import { WIRE_LIMITS } from '../limits';
 import type { Tagged, Wire } from '../protocol';
 import { encodeNumber, ERROR_OWN_FIELDS, TYPED_ARRAYS } from './kinds';
+import { transferablesOf } from '../transfer';
+import { PlainScan } from './clone_scan';
 import { outgoingStack, type ErrorStacks } from './stacks';
 
 /** What the encoder needs from the session it encodes for. */
@@ -36,19 +38,35 @@ export interface EncoderHost {
 export interface EncoderOptions {
   readonly maxDepth: number;
   readonly errorStacks: ErrorStacks;
+  /** The transport carries `Uint8Array` as such: binary data goes raw, not as base64. */
+  readonly binary?: boolean;
+  /**
+   * The transport structured-clones messages: a copied value that is plain data goes as it is,
+   * in one `{ $: 'clone', v }` record, instead of as a tagged tree.
+   */
+  readonly clone?: boolean;
 }
+
+/** One scanner for all encoders of a thread: it holds nothing between scans. */
+let scanner: PlainScan | undefined;
 
 const NONE: readonly number[] = [];
 
 /** Thrown inside a data-only encoding when a value would need a new reference. */
 const NOT_DATA: unique symbol = Symbol('not data');
 
-function bytesOf(view: ArrayBufferView | ArrayBuffer): string {
-  const bytes =
-    view instanceof ArrayBuffer
-      ? Buffer.from(view)
-      : Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-  return bytes.toString('base64');
+/**
+ * The bytes of binary data: raw when the transport carries bytes, else base64. Raw bytes are a
+ * view while it spans most of its buffer (the transport serializes it before `send` returns), a
+ * copy of just those bytes otherwise: a structured clone copies a view's whole buffer.
+ */
+function bytesOf(view: ArrayBufferView | ArrayBuffer, binary: boolean): string | Uint8Array {
+  const buffer = types.isArrayBuffer(view) ? (view as ArrayBuffer) : (view as ArrayBufferView).buffer;
+  const offset = types.isArrayBuffer(view) ? 0 : (view as ArrayBufferView).byteOffset;
+  const length = view.byteLength;
+  if (!binary) return toBase64(new Uint8Array(buffer, offset, length));
+  const bytes = new Uint8Array(buffer, offset, length);
+  return length * 2 >= buffer.byteLength ? bytes : bytes.slice();
 }
 
 function isPlainObject(value: object): boolean {
@@ -85,17 +103,51 @@ export class Encoder {
   private sentIds: number[] | undefined;
   private depth = 0;
   private dataOnly = false;
+  private readonly binary: boolean;
 
   constructor(
     private readonly host: EncoderHost,
     private readonly options: EncoderOptions,
     /** A request, sent in order behind everything before it (see EncoderHost.reference). */
     private readonly ordered = false,
-  ) {}
+  ) {
+    this.binary = options.binary === true;
+  }
+
+  /** Objects to move rather than copy (`transfer()`), gathered from the values encoded. */
+  transfers: object[] | undefined;
+
+  /** Adds the transfer list `transfer()` recorded for `value`, if any. */
+  noteTransfer(value: unknown): void {
+    const list = transferablesOf(value);
+    if (list !== undefined) (this.transfers ??= []).push(...list);
+  }
 
   /** The ids this encoder exported, one per send (to give back if the message never leaves). */
   get sent(): readonly number[] {
     return this.sentIds ?? NONE;
+  }
+
+  /**
+   * Whether every one of `values` can go as it is through structured clone (see `clone()`):
+   * only on a clone transport, and only all together, so that parts shared between the values
+   * of one message stay shared (the clone keeps them; a mix with the tagged tree would not).
+   */
+  canClone(values: readonly unknown[]): boolean {
+    if (this.options.clone !== true) return false;
+    let objects = false;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return false;
+      if (typeof value === 'object' && value !== null) objects = true;
+    }
+    // Primitives alone gain nothing; the wrapper array is one level the values do not have.
+    return objects && (scanner ??= new PlainScan()).isPlain(values as unknown[], this.options.maxDepth + 1);
+  }
+
+  /** A value `canClone` accepted: an object in one clone record, a primitive as usual. */
+  clone(value: unknown): Wire {
+    return typeof value === 'object' && value !== null ? { $: 'clone', v: value as unknown as Wire } : this.encode(value);
   }
 
   /** `byReference` forces the top-level object to go by reference (require/getGlobal results). */
@@ -228,17 +280,17 @@ export class Encoder {
     }
     if (types.isArrayBuffer(value)) {
       this.remember(value);
-      return { $: 'arraybuffer', b: bytesOf(value as ArrayBuffer) };
+      return { $: 'arraybuffer', b: bytesOf(value as ArrayBuffer, this.binary) };
     }
-    if (Buffer.isBuffer(value)) {
+    if (isBuffer(value)) {
       this.remember(value);
-      return { $: 'buffer', b: bytesOf(value) };
+      return { $: 'buffer', b: bytesOf(value, this.binary) };
     }
     if (ArrayBuffer.isView(value)) {
       const name = Object.prototype.toString.call(value).slice(8, -1);
       if (Object.hasOwn(TYPED_ARRAYS, name)) {
         this.remember(value);
-        return { $: 'typed', t: name, b: bytesOf(value) };
+        return { $: 'typed', t: name, b: bytesOf(value as ArrayBufferView, this.binary) };
       }
     }
     if (types.isNativeError(value) || value instanceof Error) return this.encodeError(value as Error);

@@ -4,7 +4,7 @@
  * always means the same object on both sides, whatever the message shape.
  */
 import { Array } from '../builtins';
-import { valueFields, type MessageOf, type Op, type ValuesOf } from '../protocol';
+import { valueFields, type MessageOf, type Op, type ValueField, type ValuesOf } from '../protocol';
 import type { Decoder } from './decoder';
 import type { Encoder } from './encoder';
 
@@ -19,6 +19,26 @@ export function encodeValues<K extends Op>(
 ): MessageOf<K> {
   const fields = valueFields(message.op);
   const failed = message.op === 'settle' && message.ok === false;
+  for (let i = 0; i < fields.length; i++) {
+    const value: unknown = values[i];
+    if (fields[i].kind !== 'values') encoder.noteTransfer(value);
+    else for (const item of value as readonly unknown[]) encoder.noteTransfer(item);
+  }
+  if (!failed && encoder.canClone(cloneCandidates(fields, values))) {
+    for (let i = 0; i < fields.length; i++) {
+      const { name, kind } = fields[i];
+      const value: unknown = values[i];
+      if (kind === 'values') {
+        const items = value as readonly unknown[];
+        const out = new Array<unknown>(items.length);
+        for (let j = 0; j < items.length; j++) out[j] = encoder.clone(items[j]);
+        message[name] = out;
+      } else if (kind !== 'data' || (value !== undefined && value !== globalThis)) {
+        message[name] = encoder.clone(value);
+      }
+    }
+    return message as unknown as MessageOf<K>;
+  }
   for (let i = 0; i < fields.length; i++) {
     const { name, kind } = fields[i];
     const value: unknown = values[i];
@@ -46,6 +66,25 @@ export function encodeValues<K extends Op>(
     }
   }
   return message as unknown as MessageOf<K>;
+}
+
+/**
+ * The values of a message that could all go through structured clone as they are, or a list
+ * with a function in it (never clonable) when some field must be encoded its own way (a failure).
+ */
+function cloneCandidates(fields: readonly ValueField[], values: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < fields.length; i++) {
+    const { kind } = fields[i];
+    const value = values[i];
+    if (kind === 'failure') return [cloneCandidates];
+    if (kind === 'values') {
+      const items = value as readonly unknown[];
+      for (let j = 0; j < items.length; j++) out.push(items[j]);
+    }
+    else if (kind !== 'data' || (value !== undefined && value !== globalThis)) out.push(value);
+  }
+  return out;
 }
 
 /** Decodes the value fields of `message` in table order (an absent optional one is undefined). */

@@ -48,6 +48,12 @@ export interface ChildProcessTransportOptions {
    * transport closes with ERR_REMOTE_BACKLOG. Default 128 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * How the IPC channel serializes, as given to `fork()`: `'advanced'` (structured clone) carries
+   * binary data as raw bytes, `'json'` as base64 text. Default `'json'`, which works on both
+   * kinds of channel; a receiving end reads both.
+   */
+  serialization?: 'json' | 'advanced';
 }
 
 /** Property that marks a weakwire envelope on a shared IPC channel. */
@@ -81,6 +87,8 @@ function serializedBytes(envelope: Envelope): number {
 
 class ChildProcessTransport extends BaseTransport {
   readonly kind = 'child-process';
+  readonly binary: boolean;
+  readonly clone: boolean;
   private graceTimer: NodeJS.Timeout | undefined;
   /** True in the parent: a ChildProcess has `signalCode`, `process` has not. */
   private readonly isChildProcess: boolean;
@@ -95,8 +103,11 @@ class ChildProcessTransport extends BaseTransport {
     private readonly channel: string,
     private readonly exitGraceMs: number,
     maxBufferedBytes: number,
+    serialization: 'json' | 'advanced',
   ) {
     super();
+    this.binary = serialization === 'advanced';
+    this.clone = this.binary;
     this.backlog = new Backlog(maxBufferedBytes, this.kind, 'maxBufferedBytes');
     this.isChildProcess = 'signalCode' in endpoint;
     // Listen at once: IPC delivers messages whether or not anyone listens, and they wait in the
@@ -238,5 +249,10 @@ export function childProcessTransport(endpoint: IpcEndpoint, options: ChildProce
   if (typeof maxBufferedBytes !== 'number' || !Number.isSafeInteger(maxBufferedBytes) || maxBufferedBytes <= 0) {
     throw new TypeError('options.maxBufferedBytes must be a positive integer');
   }
-  return new ChildProcessTransport(endpoint, channel, exitGraceMs, maxBufferedBytes);
+  // Node does not tell either end how its channel serializes: the application says it.
+  const serialization = options.serialization ?? 'json';
+  if (serialization !== 'json' && serialization !== 'advanced') {
+    throw new TypeError('options.serialization must be "json" or "advanced"');
+  }
+  return new ChildProcessTransport(endpoint, channel, exitGraceMs, maxBufferedBytes, serialization);
 }

@@ -210,6 +210,8 @@ function routerFor(ipcMain: ElectronIpcMainLike, channel: string): MainRouter {
 
 class ElectronMainTransport extends BaseTransport {
   readonly kind = 'electron-main';
+  readonly binary = true;
+  readonly clone = true;
   nonce: string | undefined;
   /** Messages sent before the renderer said hello: we do not know its nonce yet. */
   private outbox: WireMessage[] = [];

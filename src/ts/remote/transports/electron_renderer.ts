@@ -33,6 +33,8 @@ function asError(error: unknown): Error {
 
 class ElectronRendererTransport extends BaseTransport {
   readonly kind = 'electron-renderer';
+  readonly binary = true;
+  readonly clone = true;
   readonly requestSync?: (message: WireMessage) => WireMessage;
   private readonly nonce = randomNonce();
   private opened = false;

@@ -115,10 +115,10 @@ export abstract class BaseTransport implements Transport {
     else this.begin();
   }
 
-  send(message: WireMessage): void {
+  send(message: WireMessage, transfer?: readonly object[]): void {
     if (this.closed) throw closedError(this.kind);
     try {
-      this.write(message);
+      this.write(message, transfer);
       // A write that found the pipe gone closed the transport instead of sending.
       if (this.closed) throw closedError(this.kind);
     } catch (error) {
@@ -139,8 +139,8 @@ export abstract class BaseTransport implements Transport {
     this.finish(undefined);
   }
 
-  /** Sends one message on the pipe. */
-  protected abstract write(message: WireMessage): void;
+  /** Sends one message on the pipe, moving what `transfer` lists where the pipe can. */
+  protected abstract write(message: WireMessage, transfer?: readonly object[]): void;
 
   /** Detaches from the pipe and frees it; called once, when the transport closes. */
   protected abstract release(): void;

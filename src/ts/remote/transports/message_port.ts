@@ -20,7 +20,7 @@ import { BaseTransport, isWireMessage } from './kit';
 
 /** The structural shape used: MessagePort, Worker and parentPort all fit. */
 export interface PortLike {
-  postMessage(message: unknown): void;
+  postMessage(message: unknown, transfer?: readonly any[]): void;
   on(event: string, listener: (...args: any[]) => void): unknown;
   off(event: string, listener: (...args: any[]) => void): unknown;
   close?(): void;
@@ -35,6 +35,8 @@ function isWorker(port: PortLike): boolean {
 
 class MessagePortTransport extends BaseTransport {
   readonly kind: string;
+  readonly binary = true;
+  readonly clone = true;
   private readonly worker: boolean;
   /** A Worker or this thread's parentPort: shared with the thread's other traffic, never closed. */
   private readonly shared: boolean;
@@ -71,8 +73,9 @@ class MessagePortTransport extends BaseTransport {
     (this.port as { ref?(): void }).ref?.();
   }
 
-  protected write(message: WireMessage): void {
-    this.port.postMessage(message);
+  protected write(message: WireMessage, transfer?: readonly object[]): void {
+    if (transfer === undefined || transfer.length === 0) this.port.postMessage(message);
+    else this.port.postMessage(message, transfer);
   }
 
   protected override goodbye(): void {

@@ -2,17 +2,19 @@
  * Transport over any duplex byte stream: `net.Socket`, `tls.TLSSocket`, a pipe, a stream pair.
  *
  * Wire format: each message is one frame, a 4-byte big-endian unsigned payload length followed by
- * the payload, the message as UTF-8 JSON. The length prefix always tells where the next frame
- * starts, so one bad frame costs only itself:
+ * the payload, the message as MessagePack (codec/frames.ts: binary data as raw bytes, so the cap
+ * counts the bytes really sent). The length prefix always tells where the next frame starts, so
+ * one bad frame costs only itself:
  * - a frame longer than the cap is skipped as its bytes arrive, never buffered (a peer cannot make
  *   us allocate the size it claims), and reported as a lost message;
- * - a frame that is not valid UTF-8 JSON of an object is dropped and reported;
+ * - a frame that is not one well-formed message is dropped and reported;
  * - sending a message longer than the cap throws ERR_REMOTE_TOO_LARGE and the transport stays open.
  * Only a stream that ends in the middle of a frame, errors, or lets too much wait for a peer that
  * does not read (ERR_REMOTE_BACKLOG) closes the transport.
  */
-import { Array, Error, JSON, Number, TextDecoder, TypeError, Uint8Array } from '../builtins';
-import { protocolError } from '../errors';
+import { Error, Number, TypeError, Uint8Array } from '../builtins';
+import { decodeFrame, encodeFrameAfter } from '../codec/frames';
+import { protocolError, RemoteError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, tooLargeError } from './kit';
 
@@ -60,20 +62,16 @@ const SMALL_READ = 4096;
 const TAIL_BYTES = 16 * 1024;
 
 /**
- * Encodes one message as a frame. Exported for tests and for peers written by hand.
- * @throws TypeError for a value that is not a JSON object; RemoteError ERR_REMOTE_TOO_LARGE
- * past `maxFrameBytes`.
+ * Encodes one message as a frame: its length, then its bytes. Exported for tests and for peers
+ * written by hand.
+ * @throws TypeError for a value that is not an object; RemoteError ERR_REMOTE_TOO_LARGE past
+ * `maxFrameBytes`.
  */
-export function encodeFrame(message: WireMessage, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, kind = 'stream'): Buffer {
-  const json = JSON.stringify(message);
-  if (typeof json !== 'string' || json[0] !== '{') {
-    throw new TypeError('message must be a JSON-compatible object');
-  }
-  const payloadBytes = Buffer.byteLength(json, 'utf8');
+export function encodeFrame(message: WireMessage, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, kind = 'stream'): Uint8Array {
+  const frame = encodeFrameAfter(message, HEADER_BYTES);
+  const payloadBytes = frame.length - HEADER_BYTES;
   if (payloadBytes > maxFrameBytes) throw tooLargeError(kind, payloadBytes, maxFrameBytes, 'maxFrameBytes');
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + payloadBytes);
-  frame.writeUInt32BE(payloadBytes, 0);
-  frame.write(json, HEADER_BYTES, 'utf8');
+  new DataView(frame.buffer, frame.byteOffset, HEADER_BYTES).setUint32(0, payloadBytes);
   return frame;
 }
 
@@ -105,7 +103,6 @@ class FrameDecoder {
   private expected = -1;
   /** Bytes of an oversized frame still to throw away. */
   private skipping = 0;
-  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
 
   constructor(
     private readonly maxFrameBytes: number,
@@ -185,22 +182,11 @@ class FrameDecoder {
 
   /** The message, or why the payload is not one. */
   private parse(payload: Buffer): WireMessage | string {
-    let text: string;
     try {
-      text = this.utf8.decode(payload);
-    } catch {
-      return 'its payload is not valid UTF-8';
+      return decodeFrame(payload);
+    } catch (error) {
+      return error instanceof RemoteError ? error.message : String(error);
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      return 'its payload is not valid JSON';
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return 'its payload is not a JSON object';
-    }
-    return value as WireMessage;
   }
 
   /** Removes and returns the first `n` buffered bytes (n <= buffered). */
@@ -236,8 +222,9 @@ class StreamTransport extends BaseTransport {
   private readonly decoder: FrameDecoder;
   private readonly backlog: Backlog;
   /** Frames held back while the stream asks us to wait for 'drain'. */
-  private queue: Buffer[] = [];
+  private queue: Uint8Array[] = [];
   private waitingForDrain = false;
+  readonly binary = true;
 
   constructor(
     private readonly stream: DuplexLike,
@@ -313,7 +300,7 @@ class StreamTransport extends BaseTransport {
     this.finish(error);
   }
 
-  private writeFrame(frame: Buffer): void {
+  private writeFrame(frame: Uint8Array): void {
     if (!this.stream.write(frame)) {
       this.waitingForDrain = true;
       this.stream.once('drain', this.onDrain);
@@ -371,7 +358,7 @@ function isPositiveInteger(value: unknown): value is number {
 
 /**
  * A transport over a duplex byte stream such as a `net.Socket` or `tls.TLSSocket`, with
- * length-prefixed JSON frames. Partial and coalesced chunks are reassembled; an oversized or
+ * length-prefixed MessagePack frames. Partial and coalesced chunks are reassembled; an oversized or
  * malformed frame is skipped and reported, never buffered; a write the stream cannot take yet
  * waits for 'drain'. The transport closes when the stream ends, closes or errors; `close()`
  * flushes what was sent and ends the stream.

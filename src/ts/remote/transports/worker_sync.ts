@@ -10,8 +10,9 @@
  * at its thread's exit, and at its environment's teardown (a `terminate()`d worker runs no
  * JavaScript, but the addon's teardown hook still raises it), and gives up after the timeout.
  */
-import { Error, Int32Array, JSON, Number, Set, TypeError } from '../builtins';
-import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
+import { Error, Int32Array, Number, Set, TypeError } from '../builtins';
+import { deserialize, serialize } from 'node:v8';
+import { MessageChannel, receiveMessageOnPort, threadId, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { types } from 'node:util';
 import { binding } from '../../binding';
 import { protocolError, RemoteError } from '../errors';
@@ -83,6 +84,8 @@ function lostMessage(kind: string, error: unknown): Error {
 
 class AnsweringTransport extends BaseTransport {
   readonly kind = 'worker-sync';
+  readonly binary = true;
+  readonly clone = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
   private watch: object | undefined;
@@ -117,8 +120,8 @@ class AnsweringTransport extends BaseTransport {
     this.port.ref();
   }
 
-  protected write(message: WireMessage): void {
-    this.port.postMessage({ m: message });
+  protected write(message: WireMessage, transfer?: readonly object[]): void {
+    this.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
   protected release(): void {
@@ -160,10 +163,11 @@ class AnsweringTransport extends BaseTransport {
 
   private answer(answer: WireMessage): void {
     if (this.isClosed) return;
-    const json = JSON.stringify(answer);
-    const length = Buffer.byteLength(json);
+    // Structured clone, like the port: the answer arrives as a port message would.
+    const bytes = serialize(answer);
+    const length = bytes.length;
     if (length <= this.data.length) {
-      this.data.write(json, 0, 'utf8');
+      this.data.set(bytes, 0);
       Atomics.store(this.header, LENGTH, length);
       Atomics.store(this.header, STATE, INLINE);
     } else {
@@ -179,6 +183,8 @@ class AnsweringTransport extends BaseTransport {
 
 class RequestingTransport extends BaseTransport {
   readonly kind = 'worker-sync';
+  readonly binary = true;
+  readonly clone = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
 
@@ -207,9 +213,9 @@ class RequestingTransport extends BaseTransport {
     this.end.answers.ref();
   }
 
-  protected write(message: WireMessage): void {
+  protected write(message: WireMessage, transfer?: readonly object[]): void {
     this.assertPeer();
-    this.end.port.postMessage({ m: message });
+    this.end.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
   /**
@@ -217,7 +223,7 @@ class RequestingTransport extends BaseTransport {
    * (ERR_REMOTE_CLOSED) or the timeout passed (ERR_REMOTE_TIMEOUT): the smaller of `timeoutMs`
    * (the session's) and the transport's own, where 0 or undefined means none.
    */
-  requestSync(message: WireMessage, sessionTimeoutMs?: number): WireMessage {
+  requestSync(message: WireMessage, sessionTimeoutMs?: number, transfer?: readonly object[]): WireMessage {
     if (this.isClosed) throw closedError(this.kind);
     if (Atomics.load(this.header, ANSWERER) === threadId + 1) {
       // Waiting here would block the very event loop that has to answer.
@@ -232,16 +238,24 @@ class RequestingTransport extends BaseTransport {
     const timeoutMs = limits.length > 0 ? Math.min(...limits) : 0;
     this.assertPeer();
     Atomics.store(this.header, STATE, IDLE);
-    this.end.port.postMessage({ sync: true, m: message });
+    this.end.port.postMessage({ sync: true, m: message }, transfer as TransferListItem[] | undefined);
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     for (;;) {
       Atomics.wait(this.header, STATE, IDLE, SLICE_MS);
       const state = Atomics.load(this.header, STATE);
       if (state === INLINE) {
         const length = Atomics.load(this.header, LENGTH);
-        const text = this.data.toString('utf8', 0, length);
+        // Copied out first: decoding must not read memory the peer can still change.
+        const bytes = Buffer.from(this.data.subarray(0, Math.max(0, Math.min(length, this.data.length))));
         Atomics.store(this.header, STATE, IDLE);
-        return JSON.parse(text) as WireMessage;
+        let answer: unknown;
+        try {
+          answer = deserialize(bytes);
+        } catch (error) {
+          throw this.fail(`the answer is malformed: ${(error as Error).message}`, 'ERR_REMOTE_PROTOCOL');
+        }
+        if (!isWireMessage(answer)) throw this.fail('the answer is not a message', 'ERR_REMOTE_PROTOCOL');
+        return answer;
       }
       if (state === ON_PORT) {
         const received = receiveMessageOnPort(this.end.answers);

@@ -1,11 +1,14 @@
 /**
- * A hostile peer on a TCP connection to the host's listener on 127.0.0.1: length-prefixed JSON
- * frames written by hand, and junk frames (bad JSON, bad UTF-8, non-objects, empty, over the cap).
+ * A hostile peer on a TCP connection to the host's listener on 127.0.0.1: length-prefixed
+ * MessagePack frames written by hand (from the JSON the fuzzer makes), and junk frames (JSON
+ * text, bad MessagePack, bad UTF-8, non-objects, extensions, empty, over the cap).
  */
 import { once } from 'node:events';
 import net from 'node:net';
 import { Host } from './host';
 import { HostedWire } from './hosted_wire';
+import { BAD_FRAME_PAYLOADS } from '../../transports/junk';
+import { messageOfFrame, msgpackOfJson } from '../../frames';
 
 function frame(payload: Buffer): Buffer {
   const header = Buffer.alloc(4);
@@ -15,12 +18,7 @@ function frame(payload: Buffer): Buffer {
 
 /** Junk frames; the last one is over the cap (its payload follows, so the stream stays in step). */
 const JUNK_FRAMES: ReadonlyArray<(maxFrameBytes: number) => Buffer> = [
-  () => frame(Buffer.from('{"op":')),
-  () => frame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
-  () => frame(Buffer.from('[1,2]')),
-  () => frame(Buffer.from('42')),
-  () => frame(Buffer.from('null')),
-  () => frame(Buffer.alloc(0)),
+  ...BAD_FRAME_PAYLOADS.map((payload) => () => frame(payload)),
   (maxFrameBytes) => frame(Buffer.alloc(maxFrameBytes + 1, 0x20)),
 ];
 
@@ -48,7 +46,7 @@ export class StreamWire extends HostedWire {
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 4 && buffered.length >= 4 + buffered.readUInt32BE(0)) {
         const length = buffered.readUInt32BE(0);
-        onMessage(JSON.parse(buffered.subarray(4, 4 + length).toString('utf8')));
+        onMessage(messageOfFrame(buffered.subarray(0, 4 + length)));
         buffered = buffered.subarray(4 + length);
       }
     });
@@ -70,7 +68,7 @@ export class StreamWire extends HostedWire {
       return false;
     }
     if (json === undefined) return false;
-    const payload = Buffer.from(json, 'utf8');
+    const payload = msgpackOfJson(json);
     this.socket!.write(frame(payload));
     // Over the cap the server skips it unread: junk, not a message.
     return payload.length <= this.maxFrameBytes;

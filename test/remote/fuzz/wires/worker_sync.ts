@@ -6,6 +6,7 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import type { WorkerSyncEnd } from '../../../../src/ts/remote/transports';
 import type { SyncOutcome } from '../peer';
+import { deserialize } from 'node:v8';
 import { Host } from './host';
 import { HostedWire } from './hosted_wire';
 import { post, tooDeep } from './message_port';
@@ -84,7 +85,7 @@ export class WorkerSyncWire extends HostedWire {
     switch (state) {
       case INLINE: {
         const length = Atomics.load(header, LENGTH);
-        return { answer: JSON.parse(Buffer.from(end.buffer, HEADER_BYTES, length).toString('utf8')) };
+        return { answer: deserialize(Buffer.from(Buffer.from(end.buffer, HEADER_BYTES, length))) };
       }
       case ON_PORT:
         return { answer: receiveMessageOnPort(end.answers)?.message };

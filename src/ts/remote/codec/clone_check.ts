@@ -1,0 +1,125 @@
+/**
+ * A received clone (`{ $: 'clone', v }`): what the peer sent as plain data through structured
+ * clone. The peer may be hostile, so the value is checked before the application sees it: only
+ * plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer and whole standard views over an
+ * ordinary ArrayBuffer (never shared memory the peer could still write), no holes, at most
+ * `maxDepth` levels deep. The walk remembers every object, so shared parts and cycles cost one
+ * visit, and stops at the first thing that is not data: a sparse array of length 2^32 - 1 is
+ * refused at its first hole, not walked.
+ *
+ * A value made in another realm (jest's vm context receiving from a port of the main context) is
+ * copied into this one as it is checked; values of this realm are kept as they are.
+ */
+import { Array, ArrayBuffer, Map, Object, Set, Uint8Array } from '../builtins';
+import { protocolError, RemoteError } from '../errors';
+import { types } from '../platform';
+import { TYPED_ARRAYS } from './kinds';
+import { isObjectPrototype, isPlainArray } from './realm';
+
+const getPrototypeOf = Object.getPrototypeOf;
+
+function fail(what: string): never {
+  throw protocolError(`Malformed value: a clone holds ${what}`);
+}
+
+export class CloneCheck {
+  private readonly done = new Map<object, unknown>();
+  private depth = 0;
+
+  constructor(
+    private readonly maxDepth: number,
+    /** Copy into this realm (the value was made in another one). */
+    private readonly copy: boolean,
+  ) {}
+
+  /** The checked value (itself, or its copy into this realm). Throws a protocol error. */
+  value(value: unknown): unknown {
+    if (typeof value !== 'object') {
+      if (typeof value === 'function' || typeof value === 'symbol') fail(typeof value);
+      return value;
+    }
+    if (value === null) return null;
+    const known = this.done.get(value);
+    if (known !== undefined) return known;
+    if (isPlainArray(value)) {
+      const out: unknown[] = this.copy ? new Array(value.length) : value;
+      this.done.set(value, out);
+      this.enter();
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        if (item === undefined && !(i in value)) fail('a sparse array');
+        const checked = this.value(item);
+        if (this.copy) out[i] = checked;
+      }
+      this.depth--;
+      return out;
+    }
+    if (isObjectPrototype(getPrototypeOf(value))) {
+      const out: Record<string, unknown> = this.copy ? {} : (value as Record<string, unknown>);
+      this.done.set(value, out);
+      this.enter();
+      for (const key of Object.keys(value)) {
+        const checked = this.value((value as Record<string, unknown>)[key]);
+        if (!this.copy) continue;
+        // A peer's key is an own property, never the prototype.
+        Object.defineProperty(out, key, { value: checked, enumerable: true, writable: true, configurable: true });
+      }
+      this.depth--;
+      return out;
+    }
+    if (types.isMap(value)) {
+      const map = value as Map<unknown, unknown>;
+      const out = this.copy ? new Map<unknown, unknown>() : map;
+      this.done.set(value, out);
+      this.enter();
+      for (const [k, v] of map) {
+        const key = this.value(k);
+        const item = this.value(v);
+        if (this.copy) out.set(key, item);
+      }
+      this.depth--;
+      return out;
+    }
+    if (types.isSet(value)) {
+      const set = value as Set<unknown>;
+      const out = this.copy ? new Set<unknown>() : set;
+      this.done.set(value, out);
+      this.enter();
+      for (const v of set) {
+        const item = this.value(v);
+        if (this.copy) out.add(item);
+      }
+      this.depth--;
+      return out;
+    }
+    if (types.isDate(value)) return this.keep(value, this.copy ? new Date((value as Date).getTime()) : value);
+    if (types.isRegExp(value)) {
+      const re = value as RegExp;
+      return this.keep(value, this.copy ? new RegExp(re.source, re.flags) : value);
+    }
+    if (types.isArrayBuffer(value)) {
+      return this.keep(value, this.copy ? (value as ArrayBuffer).slice(0) : value);
+    }
+    if (ArrayBuffer.isView(value) && types.isArrayBuffer(value.buffer)) {
+      const name = Object.prototype.toString.call(value).slice(8, -1);
+      if (Object.hasOwn(TYPED_ARRAYS, name) && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) {
+        if (!this.copy && getPrototypeOf(value) === TYPED_ARRAYS[name].prototype) return this.keep(value, value);
+        const bytes = new Uint8Array(value.byteLength);
+        bytes.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        return this.keep(value, new TYPED_ARRAYS[name](bytes.buffer));
+      }
+    }
+    return fail(`${Object.prototype.toString.call(value).slice(8, -1) || 'an object'} that is not plain data`);
+  }
+
+  private keep(value: object, out: unknown): unknown {
+    this.done.set(value, out);
+    return out;
+  }
+
+  private enter(): void {
+    if (++this.depth > this.maxDepth) {
+      throw new RemoteError('ERR_REMOTE_TOO_DEEP', `Malformed value: nested more than ${this.maxDepth} levels deep (maxDepth)`);
+    }
+  }
+}

@@ -1,0 +1,391 @@
+/**
+ * One protocol message as bytes and back, for transports that carry bytes (streams, WebSocket).
+ *
+ * The bytes are MessagePack. Binary data inside a message (`Uint8Array`, `Buffer`) travels as
+ * MessagePack `bin`, raw, so a frame is about as long as the data it carries.
+ *
+ * Encoding uses msgpackr (measured fastest on our messages, bench/NOTES.md), loaded on the first
+ * frame so that sessions on other transports never pay for it. Decoding does not: msgpackr's
+ * decoder keeps process-wide extension tables (one of which builds any global class named by the
+ * peer) and recurses as deep as the input nests. Ours reads only the subset a message needs
+ * (nil, booleans, numbers, strings, bin, arrays, maps with string keys, and the one extension
+ * msgpackr writes for `undefined`), refuses everything else, walks the input without recursion,
+ * never allocates more items than there are bytes left to fill them, and stores a `__proto__` key
+ * as an own property rather than as a prototype.
+ *
+ * No Node.js built-ins: the same file runs in browsers. `Uint8Array` in, `Uint8Array` out.
+ */
+import { Array, Object, TextDecoder, TypeError, Uint8Array } from '../builtins';
+import { protocolError } from '../errors';
+import type { WireMessage } from '../transport';
+
+/**
+ * Containers nested inside one frame, at most. A message nests about three containers per level
+ * of a copied value (a tagged record, its entry list, one entry), and `maxDepth` may be set as
+ * high as 100,000 levels; the walk keeps its own stack, so the bound costs no call stack.
+ */
+export const MAX_FRAME_DEPTH = 3 * 100_000 + 64;
+
+interface Packer {
+  pack(value: unknown, options?: number): Uint8Array;
+}
+
+let packer: Packer | undefined;
+/** msgpackr's flag asking `pack` to leave room (the low byte says how much) before the value. */
+let reserveStart = 0;
+
+function getPacker(): Packer {
+  if (packer === undefined) {
+    // Loaded on first use: msgpackr costs start-up time a session on a message port never needs.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const msgpackr = require('msgpackr') as typeof import('msgpackr');
+    // Plain MessagePack only: no records, no shared structures, no typed-array extensions (a
+    // Uint8Array is `bin`); `undefined` is msgpackr's fixext 0, which decodeFrame reads.
+    packer = new msgpackr.Packr({ useRecords: false, moreTypes: false, structuredClone: false, variableMapSize: true });
+    reserveStart = msgpackr.RESERVE_START_SPACE;
+  }
+  return packer;
+}
+
+function checkMessage(message: WireMessage): void {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+    throw new TypeError('message must be an object');
+  }
+}
+
+/**
+ * Encodes one protocol message as bytes (the payload of one frame, without a length prefix).
+ * The bytes are a view that stays valid: later frames never overwrite it.
+ * @throws TypeError when `message` is not a plain object.
+ */
+export function encodeFrame(message: WireMessage): Uint8Array {
+  checkMessage(message);
+  return getPacker().pack(message);
+}
+
+/**
+ * Like `encodeFrame`, with `room` bytes (at most 255) left free before the payload, for a
+ * transport's own header: the header is written in place instead of copying the payload.
+ */
+export function encodeFrameAfter(message: WireMessage, room: number): Uint8Array {
+  checkMessage(message);
+  const pack = getPacker();
+  return pack.pack(message, reserveStart | room);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Array items allocated before they are read, at most. */
+const PREALLOCATE = 65_536;
+/**
+ * ASCII strings up to this many bytes are read by hand and shared through a small cache: a
+ * message repeats the same short keys and tags thousands of times, and one string per repeat
+ * was most of the decoding time (in the garbage collector). The cache holds only strings, at
+ * most CACHE_SIZE of them: a peer can fill it, not grow it.
+ */
+const SHORT_STRING = 16;
+const CACHE_SIZE = 4096;
+const cache: Array<string | undefined> = new Array(CACHE_SIZE);
+
+class Reader {
+  private position = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get left(): number {
+    return this.bytes.length - this.position;
+  }
+
+  get done(): boolean {
+    return this.position === this.bytes.length;
+  }
+
+  private need(count: number): number {
+    if (count > this.bytes.length - this.position) {
+      throw protocolError(`Malformed frame: it ends inside a value (${count} bytes needed at byte ${this.position})`);
+    }
+    const at = this.position;
+    this.position += count;
+    return at;
+  }
+
+  byte(): number {
+    return this.bytes[this.need(1)];
+  }
+
+  uint16(): number {
+    return this.view.getUint16(this.need(2));
+  }
+
+  uint32(): number {
+    return this.view.getUint32(this.need(4));
+  }
+
+  /** A 64-bit integer as the nearest number (the protocol checks ids are safe integers). */
+  uint64(): number {
+    const at = this.need(8);
+    return this.view.getUint32(at) * 2 ** 32 + this.view.getUint32(at + 4);
+  }
+
+  int64(): number {
+    const at = this.need(8);
+    return this.view.getInt32(at) * 2 ** 32 + this.view.getUint32(at + 4);
+  }
+
+  int(width: 1 | 2 | 4): number {
+    const at = this.need(width);
+    return width === 1 ? this.view.getInt8(at) : width === 2 ? this.view.getInt16(at) : this.view.getInt32(at);
+  }
+
+  float32(): number {
+    return this.view.getFloat32(this.need(4));
+  }
+
+  float64(): number {
+    return this.view.getFloat64(this.need(8));
+  }
+
+  string(length: number): string {
+    const at = this.need(length);
+    const bytes = this.bytes;
+    if (length <= SHORT_STRING) {
+      let hash = length;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = bytes[at + i];
+        if (code >= 0x80) break;
+        hash = (Math.imul(hash, 31) + code) | 0;
+      }
+      if (i === length) {
+        const slot = hash & (CACHE_SIZE - 1);
+        const cached = cache[slot];
+        if (cached !== undefined && cached.length === length) {
+          let same = 0;
+          while (same < length && cached.charCodeAt(same) === bytes[at + same]) same++;
+          if (same === length) return cached;
+        }
+        const text = String.fromCharCode.apply(null, bytes.subarray(at, at + length) as unknown as number[]);
+        cache[slot] = text;
+        return text;
+      }
+    }
+    try {
+      return utf8.decode(bytes.subarray(at, at + length));
+    } catch {
+      throw protocolError(`Malformed frame: a string at byte ${at} is not valid UTF-8`);
+    }
+  }
+
+  /** `length` raw bytes, copied: the value must not keep the whole frame alive. */
+  binary(length: number): Uint8Array {
+    const at = this.need(length);
+    // Not `slice`: on a Buffer it is a view.
+    const copy = new Uint8Array(length);
+    copy.set(this.bytes.subarray(at, at + length));
+    return copy;
+  }
+
+  /** A container's item count, checked against the bytes left (each item takes at least one). */
+  count(count: number, perItem: number): number {
+    if (count * perItem > this.left) {
+      throw protocolError(`Malformed frame: ${count} items announced, but only ${this.left} bytes are left`);
+    }
+    return count;
+  }
+}
+
+/** What a header byte opened, if anything. */
+const OPEN_ARRAY = 1;
+const OPEN_MAP = 2;
+
+/**
+ * Decodes the bytes of one frame into a protocol message (an object; its fields are validated
+ * later, like any message).
+ * @throws RemoteError ERR_REMOTE_PROTOCOL for bytes that are not exactly one MessagePack map in
+ * the subset a message uses.
+ */
+export function decodeFrame(bytes: Uint8Array): WireMessage {
+  // By tag, not instanceof: a Buffer or a Uint8Array of another realm is as good.
+  if (Object.prototype.toString.call(bytes) !== '[object Uint8Array]') throw new TypeError('bytes must be a Uint8Array');
+  const reader = new Reader(bytes);
+  // The container being filled is held in locals, the ones around it in parallel stacks: no
+  // object per container, and no recursion however deep the input nests.
+  const targets: Array<unknown[] | { [key: string]: unknown }> = [];
+  const counts: number[] = [];
+  const indexes: number[] = [];
+  const keys: Array<string | undefined> = [];
+  let target: unknown[] | { [key: string]: unknown } | undefined;
+  let isMap = false;
+  /** Items (for a map: entries) still to read into `target`. */
+  let remaining = 0;
+  let index = 0;
+  /** For a map: the key whose value comes next, or undefined while a key is due. */
+  let key: string | undefined;
+  let result: unknown;
+  // Each turn reads one value: a scalar is stored at once, a container is opened and filled by
+  // the turns that follow; a filled container is stored in its parent.
+  for (;;) {
+    let value: unknown;
+    let opens = 0;
+    let size = 0;
+    const head = reader.byte();
+    if (head <= 0x7f) value = head;
+    else if (head >= 0xe0) value = head - 0x100;
+    else if (head <= 0x8f) {
+      opens = OPEN_MAP;
+      size = head & 0x0f;
+    } else if (head <= 0x9f) {
+      opens = OPEN_ARRAY;
+      size = head & 0x0f;
+    } else if (head <= 0xbf) value = reader.string(head & 0x1f);
+    else {
+      switch (head) {
+        case 0xc0:
+          value = null;
+          break;
+        case 0xc2:
+          value = false;
+          break;
+        case 0xc3:
+          value = true;
+          break;
+        case 0xc4:
+          value = reader.binary(reader.byte());
+          break;
+        case 0xc5:
+          value = reader.binary(reader.uint16());
+          break;
+        case 0xc6:
+          value = reader.binary(reader.uint32());
+          break;
+        case 0xca:
+          value = reader.float32();
+          break;
+        case 0xcb:
+          value = reader.float64();
+          break;
+        case 0xcc:
+          value = reader.byte();
+          break;
+        case 0xcd:
+          value = reader.uint16();
+          break;
+        case 0xce:
+          value = reader.uint32();
+          break;
+        case 0xcf:
+          value = reader.uint64();
+          break;
+        case 0xd0:
+          value = reader.int(1);
+          break;
+        case 0xd1:
+          value = reader.int(2);
+          break;
+        case 0xd2:
+          value = reader.int(4);
+          break;
+        case 0xd3:
+          value = reader.int64();
+          break;
+        case 0xd4:
+          // fixext 1 of type 0 holding 0: how msgpackr writes undefined. No other extension.
+          if (reader.byte() !== 0 || reader.byte() !== 0) throw protocolError('Malformed frame: unknown extension');
+          value = undefined;
+          break;
+        case 0xd9:
+          value = reader.string(reader.byte());
+          break;
+        case 0xda:
+          value = reader.string(reader.uint16());
+          break;
+        case 0xdb:
+          value = reader.string(reader.uint32());
+          break;
+        case 0xdc:
+          opens = OPEN_ARRAY;
+          size = reader.uint16();
+          break;
+        case 0xdd:
+          opens = OPEN_ARRAY;
+          size = reader.uint32();
+          break;
+        case 0xde:
+          opens = OPEN_MAP;
+          size = reader.uint16();
+          break;
+        case 0xdf:
+          opens = OPEN_MAP;
+          size = reader.uint32();
+          break;
+        default:
+          throw protocolError(`Malformed frame: type byte 0x${head.toString(16)} is not allowed in a message`);
+      }
+    }
+    if (opens !== 0) {
+      if (target === undefined && opens !== OPEN_MAP) throw protocolError('Malformed frame: a message must be a map');
+      if (targets.length >= MAX_FRAME_DEPTH) {
+        throw protocolError(`Malformed frame: containers nested more than ${MAX_FRAME_DEPTH} deep`);
+      }
+      const opensMap = opens === OPEN_MAP;
+      const count = reader.count(size, opensMap ? 2 : 1);
+      // Sized up front only within a bound: a peer's count costs memory only as items arrive.
+      const opened = opensMap ? {} : count <= PREALLOCATE ? new Array<unknown>(count) : [];
+      if (count > 0) {
+        if (target !== undefined) {
+          targets.push(target);
+          counts.push(remaining);
+          indexes.push(isMap ? 0 : index);
+          keys.push(key);
+        }
+        target = opened;
+        isMap = opensMap;
+        remaining = count;
+        index = 0;
+        key = undefined;
+        continue;
+      }
+      value = opened;
+    } else if (target === undefined) {
+      throw protocolError('Malformed frame: a message must be a map');
+    }
+    // Store the finished value, closing every container it completes.
+    for (;;) {
+      if (target === undefined) {
+        result = value;
+        break;
+      }
+      if (!isMap) {
+        (target as unknown[])[index++] = value;
+      } else if (key === undefined) {
+        if (typeof value !== 'string') throw protocolError('Malformed frame: a map key is not a string');
+        key = value;
+        break;
+      } else {
+        // `target.__proto__ = value` would set the prototype; a peer's key is always an own property.
+        if (key === '__proto__') {
+          Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+        } else {
+          (target as { [key: string]: unknown })[key] = value;
+        }
+        key = undefined;
+      }
+      if (--remaining > 0) break;
+      value = target;
+      if (targets.length === 0) {
+        target = undefined;
+        continue;
+      }
+      target = targets.pop()!;
+      remaining = counts.pop()!;
+      index = indexes.pop()!;
+      key = keys.pop();
+      isMap = !Array.isArray(target);
+    }
+    if (target === undefined) break;
+  }
+  if (!reader.done) throw protocolError(`Malformed frame: ${reader.left} bytes follow the message`);
+  return result as WireMessage;
+}

@@ -1,0 +1,163 @@
+// The message <-> bytes codec of byte transports (codec/frames.ts): what it carries, and what
+// hostile bytes cannot make it do.
+import fc from 'fast-check';
+import { decodeFrame, encodeFrame, MAX_FRAME_DEPTH } from '../../src/ts/remote/codec/frames';
+import { RemoteError } from '../../src/ts/remote/errors';
+import { PassThrough } from 'node:stream';
+import { streamTransport } from '../../src/ts/remote/transports/stream';
+import type { WireMessage } from '../../src/ts/remote/transport';
+
+/** What a message may hold: JSON values and bytes. */
+const messageValue = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.boolean(),
+    fc.double({ noNaN: true }).filter((n) => !Object.is(n, -0)),
+    fc.integer(),
+    fc.maxSafeInteger(),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.uint8Array({ maxLength: 64 }),
+    fc.array(tie('value'), { maxLength: 5 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 5 }),
+  ),
+})).value;
+
+function protocolFailure(run: () => unknown): RemoteError | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    return error as RemoteError;
+  }
+}
+
+describe('encodeFrame and decodeFrame', () => {
+  test('a message comes back equal, bytes as Uint8Array', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 8 }), messageValue, { maxKeys: 6 }), (message) => {
+        expect(decodeFrame(encodeFrame(message))).toEqual(message);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('binary data is carried raw: 1 MiB of bytes makes a frame of 1 MiB and a few bytes', () => {
+    const bytes = new Uint8Array(1 << 20).fill(1);
+    const frame = encodeFrame({ op: 'x', b: bytes });
+    expect(frame.length).toBeLessThan((1 << 20) + 16);
+    const back = decodeFrame(frame).b as Uint8Array;
+    expect(Object.prototype.toString.call(back)).toBe('[object Uint8Array]');
+    expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  test('decoded bytes are a copy: they do not keep the frame alive or change with it', () => {
+    const frame = encodeFrame({ b: new Uint8Array([1, 2, 3]) });
+    const back = decodeFrame(frame).b as Uint8Array;
+    expect(back.buffer.byteLength).toBe(3);
+    frame.fill(0);
+    expect([...back]).toEqual([1, 2, 3]);
+  });
+
+  test('a frame encoded earlier is not overwritten by the frames encoded after it', () => {
+    const first = encodeFrame({ n: 1, s: 'first' });
+    for (let i = 0; i < 2000; i++) encodeFrame({ i, pad: 'y'.repeat(100) });
+    expect(decodeFrame(first)).toEqual({ n: 1, s: 'first' });
+  });
+
+  test('encodeFrame refuses what is not an object', () => {
+    expect(() => encodeFrame([] as never)).toThrow(TypeError);
+    expect(() => encodeFrame(null as never)).toThrow('message must be an object');
+  });
+});
+
+describe('decodeFrame on hostile bytes', () => {
+  test('any bytes give a message or a protocol error, nothing else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const failure = protocolFailure(() => decodeFrame(bytes));
+        if (failure !== undefined) expect(failure).toMatchObject({ code: 'ERR_REMOTE_PROTOCOL' });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('mutated real frames give a message or a protocol error, nothing else', () => {
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 8 }), messageValue, { minKeys: 1, maxKeys: 6 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (message, edits) => {
+          const bytes = Uint8Array.from(encodeFrame(message));
+          for (const [at, byte] of edits) bytes[at % bytes.length] = byte;
+          const failure = protocolFailure(() => decodeFrame(bytes));
+          if (failure !== undefined) expect(failure).toMatchObject({ code: 'ERR_REMOTE_PROTOCOL' });
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('a __proto__ key is an own property, never the prototype', () => {
+    // {"__proto__": {"polluted": true}}
+    const bytes = Buffer.from([0x81, 0xa9, ...Buffer.from('__proto__'), 0x81, 0xa8, ...Buffer.from('polluted'), 0xc3]);
+    const message = decodeFrame(bytes) as { [key: string]: unknown };
+    expect(Object.getPrototypeOf(message)).toBe(Object.prototype);
+    expect(message.polluted).toBeUndefined();
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(message, '__proto__')?.value).toEqual({ polluted: true });
+  });
+
+  test('no extension is read: not msgpackr\'s error extension, which builds a class named by the peer', () => {
+    // {"e": ext 0x65 ["Function", "return 1"]}
+    const payload = Buffer.from([0x92, 0xa8, ...Buffer.from('Function'), 0xa8, ...Buffer.from('return 1')]);
+    const bytes = Buffer.from([0x81, 0xa1, 0x65, 0xc7, payload.length, 0x65, ...payload]);
+    expect(() => decodeFrame(bytes)).toThrow(/type byte 0xc7 is not allowed/);
+  });
+
+  test('a count larger than the bytes left is refused before anything is allocated', () => {
+    const bytes = Buffer.from([0x81, 0xa1, 0x61, 0xdd, 0xff, 0xff, 0xff, 0xff]);
+    expect(() => decodeFrame(bytes)).toThrow(/4294967295 items announced, but only 0 bytes are left/);
+  });
+
+  test(`nesting is bounded (${MAX_FRAME_DEPTH} containers) and costs no call stack`, () => {
+    const deep = MAX_FRAME_DEPTH + 1;
+    const bytes = Buffer.alloc(3 + deep + 1, 0x91); // {"a": [[[...[1]...]]]}
+    bytes.set([0x81, 0xa1, 0x61], 0);
+    bytes[bytes.length - 1] = 0x01;
+    expect(() => decodeFrame(bytes)).toThrow(/nested more than/);
+    const fits = Buffer.concat([Buffer.from([0x81, 0xa1, 0x61]), Buffer.alloc(100_000, 0x91), Buffer.from([1])]);
+    expect(() => decodeFrame(fits)).not.toThrow();
+  });
+
+  test('trailing bytes, a cut value, a non-string key and a non-map message are refused', () => {
+    expect(() => decodeFrame(Buffer.from([0x80, 0x00]))).toThrow(/1 bytes follow the message/);
+    expect(() => decodeFrame(Buffer.from([0x81, 0xa1, 0x61, 0xa5, 0x61]))).toThrow(/ends inside a value/);
+    expect(() => decodeFrame(Buffer.from([0x81, 0x01, 0x02]))).toThrow(/a map key is not a string/);
+    expect(() => decodeFrame(Buffer.from([0x91, 0x01]))).toThrow(/a message must be a map/);
+    expect(() => decodeFrame(Buffer.from([0x81, 0xa1, 0x61, 0xa2, 0xff, 0xfe]))).toThrow(/not valid UTF-8/);
+  });
+});
+
+describe('a 16 MB buffer over a stream transport with default options', () => {
+  test('arrives whole: the frame cap counts real bytes, not base64', async () => {
+    const wire = new PassThrough();
+    const sender = streamTransport({
+      write: (chunk: Uint8Array, callback?: (error?: Error | null) => void) => wire.write(chunk, callback),
+      end: () => wire.end(),
+      destroy: () => wire.destroy(),
+      on: () => undefined,
+      once: () => undefined,
+      removeListener: () => undefined,
+    });
+    const receiver = streamTransport(wire);
+    const received = new Promise<WireMessage>((resolve) => receiver.start({ message: resolve, close() {} }));
+    sender.start({ message() {}, close() {} });
+    const bytes = new Uint8Array(16_000_000).fill(9);
+    sender.send({ op: 'x', b: bytes });
+    const message = await received;
+    expect((message.b as Uint8Array).length).toBe(16_000_000);
+    expect(Buffer.from(message.b as Uint8Array).equals(Buffer.from(bytes))).toBe(true);
+    receiver.close();
+  });
+});
