@@ -28,6 +28,8 @@ void EnvState::OnEnvTeardown(void* arg) {
   auto* state = static_cast<EnvState*>(arg);
   state->hook_registered_ = false;
   state->accepting_ = false;
+  // First: a thread waiting on this one's answer wakes while the rest is torn down.
+  state->teardown_flags_.RaiseAll();
   state->queue_.Stop(state->env_);
   if (state->gc_canary_ != nullptr) {
     napi_delete_reference(state->env_, state->gc_canary_);

@@ -10,6 +10,7 @@
 #include "cell_directory.h"
 #include "finalizer_queue.h"
 #include "finalizer_token.h"
+#include "teardown_flag.h"
 
 namespace weakwire {
 
@@ -44,6 +45,8 @@ class EnvState {
   bool accepting() const { return accepting_; }
   FinalizerQueue& queue() { return queue_; }
   CellDirectory& cells() { return cells_; }
+  // Shared-memory cells this environment's teardown sets to 1 (teardown_flag.h).
+  TeardownFlags& teardown_flags() { return teardown_flags_; }
 
   // setDestructor: the generation of the next registration, below 2^28 so that JavaScript can
   // keep it in a word with a few flag bits. Counted only for registrations that get their
@@ -88,6 +91,7 @@ class EnvState {
   bool hook_registered_ = false;
   FinalizerQueue queue_;
   CellDirectory cells_;
+  TeardownFlags teardown_flags_;
 };
 
 }  // namespace weakwire

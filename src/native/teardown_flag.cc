@@ -1,7 +1,7 @@
 #include "teardown_flag.h"
 
-#include <cstdint>
-#include <new>
+#include "addon.h"
+#include "env_state.h"
 
 #ifdef _MSC_VER
 #include <intrin.h>
@@ -11,14 +11,6 @@ namespace weakwire {
 
 namespace {
 
-struct TeardownWatch {
-  napi_env env;
-  int32_t* cell;
-  // Keeps the view (and so the shared memory) alive while the hook may still write to it.
-  napi_ref view;
-  bool active;
-};
-
 void StoreOne(int32_t* cell) {
 #ifdef _MSC_VER
   _InterlockedExchange(reinterpret_cast<volatile long*>(cell), 1);
@@ -27,23 +19,28 @@ void StoreOne(int32_t* cell) {
 #endif
 }
 
-// Runs at environment teardown, where no JavaScript runs; it only writes the flag. The
-// reference is left to the environment, which frees every reference as it goes away.
-void OnTeardown(void* arg) {
-  auto* watch = static_cast<TeardownWatch*>(arg);
-  if (!watch->active) return;
-  watch->active = false;
-  StoreOne(watch->cell);
-}
-
-void Stop(TeardownWatch* watch) {
-  if (!watch->active) return;
-  watch->active = false;
-  napi_remove_env_cleanup_hook(watch->env, OnTeardown, watch);
-  napi_delete_reference(watch->env, watch->view);
-}
-
 }  // namespace
+
+uint32_t TeardownFlags::Add(int32_t* cell) {
+  uint32_t id = next_id_;
+  next_id_ = next_id_ == UINT32_MAX ? 1 : next_id_ + 1;
+  watches_.push_back(Watch{id, cell});
+  return id;
+}
+
+void TeardownFlags::Remove(uint32_t id) {
+  for (size_t i = 0; i < watches_.size(); ++i) {
+    if (watches_[i].id != id) continue;
+    watches_[i] = watches_.back();
+    watches_.pop_back();
+    return;
+  }
+}
+
+void TeardownFlags::RaiseAll() {
+  for (const Watch& watch : watches_) StoreOne(watch.cell);
+  watches_.clear();
+}
 
 Napi::Value WatchTeardown(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -60,31 +57,22 @@ Napi::Value WatchTeardown(const Napi::CallbackInfo& info) {
       index != static_cast<double>(static_cast<size_t>(index))) {
     throw Napi::RangeError::New(env, "watchTeardown: index must be an index of cells");
   }
-  auto* watch = new (std::nothrow)
-      TeardownWatch{env, cells.Data() + static_cast<size_t>(index), nullptr, false};
-  if (watch == nullptr) throw Napi::Error::New(env, "watchTeardown: out of memory");
-  napi_status status = napi_create_reference(env, cells, 1, &watch->view);
-  if (status == napi_ok) status = napi_add_env_cleanup_hook(env, OnTeardown, watch);
-  if (status != napi_ok) {
-    if (watch->view != nullptr) napi_delete_reference(env, watch->view);
-    delete watch;
-    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
-  }
-  watch->active = true;
-  // The handle owns the record: when it is collected (or the environment goes away) the record
-  // is freed, after the hook was removed if it was still registered.
-  return Napi::External<TeardownWatch>::New(env, watch, [](Napi::Env, TeardownWatch* w) {
-    Stop(w);
-    delete w;
-  });
+  EnvState* state = WeakwireAddon::EnvStateOf(env);
+  if (!state->accepting())
+    throw Napi::Error::New(env, "watchTeardown: the environment is shutting down");
+  uint32_t id = state->teardown_flags().Add(cells.Data() + static_cast<size_t>(index));
+  return Napi::Number::New(env, id);
 }
 
 Napi::Value UnwatchTeardown(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsExternal()) {
-    throw Napi::TypeError::New(env, "unwatchTeardown: handle must come from watchTeardown");
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw Napi::TypeError::New(env, "unwatchTeardown: id must come from watchTeardown");
   }
-  Stop(info[0].As<Napi::External<TeardownWatch>>().Data());
+  double id = info[0].As<Napi::Number>().DoubleValue();
+  if (id >= 1 && id <= UINT32_MAX && id == static_cast<double>(static_cast<uint32_t>(id))) {
+    WeakwireAddon::EnvStateOf(env)->teardown_flags().Remove(static_cast<uint32_t>(id));
+  }
   return env.Undefined();
 }
 

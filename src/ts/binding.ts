@@ -51,10 +51,14 @@ export interface NativeBinding {
   setDispatcher(dispatch: (tokens: Uint32Array) => unknown[] | undefined): void;
   stats(): NativeStats;
   IDWeakMap: new () => NativeIDWeakMap;
-  /** At this environment's teardown (even a terminated worker's), `cells[index]` becomes 1. */
-  watchTeardown(cells: Int32Array, index: number): object;
+  /**
+   * At this environment's teardown (even a terminated worker's), `cells[index]` becomes 1.
+   * Returns the watch's id. The caller must keep `cells` referenced until it unwatches: the
+   * native side holds only a pointer into its memory.
+   */
+  watchTeardown(cells: Int32Array, index: number): number;
   /** Stops a watch (idempotent). */
-  unwatchTeardown(handle: object): void;
+  unwatchTeardown(id: number): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

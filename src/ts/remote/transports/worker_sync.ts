@@ -88,7 +88,8 @@ class AnsweringTransport extends BaseTransport {
   readonly clone = true;
   private readonly header: Int32Array;
   private readonly data: Buffer;
-  private watch: object | undefined;
+  /** The native teardown watch on our header (it writes CLOSED there if this thread dies). */
+  private watch: number | undefined;
 
   constructor(
     private readonly port: MessagePort,
@@ -109,6 +110,7 @@ class AnsweringTransport extends BaseTransport {
       exitHooked = true;
       process.on('exit', onThreadExit);
     }
+    // `answering` keeps the header (and its shared memory) referenced until release() unwatches.
     this.watch = binding.watchTeardown(this.header, CLOSED);
   }
 
