@@ -65,6 +65,22 @@ export const TARGETS = [
     limit: 0.9,
     ratio: (r) => r.ratios['remote:async/comlink'],
   },
+  ...[
+    ['payload-1mb-vs-postmessage', 'echo 1 MB Buffer over MessagePort / raw postMessage (copy)', 1.2, '1 MB Buffer/postMessage'],
+    ['payload-transfer-vs-postmessage', 'echo 1 MB with transfer / raw postMessage with a transfer list', 2, '1 MB transfer/postMessage'],
+    ['payload-objects-vs-comlink', 'echo 10,000 small objects over MessagePort / comlink', 1.3, '10,000 objects/comlink'],
+    ['payload-tree-vs-comlink', 'echo a depth-20 tree of 10,000 nodes / comlink', 1.3, 'depth-20 tree/comlink'],
+    ['payload-tcp-1mb-vs-raw', 'TCP: echo 1 MB Buffer / raw length-prefixed frames', 1.25, 'tcp 1 MB Buffer/raw frames'],
+    ['payload-tcp-objects-vs-json', 'TCP: echo 10,000 small objects / raw JSON frames', 1.3, 'tcp 10,000 objects/raw JSON'],
+    ['startup-vs-comlink', "require('weakwire/remote') / comlink + node adapter (fresh processes)", 4, 'startup/comlink'],
+  ].map(([id, label, limit, key]) => ({ id, label, limit, ratio: (r) => r.ratios[`payload:${key}`] })),
+  {
+    id: 'proxy-heap',
+    label: 'JS heap per live proxy',
+    limit: 500,
+    unit: 'bytes',
+    ratio: (r) => r.ratios['payload:proxy heap bytes'],
+  },
   {
     id: 'free-messages',
     label: 'FREE messages for 10,000 dead proxies',

@@ -2,6 +2,7 @@
 import { registerCase } from '../cases/register.mjs';
 import { mapCase, mapScaleCase, MAP_OPS, MAP_SCALE_SIZES } from '../cases/map.mjs';
 import { remoteCase } from '../cases/remote.mjs';
+import { payloadCase } from '../cases/payload.mjs';
 import { finalizeCase, memoryCase } from './macro.mjs';
 import { ratioOf } from './rounds.mjs';
 import { median, relativeNoise } from './stats.mjs';
@@ -117,6 +118,13 @@ export async function measureAll(profile, { only } = {}) {
         ratios[`remote:${name}`] ??= { unavailable: r.unavailable };
       }
     }
+  }
+  if (want('payload')) {
+    log('remote payloads (MessagePort, TCP), proxy memory, start-up');
+    const r = await payloadCase({ rounds: Math.max(profile.rounds, 5) });
+    cases.payload = { ...r, ratios: undefined };
+    for (const [name, ratio] of Object.entries(r.ratios ?? {})) ratios[`payload:${name}`] = ratio;
+    if (r.unavailable) ratios['payload:1 MB Buffer/postMessage'] = { unavailable: r.unavailable };
   }
   return { cases, ratios };
 }

@@ -23,7 +23,10 @@ export function isPlainArray(value: unknown): value is unknown[] {
   return Array.isArray(value) && Array.isArray(getPrototypeOf(value));
 }
 
-/** Whether `value` was made in another realm than this module's. */
+/**
+ * Whether `value` (what a deserializer made: never a null-prototype object) was made in another
+ * realm than this module's: every object of this realm inherits from its `Object.prototype`.
+ */
 export function isForeign(value: object): boolean {
-  return getPrototypeOf(value) !== OBJECT_PROTO && !(Array.isArray(value) && getPrototypeOf(value) === Array.prototype);
+  return !(value instanceof Object);
 }
