@@ -160,11 +160,22 @@ function risesEverywhere(ys: readonly number[], minBytes: number): boolean {
 }
 
 /**
+ * The largest fall between two samples. A leak never shrinks the heap, so a fall is what the rest
+ * of the process (a runner's buffers, code flushed and compiled again) moves it by, up or down.
+ */
+function largestFall(ys: readonly number[]): number {
+  let fall = 0;
+  for (let i = 1; i < ys.length; i++) fall = Math.max(fall, ys[i - 1] - ys[i]);
+  return fall;
+}
+
+/**
  * The verdict on a memory figure. It is growing when its trend over all samples is steep, the
  * first run grew by more than `minBytes`, a Mann–Kendall test finds a steady rise (p < 0.01),
  * *and* either it rose between every two samples of a single run or a second run
- * (`confirmFrom` on) grew again by half of `minBytes`: a cache that filled once, a table that
- * was allocated once, stays put in the second run; a leak does not.
+ * (`confirmFrom` on) grew again by half of `minBytes` and by more than the heap was seen to fall
+ * between two samples: a cache that filled once, a table that was allocated once, stays put in
+ * the second run, give or take the process's noise; a leak does not.
  */
 function judgeBytes(
   metric: Metric,
@@ -198,8 +209,13 @@ function judgeBytes(
   const steady = confirmFrom === undefined && risesEverywhere(ys, minBytes);
   if (confirmFrom === undefined && !steady) return figure(false, 'rose, but not at every sample, and was not run again');
   const again = confirmFrom === undefined ? growth : thirdsGrowth(ys.slice(confirmFrom));
-  if (again <= minBytes / 2) {
-    return figure(false, `+${fmtBytes(growth)}, then ${again >= 0 ? '+' : ''}${fmtBytes(again)} over as many calls again: a one-off step`);
+  const noise = confirmFrom === undefined ? 0 : largestFall(ys);
+  if (again <= Math.max(minBytes / 2, noise)) {
+    const within = again > minBytes / 2 ? ` (within the ${fmtBytes(noise)} the heap fell between two samples)` : '';
+    return figure(
+      false,
+      `+${fmtBytes(growth)}, then ${again >= 0 ? '+' : ''}${fmtBytes(again)} over as many calls again${within}: a one-off step`,
+    );
   }
   if (trend.p >= SIGNIFICANT) return figure(false, `+${fmtBytes(growth)}, but no steady rise (p ${p})`);
   return figure(

@@ -196,10 +196,13 @@ function totals(graph: HeapGraph): Map<string, KindTotals> {
 }
 
 /**
- * What a later snapshot is compared with: objects per kind, and the highest object id. V8 numbers
- * objects as snapshots first see them, so an id above it is an object new since. Kept as one
- * string and two typed arrays, so that holding it while more calls run adds three objects to the
- * second snapshot, not one per kind.
+ * What a later snapshot is compared with: objects per kind, the highest object id, and the
+ * containers that held many objects of one kind. V8 numbers objects as snapshots first see them,
+ * so an id above `maxId` is an object new since; the converse does not hold: V8 learns of dead
+ * objects only at the next snapshot, so an object allocated straight into the old space where a
+ * dead one lay inherits its id. Which container grew is therefore read from `holders`, not from
+ * ids. Kept as one string and typed arrays, so that holding it while more calls run adds a few
+ * objects to the second snapshot, not one per kind.
  */
 export interface HeapSummary {
   /** Kind names joined by "\0". */
@@ -207,6 +210,26 @@ export interface HeapSummary {
   counts: Float64Array;
   bytes: Float64Array;
   maxId: number;
+  /** Triples (container id, kind index, direct children of that kind), for groups of {@link MIN_HOLDER}+. */
+  holders: Float64Array;
+}
+
+/** Smallest group of one kind under one retainer that a summary records. */
+const MIN_HOLDER = 8;
+
+/** Direct children of each kind under each retainer (in the shortest-path tree), keyed parent * kinds + kind. */
+function groupsByHolder(graph: HeapGraph, tree: RetainerTree, kindIndex: Map<string, number>): Map<number, number> {
+  const groups = new Map<number, number>();
+  const kindCount = kindIndex.size;
+  for (let n = 0; n < graph.nodeCount; n++) {
+    const parent = tree.parent[n];
+    if (parent === -1 || n === 0) continue;
+    const kind = kindOf(graph, n);
+    if (kind === undefined) continue;
+    const key = parent * kindCount + kindIndex.get(kind)!;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  return groups;
 }
 
 export function summarize(graph: HeapGraph): HeapSummary {
@@ -217,11 +240,19 @@ export function summarize(graph: HeapGraph): HeapSummary {
     if (type !== 'native' && type !== 'synthetic') maxId = Math.max(maxId, graph.id(n));
   }
   const byKind = totals(graph);
+  const kindIndex = new Map([...byKind.keys()].map((kind, i) => [kind, i]));
+  const holders: number[] = [];
+  for (const [key, count] of groupsByHolder(graph, retainerTree(graph), kindIndex)) {
+    if (count < MIN_HOLDER) continue;
+    const parent = Math.floor(key / kindIndex.size);
+    holders.push(graph.id(parent), key - parent * kindIndex.size, count);
+  }
   return {
     kinds: [...byKind.keys()].join('\0'),
     counts: Float64Array.from(byKind.values(), (t) => t.count),
     bytes: Float64Array.from(byKind.values(), (t) => t.bytes),
     maxId,
+    holders: Float64Array.from(holders),
   };
 }
 
@@ -266,30 +297,44 @@ export function grownKinds(
   const top: GrownKind[] = grown.slice(0, limit).map(({ kind, count, bytes }) => ({ kind, count, bytes }));
   if (top.length > 0) {
     const tree = retainerTree(after);
-    const sample = pickSample(after, tree, before.maxId, top[0].kind);
+    const sample = pickSample(after, tree, before, top[0].kind);
     if (sample !== undefined) top[0].samplePath = retainerPath(after, tree, sample, `a new ${top[0].kind}`);
   }
   return top;
 }
 
 /**
- * A new object of `kind` that stands for the growth: leaked objects pile up in one container (a
- * Map's table, an array, a listener list), so the one whose direct retainer holds the most new
- * objects of the kind; a table that grew in place has no siblings, so the largest new one.
+ * An object of `kind` that stands for the growth. Leaked objects pile up in one container (a
+ * Map's table, an array, a listener list): the retainer whose count of direct children of the
+ * kind rose most since `before` (a table reallocated as it grew is new, so it counts from zero),
+ * and one of its children, a new one if it has one. A table that grew in place has no siblings:
+ * then the largest new object of the kind.
  */
-function pickSample(graph: HeapGraph, tree: RetainerTree, maxId: number, kind: string): number | undefined {
-  const byParent = new Map<number, { count: number; first: number }>();
+function pickSample(graph: HeapGraph, tree: RetainerTree, before: HeapSummary, kind: string): number | undefined {
+  const kindAt = before.kinds.split('\0').indexOf(kind);
+  const had = new Map<number, number>();
+  for (let i = 0; i < before.holders.length; i += 3) {
+    if (before.holders[i + 1] === kindAt) had.set(before.holders[i], before.holders[i + 2]);
+  }
+  const byParent = new Map<number, { count: number; sample: number; sampleIsNew: boolean }>();
   let largest: number | undefined;
   for (let n = 0; n < graph.nodeCount; n++) {
-    if (graph.id(n) <= maxId || tree.parent[n] === -1 || kindOf(graph, n) !== kind) continue;
+    if (tree.parent[n] === -1 || n === 0 || kindOf(graph, n) !== kind) continue;
+    const isNew = graph.id(n) > before.maxId;
     const group = byParent.get(tree.parent[n]);
-    if (group === undefined) byParent.set(tree.parent[n], { count: 1, first: n });
-    else group.count++;
-    if (largest === undefined || graph.selfSize(n) > graph.selfSize(largest)) largest = n;
+    if (group === undefined) byParent.set(tree.parent[n], { count: 1, sample: n, sampleIsNew: isNew });
+    else {
+      group.count++;
+      if (isNew && !group.sampleIsNew) Object.assign(group, { sample: n, sampleIsNew: true });
+    }
+    if (isNew && (largest === undefined || graph.selfSize(n) > graph.selfSize(largest))) largest = n;
   }
-  let best: { count: number; first: number } | undefined;
-  for (const group of byParent.values()) if (best === undefined || group.count > best.count) best = group;
-  return best !== undefined && best.count > 1 ? best.first : largest;
+  let best: { gain: number; sample: number } | undefined;
+  for (const [parent, group] of byParent) {
+    const gain = group.count - (had.get(graph.id(parent)) ?? 0);
+    if (best === undefined || gain > best.gain) best = { gain, sample: group.sample };
+  }
+  return best !== undefined && best.gain > 1 ? best.sample : largest;
 }
 
 /** Snapshots for {@link grownKinds}; exported so callers take them at the right moments. */
