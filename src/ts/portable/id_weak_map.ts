@@ -26,10 +26,13 @@ interface MapCount {
 }
 
 // A map that is collected takes its registry with it, so its entries' deaths are never reported:
-// the realm-wide registry below subtracts what the map still counted.
+// the realm-wide registry below subtracts what the map still counted. Its callback holds the
+// counters, never the state: a test runner may take the state's own properties away when a test
+// file ends (Jest's globals clean-up), and maps die after that.
 function mapsRegistry(state: RealmState): FinalizationRegistry<MapCount> {
+  const counters = state.counters;
   return (state.maps ??= new FinalizationRegistry<MapCount>((count) => {
-    state.counters.mapEntries -= count.entries;
+    counters.mapEntries -= count.entries;
     count.entries = 0;
     count.dead = true;
   }));
