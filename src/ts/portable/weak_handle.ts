@@ -35,12 +35,8 @@ class PortableDestructorTable {
   constructor(private readonly counters: PortableCounters) {}
 
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
-    const slot = this.free.length > 0 ? this.free.pop()! : this.states.length;
-    const generation = ((this.generations[slot] ?? 0) + 1) % SLOT_BITS;
-    this.generations[slot] = generation;
-    this.states[slot] = TRACKING;
-    this.callbacks[slot] = callback as Destructor<unknown>;
-    this.helds[slot] = held;
+    const slot = this.take(callback, held);
+    const generation = this.generations[slot];
     // The cancel function is the unregister token: the registry holds it weakly, and once the
     // caller dropped it nobody can cancel, so nothing needs it any more.
     const cancel = cancelFunction(this, slot, generation);
@@ -49,16 +45,21 @@ class PortableDestructorTable {
     return cancel;
   }
 
-  /** `register` without a cancel function (nor an unregister token): it can never be cancelled. */
+  /** `register` without a cancel function nor unregister token: only `cancelAll` cancels it. */
   watch<H>(target: object, callback: Destructor<H>, held: H): void {
+    const slot = this.take(callback, held);
+    this.registry.register(target, this.generations[slot] * SLOT_BITS + slot);
+    this.counters.trackedObjects++;
+  }
+
+  /** Takes a slot for `callback(held)` under a new generation (then in `generations[slot]`). */
+  private take<H>(callback: Destructor<H>, held: H): number {
     const slot = this.free.length > 0 ? this.free.pop()! : this.states.length;
-    const generation = ((this.generations[slot] ?? 0) + 1) % SLOT_BITS;
-    this.generations[slot] = generation;
+    this.generations[slot] = ((this.generations[slot] ?? 0) + 1) % SLOT_BITS;
     this.states[slot] = TRACKING;
     this.callbacks[slot] = callback as Destructor<unknown>;
     this.helds[slot] = held;
-    this.registry.register(target, generation * SLOT_BITS + slot);
-    this.counters.trackedObjects++;
+    return slot;
   }
 
   /** @internal */
