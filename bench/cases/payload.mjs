@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { benchRequire, benchRoot, loadRemote } from '../lib/weakwire.mjs';
 import { ratioOf, settle } from '../lib/rounds.mjs';
 import { median, relativeNoise } from '../lib/stats.mjs';
@@ -92,6 +92,35 @@ async function rawFrameEcho(answer) {
       server.close();
     },
   };
+}
+
+/**
+ * Bytes of this thread's JS heap per live proxy: `count` proxies of objects served from a worker
+ * thread, held at once. The serving side (its export table and the objects it serves, here a new
+ * class per object) lives in the worker's heap, so the figure is the proxies' own cost.
+ */
+async function clientProxyHeap(remotePath, connect, transports, count) {
+  const channel = new MessageChannel();
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const { RemoteServer, transports } = require(${JSON.stringify(remotePath)});
+     const tools = { make: () => new (class Item {})() };
+     new RemoteServer({ modules: { tools: () => tools } }).serve(transports.messagePort(workerData.port));`,
+    { eval: true, workerData: { port: channel.port1 }, transferList: [channel.port1] },
+  );
+  const client = connect(transports.messagePort(channel.port2), { sync: false });
+  try {
+    const tools = await client.require('tools');
+    for (let i = 0; i < 20; i++) await tools.make();
+    await settle();
+    const before = process.memoryUsage().heapUsed;
+    const held = await Promise.all(Array.from({ length: count }, () => tools.make()));
+    await settle();
+    return (process.memoryUsage().heapUsed - before) / held.length;
+  } finally {
+    client.close();
+    await worker.terminate();
+  }
 }
 
 function startupTimes(runs) {
@@ -203,13 +232,17 @@ export async function payloadCase({ rounds }) {
   ];
   const t = await timeRounds(tasks, rounds);
 
-  // Heap per live proxy: 10,000 proxies held, against the heap before.
+  // Heap per live proxy: 10,000 proxies held, against the heap before. The target's figure is the
+  // client's alone (serving side in a worker); the same with both ends and the served objects in
+  // this heap is kept for comparison with earlier runs, which measured that.
   await settle();
   const before = process.memoryUsage().heapUsed;
   const held = await Promise.all(Array.from({ length: 10_000 }, () => ours.make()));
   await settle();
-  const proxyBytes = (process.memoryUsage().heapUsed - before) / held.length;
+  const bothEndsBytes = (process.memoryUsage().heapUsed - before) / held.length;
   held.length = 0;
+  await settle();
+  const proxyBytes = await clientProxyHeap(join(benchRoot, 'dist', 'remote', 'index.js'), connect, transports, 10_000);
 
   const startup = startupTimes(5);
 
@@ -228,6 +261,7 @@ export async function payloadCase({ rounds }) {
   return {
     timings: t,
     proxyHeapBytes: proxyBytes,
+    proxyHeapBytesBothEnds: bothEndsBytes,
     startupNs: startup,
     ratios: {
       '1 MB Buffer/postMessage': ratioOf(t['port 1 MB Buffer: weakwire'], t['port 1 MB Buffer: postMessage']),

@@ -3,7 +3,7 @@
  * same exports, so `weakwire` and the modules built on it bundle without the addon.
  * @packageDocumentation
  */
-export { setDestructor, type Destructor } from './portable/weak_handle';
+export { setDestructor, watchCollection, cancelWatches, type Destructor } from './portable/weak_handle';
 export { IDWeakMap, createIDWeakMap, type IDWeakMapKey } from './portable/id_weak_map';
 export { stats, type Stats } from './portable/stats';
 /** Which backend `weakwire` runs on here. */

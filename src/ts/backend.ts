@@ -5,7 +5,7 @@
  * reaches the addon or a Node built-in there.
  * @packageDocumentation
  */
-export { setDestructor, type Destructor } from './weak_handle';
+export { setDestructor, watchCollection, cancelWatches, type Destructor } from './weak_handle';
 export { IDWeakMap, createIDWeakMap, type IDWeakMapKey } from './id_weak_map';
 export { stats, type Stats } from './stats';
 /** Which backend `weakwire` runs on here. */

@@ -109,6 +109,12 @@ class DestructorTable {
 
   /** Registers a destructor; `target` is checked by the native side (see setDestructor). */
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
+    const slot = this.add(target, callback, held);
+    return cancelFunction(this, slot, this.generation);
+  }
+
+  /** Registers a destructor and returns its slot (its generation is then `this.generation`). */
+  add<H>(target: object, callback: Destructor<H>, held: H): number {
     let page = this.current;
     if (page.words[4224 /* FREE_COUNT */] === 0) page = this.nextPage();
     const words = page.words;
@@ -149,7 +155,7 @@ class DestructorTable {
       kind = 2; // both
     }
     words[index] = (generation << 3) | (kind << 1) | 1;
-    return cancelFunction(this, slot, generation);
+    return slot;
   }
 
   /** @internal */
@@ -161,6 +167,26 @@ class DestructorTable {
     this.clear(page, index, word);
     this.release(page, index);
     return true;
+  }
+
+  /** Cancels every registration whose callback is `callback`; returns how many. */
+  cancelAll(callback: Destructor<never>): number {
+    let cancelled = 0;
+    for (const page of this.pages) {
+      const words = page.words;
+      if (words[4224 /* FREE_COUNT */] === PAGE_SIZE) continue;
+      for (let index = 0; index < PAGE_SIZE; index++) {
+        const word = words[index];
+        if ((word & 1) === 0) continue;
+        const kind = (word >>> 1) & 3;
+        const own = kind === 0 ? page.shared : kind === 1 ? page.values[index] : page.callbacks[index];
+        if (own !== callback) continue;
+        this.clear(page, index, word);
+        this.release(page, index);
+        cancelled++;
+      }
+    }
+    return cancelled;
   }
 
   /** The current page is full: continue with another page that has room, or a new one. */
@@ -338,4 +364,36 @@ export function setDestructor<H = undefined>(
     checkDestructorArguments(target, callback);
     throw error;
   }
+}
+
+/**
+ * `setDestructor` without a cancel function, which is most of a registration's JavaScript heap
+ * when the callback is shared and `held` is an existing object: the remote module registers one
+ * per live proxy. `cancelWatches(callback)` cancels all registrations of a callback at once.
+ * @internal
+ */
+export function watchCollection<H>(target: object, callback: Destructor<H>, held: H): void {
+  if (typeof callback !== 'function') checkDestructorArguments(target, callback);
+  const destructors = registry ?? table();
+  try {
+    // A table made by an older copy of this module (which found it on the binding) has no `add`.
+    if (typeof destructors.add === 'function') destructors.add(target, callback, held);
+    else destructors.register(target, callback, held);
+  } catch (error) {
+    checkDestructorArguments(target, callback);
+    throw error;
+  }
+}
+
+/**
+ * Cancels every pending registration whose callback is `callback` (a session's, when it
+ * closes). It scans the whole table: for rare events, not per object.
+ * @returns how many were cancelled.
+ * @internal
+ */
+export function cancelWatches(callback: Destructor<never>): number {
+  const destructors = registry ?? shared[TABLE];
+  // No table yet: nothing registered. An older copy's table cannot cancel in bulk (its
+  // registrations then run, and their callback ignores them).
+  return destructors !== undefined && typeof destructors.cancelAll === 'function' ? destructors.cancelAll(callback) : 0;
 }

@@ -35,18 +35,31 @@ class PortableDestructorTable {
   constructor(private readonly counters: PortableCounters) {}
 
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
-    const slot = this.free.length > 0 ? this.free.pop()! : this.states.length;
-    const generation = ((this.generations[slot] ?? 0) + 1) % SLOT_BITS;
-    this.generations[slot] = generation;
-    this.states[slot] = TRACKING;
-    this.callbacks[slot] = callback as Destructor<unknown>;
-    this.helds[slot] = held;
+    const slot = this.take(callback, held);
+    const generation = this.generations[slot];
     // The cancel function is the unregister token: the registry holds it weakly, and once the
     // caller dropped it nobody can cancel, so nothing needs it any more.
     const cancel = cancelFunction(this, slot, generation);
     this.registry.register(target, generation * SLOT_BITS + slot, cancel);
     this.counters.trackedObjects++;
     return cancel;
+  }
+
+  /** `register` without a cancel function nor unregister token: only `cancelAll` cancels it. */
+  watch<H>(target: object, callback: Destructor<H>, held: H): void {
+    const slot = this.take(callback, held);
+    this.registry.register(target, this.generations[slot] * SLOT_BITS + slot);
+    this.counters.trackedObjects++;
+  }
+
+  /** Takes a slot for `callback(held)` under a new generation (then in `generations[slot]`). */
+  private take<H>(callback: Destructor<H>, held: H): number {
+    const slot = this.free.length > 0 ? this.free.pop()! : this.states.length;
+    this.generations[slot] = ((this.generations[slot] ?? 0) + 1) % SLOT_BITS;
+    this.states[slot] = TRACKING;
+    this.callbacks[slot] = callback as Destructor<unknown>;
+    this.helds[slot] = held;
+    return slot;
   }
 
   /** @internal */
@@ -69,6 +82,31 @@ class PortableDestructorTable {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Cancels every registration whose callback is `callback`; returns how many. A registration
+   * made by `watch` has no unregister token: its slot is freed now, and the registry's report of
+   * its death later finds a free or reused slot and is ignored.
+   */
+  cancelAll(callback: Destructor<never>): number {
+    let cancelled = 0;
+    for (let slot = 0; slot < this.states.length; slot++) {
+      if (this.callbacks[slot] !== callback) continue;
+      const state = this.states[slot];
+      if (state === TRACKING) {
+        this.counters.trackedObjects--;
+        this.release(slot);
+        cancelled++;
+      } else if (state === QUEUED) {
+        this.states[slot] = CANCELLED;
+        this.callbacks[slot] = undefined;
+        this.helds[slot] = undefined;
+        this.counters.pendingCallbacks--;
+        cancelled++;
+      }
+    }
+    return cancelled;
   }
 
   private release(slot: number): void {
@@ -160,4 +198,28 @@ export function setDestructor<H = undefined>(
 ): () => boolean {
   checkDestructorArguments(target, callback);
   return table().register(target, callback, held as H);
+}
+
+/**
+ * `setDestructor` for callers that never cancel: no cancel function is made. The remote module
+ * registers one per live proxy.
+ * @internal
+ */
+export function watchCollection<H>(target: object, callback: Destructor<H>, held: H): void {
+  checkDestructorArguments(target, callback);
+  const destructors = table();
+  // A table made by an older copy of this module (found in the realm's state) has no `watch`.
+  if (typeof destructors.watch === 'function') destructors.watch(target, callback, held);
+  else destructors.register(target, callback, held);
+}
+
+/**
+ * Cancels every pending registration whose callback is `callback` (a session's, when it
+ * closes). It scans the whole table: for rare events, not per object.
+ * @returns how many were cancelled.
+ * @internal
+ */
+export function cancelWatches(callback: Destructor<never>): number {
+  const destructors = table();
+  return typeof destructors.cancelAll === 'function' ? destructors.cancelAll(callback) : 0;
 }

@@ -4,7 +4,9 @@
  * Each live proxy has a record counting the receipts of its id, cache hits included. When the
  * proxy is collected (setDestructor) or released, FREE(id, count) is queued; queued FREEs leave
  * in batches. A new receipt after the old proxy died starts a new record and a new proxy, so a
- * late FREE for the old one never covers the new receipt.
+ * late FREE for the old one never covers the new receipt. The collection of a released proxy is
+ * not cancelled but ignored (its record says released): a cancel function per proxy would cost
+ * more heap than the rest of its record. Closing cancels all of the session's at once.
  */
 import { Array, Map } from './builtins';
 import { clearImmediate, setImmediate, type Immediate } from './platform';
@@ -25,9 +27,7 @@ export interface ImportRecord {
   readonly id: number;
   count: number;
   released: boolean;
-  cancel: (() => boolean) | undefined;
 }
-
 
 export class ImportTable {
   private readonly proxies: Backend.IDWeakMap<number, object> = new (loadBackend().IDWeakMap)<number, object>();
@@ -51,11 +51,11 @@ export class ImportTable {
       record.count++;
       return live;
     }
-    const record: ImportRecord = { id, count: 1, released: false, cancel: undefined };
+    const record: ImportRecord = { id, count: 1, released: false };
     const proxy = make(record);
     this.proxies.set(id, proxy);
     this.records.set(id, record);
-    record.cancel = loadBackend().setDestructor(proxy, this.collected, record);
+    loadBackend().watchCollection(proxy, this.collected, record);
     this.created++;
     return proxy;
   }
@@ -71,8 +71,6 @@ export class ImportTable {
     record.count--;
     if (record.count > 0) return;
     record.released = true;
-    record.cancel?.();
-    record.cancel = undefined;
     this.records.delete(id);
     this.proxies.delete(id);
   }
@@ -86,7 +84,6 @@ export class ImportTable {
   /** Explicit release: frees now instead of at collection. False if it was already released. */
   release(record: ImportRecord): boolean {
     if (record.released || this.closed) return false;
-    record.cancel?.();
     this.drop(record);
     return true;
   }
@@ -97,7 +94,6 @@ export class ImportTable {
 
   private drop(record: ImportRecord): void {
     record.released = true;
-    record.cancel = undefined;
     if (this.records.get(record.id) === record) {
       this.records.delete(record.id);
       this.proxies.delete(record.id);
@@ -148,11 +144,8 @@ export class ImportTable {
     this.closed = true;
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
-    for (const record of this.records.values()) {
-      record.released = true;
-      record.cancel?.();
-      record.cancel = undefined;
-    }
+    for (const record of this.records.values()) record.released = true;
+    loadBackend().cancelWatches(this.collected);
     this.records.clear();
     this.proxies.clear();
     this.pending.clear();

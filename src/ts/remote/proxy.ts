@@ -6,13 +6,13 @@
  * (`await proxy.a.b.c` is one round trip). Every proxy of a kind shares one handler; its state
  * hangs off its target.
  */
-import { TypeError, WeakMap } from './builtins';
+import { Map, Object, Reflect, TypeError, WeakMap } from './builtins';
 import { Proxy } from './platform';
 import { RemoteError } from './errors';
 import type { ImportRecord } from './import_table';
 import { child, type PathRoot } from './member_reference';
 import { methodStub, stubbedFunction, type MethodState, type StubOwner } from './method_stub';
-import { callableTarget, localMember, objectTarget, REMOTE, refuse, refusingTraps } from './proxy_common';
+import { callableTarget, localMember, objectTargetPrototype, REMOTE, refuse, refusingTraps } from './proxy_common';
 import type { RemoteOp } from './remote_op';
 
 /** What a proxy needs from its session. */
@@ -38,10 +38,53 @@ export interface ProxyInfo extends PathRoot, StubOwner {
   readonly callable: boolean;
 }
 
-const INFO: unique symbol = Symbol('weakwire.proxy');
-type Target = { [INFO]: ProxyInfo };
+/**
+ * The state of one proxy, and for an object proxy also its target (a second object per proxy
+ * would cost as much again). Everything that can be computed from the fields lives on the
+ * prototype: a proxy's heap is these fields, its proxy and (callables only) its function target.
+ * The introspection traps below keep the fields out of reach of code holding the proxy.
+ */
+class ProxyState implements ProxyInfo {
+  methods: Map<string, MethodState> | undefined = undefined;
+  children: Map<string, object> | undefined = undefined;
+  /** The proxy itself (set as soon as it exists). */
+  keepAlive: object = NO_PROXY;
 
-const infos = new WeakMap<object, ProxyInfo>();
+  constructor(
+    readonly host: ProxyHost,
+    readonly record: ImportRecord,
+  ) {}
+
+  get callable(): boolean {
+    return typeof this.keepAlive === 'function';
+  }
+
+  /** Made when a label is printed, not per proxy. */
+  get label(): string {
+    return `#${this.record.id}`;
+  }
+
+  perform(op: RemoteOp): unknown {
+    return this.host.perform(this.record, op);
+  }
+}
+
+const NO_PROXY: object = {};
+
+// An object proxy's target is its ProxyState: `util.inspect` reads the target directly, so the
+// state inherits the inspection that asks the proxy for its label.
+Object.setPrototypeOf(ProxyState.prototype, objectTargetPrototype);
+
+const INFO: unique symbol = Symbol('weakwire.proxy');
+/** A callable proxy's target: a function holding the state under a key no trap reveals. */
+type CallableTarget = { [INFO]: ProxyState };
+type Target = ProxyState | CallableTarget;
+
+function stateOf(target: Target): ProxyState {
+  return typeof target === 'function' ? (target as CallableTarget)[INFO] : (target as ProxyState);
+}
+
+const infos = new WeakMap<object, ProxyState>();
 
 /**
  * The session behind a remote-object proxy, or undefined for anything else. A method stub
@@ -67,10 +110,35 @@ function labelOf(info: ProxyInfo): string {
   return `[remote ${info.callable ? 'function' : 'object'} #${info.record.id}]`;
 }
 
+/**
+ * What code holding a proxy can see of its target: an object proxy shows an empty object that
+ * inherits the label inspection, a callable one its function without the state. Neither shows
+ * the state, so no user code can read a proxy's session or record.
+ */
+const introspectionTraps: ProxyHandler<Target> = {
+  has(target, key) {
+    return typeof target === 'function' ? key !== INFO && Reflect.has(target, key) : Reflect.has(objectTargetPrototype, key);
+  },
+  ownKeys(target) {
+    if (typeof target !== 'function') return [];
+    const keys = Reflect.ownKeys(target);
+    const shown: (string | symbol)[] = [];
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== INFO) shown[shown.length] = keys[i];
+    return shown;
+  },
+  getOwnPropertyDescriptor(target, key) {
+    return typeof target === 'function' && key !== INFO ? Reflect.getOwnPropertyDescriptor(target, key) : undefined;
+  },
+  getPrototypeOf(target) {
+    return typeof target === 'function' ? Reflect.getPrototypeOf(target) : objectTargetPrototype;
+  },
+};
+
 const syncTraps: ProxyHandler<Target> = {
   ...refusingTraps,
+  ...introspectionTraps,
   get(target, key) {
-    const info = target[INFO];
+    const info = stateOf(target);
     const local = localMember(key, labelOf(info), info.callable);
     if (local !== REMOTE) return local;
     const name = key as string;
@@ -89,25 +157,26 @@ const syncTraps: ProxyHandler<Target> = {
   },
   set(target, key, value) {
     if (typeof key === 'symbol') refuse('symbol keys');
-    const info = target[INFO];
+    const info = stateOf(target);
     info.methods?.delete(key);
     info.host.perform(info.record, { op: 'set', path: [key], value });
     return true;
   },
   apply(target, thisArg, args) {
-    const info = target[INFO];
+    const info = stateOf(target);
     return info.host.perform(info.record, { op: 'call', thisArg, args });
   },
   construct(target, args) {
-    const info = target[INFO];
+    const info = stateOf(target);
     return info.host.perform(info.record, { op: 'new', args }) as object;
   },
 };
 
 const asyncTraps: ProxyHandler<Target> = {
   ...refusingTraps,
+  ...introspectionTraps,
   get(target, key) {
-    const info = target[INFO];
+    const info = stateOf(target);
     const local = localMember(key, labelOf(info), info.callable);
     if (local !== REMOTE) return local;
     // Never throws, even on a closed session: the reference's read or call rejects instead.
@@ -117,37 +186,31 @@ const asyncTraps: ProxyHandler<Target> = {
     if (typeof key === 'symbol') refuse('symbol keys');
     // Sent in order with every later operation; a failure nobody awaits goes to the session's
     // 'error' channel (`await remote.set(...)` gives the outcome to those who want it).
-    const info = target[INFO];
+    const info = stateOf(target);
     info.host.perform(info.record, { op: 'set', path: [key], value });
     return true;
   },
   apply(target, thisArg, args) {
-    const info = target[INFO];
+    const info = stateOf(target);
     return info.host.perform(info.record, { op: 'call', thisArg, args });
   },
   construct(target, args) {
-    const info = target[INFO];
+    const info = stateOf(target);
     return info.host.perform(info.record, { op: 'new', args }) as object;
   },
 };
 
 /** Builds the proxy for one imported id. It captures the record, never the other way round. */
 export function makeProxy(host: ProxyHost, record: ImportRecord, callable: boolean): object {
-  // A function target gives the proxy [[Call]] and [[Construct]]; only callables get one.
-  const target = (callable ? callableTarget(function remote() {}) : objectTarget()) as Target;
-  const info: ProxyInfo = {
-    host,
-    record,
-    callable,
-    methods: undefined,
-    children: undefined,
-    label: `#${record.id}`,
-    keepAlive: undefined as unknown as object,
-    perform: (op) => host.perform(record, op),
-  };
-  target[INFO] = info;
+  const info = new ProxyState(host, record);
+  let target: Target = info;
+  if (callable) {
+    // A function target gives the proxy [[Call]] and [[Construct]]; only callables get one.
+    target = callableTarget(function remote() {}) as unknown as CallableTarget;
+    target[INFO] = info;
+  }
   const proxy = new Proxy(target, host.sync ? syncTraps : asyncTraps);
-  (info as { keepAlive: object }).keepAlive = proxy;
+  info.keepAlive = proxy;
   infos.set(proxy, info);
   return proxy;
 }

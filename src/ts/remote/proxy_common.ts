@@ -60,15 +60,11 @@ export const refusingTraps = {
 function inspectLabel(this: { [LABEL]?: unknown }): unknown {
   return this[LABEL];
 }
-const objectTargetPrototype = Object.create(Object.prototype, { [inspectCustom]: { value: inspectLabel } }) as object;
+/** What a non-callable proxy's target inherits: the inspection that prints the proxy's label. */
+export const objectTargetPrototype = Object.create(Object.prototype, { [inspectCustom]: { value: inspectLabel } }) as object;
 const functionTargetPrototype = Object.create(Function.prototype, {
   [inspectCustom]: { value: inspectLabel },
 }) as object;
-
-/** A fresh non-callable target that inspects as its proxy's label. */
-export function objectTarget(): object {
-  return Object.create(objectTargetPrototype) as object;
-}
 
 /** `fn` as a callable target that inspects as its proxy's label. */
 export function callableTarget<F extends (...args: any[]) => unknown>(fn: F): F {
