@@ -38,6 +38,8 @@ export class ImportTable {
   private scheduled: Immediate | undefined;
   private closed = false;
   created = 0;
+  /** Registrations of ours whose collection has not been reported yet (what close() cancels). */
+  private watching = 0;
   freeMessages = 0;
 
   /** `sendFree` delivers one batch of FREEs and of finished answers. */
@@ -56,6 +58,7 @@ export class ImportTable {
     this.proxies.set(id, proxy);
     this.records.set(id, record);
     loadBackend().watchCollection(proxy, this.collected, record);
+    this.watching++;
     this.created++;
     return proxy;
   }
@@ -89,6 +92,7 @@ export class ImportTable {
   }
 
   private readonly collected = (record: ImportRecord): void => {
+    this.watching--;
     if (!record.released && !this.closed) this.drop(record);
   };
 
@@ -145,7 +149,10 @@ export class ImportTable {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     for (const record of this.records.values()) record.released = true;
-    loadBackend().cancelWatches(this.collected);
+    // The scan covers every registration of the thread: skipped when none of ours is left (a
+    // session that never imported, or whose proxies all died, closes in O(1)).
+    if (this.watching > 0) loadBackend().cancelWatches(this.collected);
+    this.watching = 0;
     this.records.clear();
     this.proxies.clear();
     this.pending.clear();
