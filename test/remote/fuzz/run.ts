@@ -191,7 +191,9 @@ export async function fuzz(makeWire: () => Wire, options: FuzzOptions): Promise<
       slowest = probe.slowest;
     }
     if (problems.length > 0) {
-      const traffic = trace.length > 0 ? `\ntraffic of the batch:\n${trace.join('\n')}` : '';
+      // Copies of slow messages are not in the traffic (the target makes them): their seqs are.
+      const replays = probe.replayed.length > 0 ? `\nseqs the target handled again (slow): ${probe.replayed.join(', ')}` : '';
+      const traffic = trace.length > 0 ? `\ntraffic of the batch:\n${trace.join('\n')}${replays}` : '';
       throw new Error(`${wire.name}: ${problems.join('\n')}${traffic}`);
     }
   };
