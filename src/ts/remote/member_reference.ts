@@ -64,7 +64,7 @@ const memberTraps: ProxyHandler<StateTarget> = {
       case 'finally':
         return (fn?: () => void) => read(state).finally(fn);
     }
-    const local = localMember(key, labelOf(state), true);
+    const local = localMember(key, state, true, labelOf);
     if (local !== REMOTE) return local;
     return child(state.root, state, key as string);
   },

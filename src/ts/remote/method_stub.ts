@@ -64,11 +64,13 @@ function callMember(state: MethodState, op: 'call' | 'new', args: unknown[]): un
   return Reflect.apply(current as (...a: unknown[]) => unknown, state.parent, args);
 }
 
+const stubLabel = (state: MethodState): string => `[remote method ${state.key} of #${state.owner.record.id}]`;
+
 const methodTraps: ProxyHandler<StateTarget> = {
   ...refusingTraps,
   get(target, key) {
     const state = target();
-    const local = localMember(key, `[remote method ${state.key} of #${state.owner.record.id}]`, true);
+    const local = localMember(key, state, true, stubLabel);
     if (local !== REMOTE) return local;
     return Reflect.get(state.fn, key);
   },

@@ -126,6 +126,8 @@ export function pipelineStateOf(
   return state instanceof Pipeline ? state : undefined;
 }
 
+const resultLabel = (state: Pipeline): string => `[remote ${state.label}]`;
+
 const pipelineTraps: ProxyHandler<Target> = {
   ...refusingTraps,
   get(target, key) {
@@ -143,7 +145,7 @@ const pipelineTraps: ProxyHandler<Target> = {
         // What `Promise.resolve`, `instanceof` and species lookups read: the promise's own.
         return Promise;
     }
-    const local = localMember(key, `[remote ${state.label}]`, false);
+    const local = localMember(key, state, false, resultLabel);
     if (local !== REMOTE) return local;
     return child(state, undefined, key as string);
   },

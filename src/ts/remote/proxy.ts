@@ -139,7 +139,7 @@ const syncTraps: ProxyHandler<Target> = {
   ...introspectionTraps,
   get(target, key) {
     const info = stateOf(target);
-    const local = localMember(key, labelOf(info), info.callable);
+    const local = localMember(key, info, info.callable, labelOf);
     if (local !== REMOTE) return local;
     const name = key as string;
     const known: MethodState | undefined = info.methods?.get(name);
@@ -177,7 +177,7 @@ const asyncTraps: ProxyHandler<Target> = {
   ...introspectionTraps,
   get(target, key) {
     const info = stateOf(target);
-    const local = localMember(key, labelOf(info), info.callable);
+    const local = localMember(key, info, info.callable, labelOf);
     if (local !== REMOTE) return local;
     // Never throws, even on a closed session: the reference's read or call rejects instead.
     return child(info, undefined, key as string);

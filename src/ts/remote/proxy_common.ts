@@ -14,21 +14,25 @@ export const LABEL: unique symbol = Symbol('weakwire.label');
 /**
  * Members every proxy, member reference, pipelined result and method stub answers itself, never
  * asking the peer: the ones ordinary code reads without meaning to reach the remote object.
- * `JSON.stringify`, `String(x)`, template literals and `util.inspect` then print `text` instead
- * of sending a request whose failure nobody would await, and `await proxy` never runs a remote
- * `then`. (Member references and results answer `then` themselves: awaiting them is the point.)
+ * `JSON.stringify`, `String(x)`, template literals and `util.inspect` then print the owner's
+ * label instead of sending a request whose failure nobody would await, and `await proxy` never
+ * runs a remote `then`. (Member references and results answer `then` themselves: awaiting them
+ * is the point.) The label is made by `label(owner)` only when one of those members is read:
+ * every member read passes through here.
  */
-export function localMember(key: string | symbol, text: string, callable: boolean): unknown {
+export function localMember<T>(key: string | symbol, owner: T, callable: boolean, label: (owner: T) => string): unknown {
   switch (key) {
     case 'then':
       return undefined;
     case LABEL:
-      return text;
+      return label(owner);
     case 'toJSON':
     case 'toString':
     case Symbol.toPrimitive:
-    case inspectCustom:
+    case inspectCustom: {
+      const text = label(owner);
       return () => text;
+    }
     case 'valueOf':
       return Object.prototype.valueOf;
     case Symbol.toStringTag:
