@@ -54,6 +54,13 @@ export const TARGETS = [
     ratio: (r) => r.ratios['remote:sync/raw sync'],
   },
   {
+    // Issue 12: "if a design allows it"; bench/NOTES.md ("Sync calls") explains why none does.
+    id: 'remote-sync-vs-atomics',
+    label: 'remote call (sync) / SharedArrayBuffer-only Atomics ping-pong',
+    limit: 1.5,
+    ratio: (r) => r.ratios['remote:sync/atomics'],
+  },
+  {
     id: 'remote-async-vs-raw',
     label: 'remote call (async) / raw postMessage ping-pong',
     limit: 1.15,

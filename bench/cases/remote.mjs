@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { benchRequire, loadRemote } from '../lib/weakwire.mjs';
 import { ratioOf } from '../lib/rounds.mjs';
 
-const workerScript = join(dirname(fileURLToPath(import.meta.url)), '..', 'children', 'remote-worker.mjs');
+const children = join(dirname(fileURLToPath(import.meta.url)), '..', 'children');
+const workerScript = join(children, 'remote-worker.mjs');
 
 // Class instances go by reference (plain objects would be copied).
 class Item {
@@ -49,6 +50,11 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0,
   // Raw async: a bare MessagePort echo.
   const rawAsync = new MessageChannel();
   rawAsync.port1.on('message', (message) => rawAsync.port1.postMessage(message));
+  // The floor of a synchronous call between two threads: a third thread that only blocks in
+  // Atomics.wait and answers through the same SharedArrayBuffer (no event loop, no message).
+  const atomicsBuffer = new SharedArrayBuffer(16);
+  const atomicsEcho = new Worker(join(children, 'atomics-echo.mjs'), { workerData: { buffer: atomicsBuffer } });
+  atomicsEcho.unref();
   // comlink over a MessagePort between the same two threads.
   const comlinkChannel = new MessageChannel();
   Comlink.expose({ ping: (x) => x }, nodeEndpoint(comlinkChannel.port1));
@@ -65,6 +71,7 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0,
       asyncPort: asyncChannel.port2,
       rawSyncEnd: rawSync.end,
       rawAsyncPort: rawAsync.port2,
+      atomicsBuffer,
       comlinkPort: comlinkChannel.port2,
     },
     transferList: [
@@ -88,6 +95,10 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0,
     objectsAfter: syncSession.stats().objects,
   };
   await worker.terminate();
+  const cells = new Int32Array(atomicsBuffer);
+  Atomics.store(cells, 0, -1);
+  Atomics.notify(cells, 0);
+  await atomicsEcho.terminate();
   for (const port of [asyncChannel.port1, rawAsync.port1, comlinkChannel.port1]) port.close();
   rawSync.transport.close();
   syncSession.close();
@@ -97,6 +108,8 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0,
   const t = result.timings;
   result.ratios = {
     'sync/raw sync': ratioOf(t['remote call (sync)'], t['raw sync round trip']),
+    'sync/atomics': ratioOf(t['remote call (sync)'], t['Atomics ping-pong']),
+    'raw sync/atomics': ratioOf(t['raw sync round trip'], t['Atomics ping-pong']),
     'async/raw postMessage': ratioOf(t['remote call (async)'], t['raw postMessage ping-pong']),
     'async/comlink': ratioOf(t['remote call (async)'], t['comlink call']),
     'sync/comlink': ratioOf(t['remote call (sync)'], t['comlink call']),
@@ -114,6 +127,8 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0,
   const r = result.requireLoop;
   result.rows = [
     row('remote member call round trip', 'remote call (sync)', 'raw sync round trip', 'sync/raw sync'),
+    row('remote member call round trip', 'remote call (sync)', 'Atomics ping-pong', 'sync/atomics'),
+    row('remote member call round trip', 'raw sync round trip', 'Atomics ping-pong', 'raw sync/atomics'),
     row('remote member call round trip', 'remote call (async)', 'raw postMessage ping-pong', 'async/raw postMessage'),
     row('remote member call round trip', 'remote call (async)', 'comlink call', 'async/comlink'),
     row('remote member call round trip', 'remote call (sync)', 'comlink call', 'sync/comlink'),

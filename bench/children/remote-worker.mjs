@@ -32,6 +32,16 @@ async function main() {
       pending = resolve;
       rawPort.postMessage(x);
     });
+  // SharedArrayBuffer-only ping-pong with atomics-echo.mjs (layout there).
+  const cells = new Int32Array(d.atomicsBuffer);
+  let seq = 0;
+  const atomicsPing = (x) => {
+    cells[2] = x;
+    Atomics.store(cells, 0, ++seq);
+    Atomics.notify(cells, 0);
+    while (Atomics.load(cells, 1) !== seq) Atomics.wait(cells, 1, seq - 1);
+    return cells[3];
+  };
   const comlinkApi = Comlink.wrap(nodeEndpoint(d.comlinkPort));
 
   const calls = 200;
@@ -50,6 +60,13 @@ async function main() {
         opsPerCall: calls,
         fn: () => {
           for (let i = 0; i < calls; i++) rawSync.requestSync(message);
+        },
+      },
+      {
+        name: 'Atomics ping-pong',
+        opsPerCall: calls,
+        fn: () => {
+          for (let i = 0; i < calls; i++) if (atomicsPing(i) !== i) throw new Error('Atomics ping-pong answered wrong');
         },
       },
       {
