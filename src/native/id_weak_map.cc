@@ -112,7 +112,7 @@ IDWeakMap::IDWeakMap(const Napi::CallbackInfo& info)
   BindFast<&IDWeakMap::Set>(self, "set");
   BindRaw(self, "get", RawGet);
   BindRaw(self, "has", RawHas);
-  BindFast<&IDWeakMap::Delete>(self, "delete");
+  BindRaw(self, "delete", RawDelete);
 }
 
 template <Napi::Value (IDWeakMap::*Method)(const Napi::CallbackInfo&)>
@@ -370,6 +370,19 @@ napi_value IDWeakMap::RawHas(napi_env env, napi_callback_info info) {
       napi_ok) {
     return nullptr;
   }
+  return result;
+}
+
+napi_value IDWeakMap::RawDelete(napi_env env, napi_callback_info info) {
+  IDWeakMap* map;
+  bool failed;
+  MapCell* cell = Lookup(env, info, "delete", &map, &failed);
+  if (failed) return nullptr;
+  // LiveValue already removed a cell whose value was collected: only a live one is left to remove.
+  bool was_live = cell != nullptr && map->LiveValue(env, cell) != nullptr;
+  if (was_live) map->Remove(env, cell);
+  napi_value result;
+  if (napi_get_boolean(env, was_live, &result) != napi_ok) return nullptr;
   return result;
 }
 

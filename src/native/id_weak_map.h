@@ -57,10 +57,12 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   void BindFast(Napi::Object self, const char* name);
   void BindRaw(Napi::Object self, const char* name, napi_callback callback);
 
-  // get and has run in tight loops, so they are plain Node-API callbacks (no CallbackInfo, no
-  // C++ exception on the common path, the key read with one call when it is a number).
+  // get, has and delete run in tight loops, so they are plain Node-API callbacks (no
+  // CallbackInfo, no C++ exception on the common path, the key read with one call when it is a
+  // number).
   static napi_value RawGet(napi_env env, napi_callback_info info);
   static napi_value RawHas(napi_env env, napi_callback_info info);
+  static napi_value RawDelete(napi_env env, napi_callback_info info);
   // The key's cell for get/has, or nullptr; throws a JavaScript error and returns nullptr (with
   // *failed set) for a bad key.
   static MapCell* Lookup(napi_env env, napi_callback_info info, const char* method, IDWeakMap** map,

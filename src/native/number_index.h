@@ -35,10 +35,12 @@ class NumberIndex {
     int64_t key;
     MapCell* cell;  // nullptr: empty
   };
-  // Fibonacci hashing: consecutive ids (the common keys) spread over the whole table.
+  // Fibonacci hashing of the key's upper bits, keeping its two low bits: four consecutive ids
+  // (the common keys) share a cache line of the table, while strided keys still spread over it.
   size_t Home(int64_t key) const {
-    return static_cast<size_t>((static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ull) >> shift_) &
-           mask_;
+    uint64_t bits = static_cast<uint64_t>(key);
+    uint64_t group = ((bits >> 2) * 0x9E3779B97F4A7C15ull) >> (shift_ + 2);
+    return static_cast<size_t>((group << 2) | (bits & 3)) & mask_;
   }
   void Grow();
 
