@@ -67,6 +67,13 @@ export const TARGETS = [
     ratio: (r) => r.ratios['remote:async/raw postMessage'],
   },
   {
+    // Time per call with 10,000 in flight: at most half of comlink's is at least twice its throughput.
+    id: 'remote-concurrent-vs-comlink',
+    label: '10,000 concurrent async calls / comlink (≥ 2× the throughput)',
+    limit: 0.5,
+    ratio: (r) => r.ratios['remote:concurrent/comlink'],
+  },
+  {
     id: 'remote-vs-comlink',
     label: 'remote call (async) / comlink',
     limit: 0.9,

@@ -113,6 +113,7 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0,
     'async/raw postMessage': ratioOf(t['remote call (async)'], t['raw postMessage ping-pong']),
     'async/comlink': ratioOf(t['remote call (async)'], t['comlink call']),
     'sync/comlink': ratioOf(t['remote call (sync)'], t['comlink call']),
+    'concurrent/comlink': ratioOf(t['remote calls, 10,000 concurrent (async)'], t['comlink calls, 10,000 concurrent']),
     'FREE messages': { median: result.dying.freeMessagesSent, noise: 0, values: [result.dying.freeMessagesSent] },
   };
   const fmt = (ns) => (ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(1)} ns`);
@@ -132,6 +133,7 @@ export async function remoteCase({ rounds, time, quick = false, liveObjects = 0,
     row('remote member call round trip', 'remote call (async)', 'raw postMessage ping-pong', 'async/raw postMessage'),
     row('remote member call round trip', 'remote call (async)', 'comlink call', 'async/comlink'),
     row('remote member call round trip', 'remote call (sync)', 'comlink call', 'sync/comlink'),
+    row('10,000 concurrent calls (time per call)', 'remote calls, 10,000 concurrent (async)', 'comlink calls, 10,000 concurrent', 'concurrent/comlink'),
     {
       label: `for (i < ${r.n}) remote.require('os') (sync)`,
       oursName: 'weakwire',

@@ -45,6 +45,7 @@ async function main() {
   const comlinkApi = Comlink.wrap(nodeEndpoint(d.comlinkPort));
 
   const calls = 200;
+  const concurrent = 10_000;
   const message = { op: 'ping', x: 1 };
   const timings = d.skipCalls ? {} : await measureRounds(
     [
@@ -89,6 +90,17 @@ async function main() {
         fn: async () => {
           for (let i = 0; i < calls; i++) await comlinkApi.ping(i);
         },
+      },
+      // Throughput: 10,000 calls in flight at once, each answered as it arrives.
+      {
+        name: 'remote calls, 10,000 concurrent (async)',
+        opsPerCall: concurrent,
+        fn: () => Promise.all(Array.from({ length: concurrent }, (_, i) => asyncBench.ping(i))),
+      },
+      {
+        name: 'comlink calls, 10,000 concurrent',
+        opsPerCall: concurrent,
+        fn: () => Promise.all(Array.from({ length: concurrent }, (_, i) => comlinkApi.ping(i))),
       },
     ],
     { rounds: d.rounds, time: d.time, iterations: 5 },

@@ -114,7 +114,7 @@ export async function measureAll(profile, { only } = {}) {
     cases.remote = r;
     for (const [name, ratio] of Object.entries(r.ratios ?? {})) ratios[`remote:${name}`] = ratio;
     if (r.unavailable) {
-      for (const name of ['sync/raw sync', 'sync/atomics', 'async/raw postMessage', 'async/comlink', 'FREE messages']) {
+      for (const name of ['sync/raw sync', 'sync/atomics', 'async/raw postMessage', 'async/comlink', 'concurrent/comlink', 'FREE messages']) {
         ratios[`remote:${name}`] ??= { unavailable: r.unavailable };
       }
     }
