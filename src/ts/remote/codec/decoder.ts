@@ -160,6 +160,8 @@ export class Decoder {
   constructor(
     private readonly host: DecoderHost,
     private readonly maxDepth: number,
+    /** Messages come from MessagePack frames (Transport.trees): a clone is a tree. */
+    private readonly trees = false,
   ) {}
 
   /** Ids whose receipt this decoder counted, once per receipt: undone if the message is dropped. */
@@ -323,7 +325,7 @@ export class Decoder {
   private decodeClone(value: unknown): unknown {
     if (typeof value !== 'object' || value === null) fail('bad clone', value);
     // One check per message: parts shared between its clones are checked (and copied) once.
-    this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object));
+    this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object), this.trees);
     return this.clones.value(value);
   }
 

@@ -85,6 +85,12 @@ const PREALLOCATE = 65_536;
 const SHORT_STRING = 16;
 const CACHE_SIZE = 4096;
 const cache: Array<string | undefined> = new Array(CACHE_SIZE);
+/**
+ * One array of char codes per short length, refilled for each string that misses the cache:
+ * `String.fromCharCode.apply` over a small array of numbers is much faster than over a
+ * `subarray` of the frame (a new view object per string).
+ */
+const codes: number[][] = Array.from({ length: SHORT_STRING + 1 }, (_, n) => new Array<number>(n).fill(0));
 
 class Reader {
   private position = 0;
@@ -153,9 +159,11 @@ class Reader {
     if (length <= SHORT_STRING) {
       let hash = length;
       let i = 0;
+      const chars = codes[length];
       for (; i < length; i++) {
         const code = bytes[at + i];
         if (code >= 0x80) break;
+        chars[i] = code;
         hash = (Math.imul(hash, 31) + code) | 0;
       }
       if (i === length) {
@@ -166,7 +174,7 @@ class Reader {
           while (same < length && cached.charCodeAt(same) === bytes[at + same]) same++;
           if (same === length) return cached;
         }
-        const text = String.fromCharCode.apply(null, bytes.subarray(at, at + length) as unknown as number[]);
+        const text = String.fromCharCode.apply(null, chars);
         cache[slot] = text;
         return text;
       }

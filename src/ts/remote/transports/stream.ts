@@ -225,6 +225,7 @@ class StreamTransport extends BaseTransport {
   private queue: Uint8Array[] = [];
   private waitingForDrain = false;
   readonly binary = true;
+  readonly trees = true;
 
   constructor(
     private readonly stream: DuplexLike,
