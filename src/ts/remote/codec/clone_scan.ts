@@ -85,8 +85,9 @@ export class PlainScan {
   /** Frame mode: one object, met for the first time, of a kind a frame carries as it is. */
   private tree(value: object): boolean {
     const met = this.met!;
-    if (met.has(value)) return false;
-    met.add(value);
+    const size = met.size;
+    // One hash operation: the set grows unless the object was met before.
+    if (met.add(value).size === size) return false;
     if (types.isProxy(value)) return false;
     const proto = getPrototypeOf(value);
     if (proto === ARRAY_PROTO) return this.enter() && this.array(value as unknown[]) && this.leave();
