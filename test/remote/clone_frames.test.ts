@@ -133,6 +133,21 @@ describe('plain data on a TCP session', () => {
     expect(await remote.same(shared, shared)).toBe(true);
   });
 
+  test('large bytes in plain data arrive as a whole Uint8Array, and a large Buffer as a Buffer', async () => {
+    const bytes = new Uint8Array(300_000).fill(3);
+    const buffer = Buffer.alloc(300_000, 4);
+    const [[inTree], [alone]] = (await Promise.all([remote.echo({ bytes }), remote.echo(buffer)])) as [
+      [{ bytes: Uint8Array }],
+      [Buffer],
+    ];
+    expect(Object.getPrototypeOf(inTree.bytes)).toBe(Uint8Array.prototype);
+    expect(inTree.bytes.byteOffset).toBe(0);
+    expect(inTree.bytes.buffer.byteLength).toBe(300_000);
+    expect(inTree.bytes.every((b) => b === 3)).toBe(true);
+    expect(Buffer.isBuffer(alone)).toBe(true);
+    expect(alone.equals(buffer)).toBe(true);
+  });
+
   test('user data shaped like a reference marker is data', async () => {
     const [looksLikeRef, looksLikeClone] = (await remote.echo({ $: 'ref', id: 1 }, { $: 'clone', v: 1 })) as unknown[];
     expect(looksLikeRef).toEqual({ $: 'ref', id: 1 });

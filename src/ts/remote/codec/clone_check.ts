@@ -112,6 +112,12 @@ export class CloneCheck {
     }
     if (ArrayBuffer.isView(value) && types.isArrayBuffer(value.buffer)) {
       const name = Object.prototype.toString.call(value).slice(8, -1);
+      // The frame decoder may leave a large binary value as a view of its frame: it arrives as a
+      // whole Uint8Array of its own, like every other.
+      if (this.done === undefined && name === 'Uint8Array' && getPrototypeOf(value) === Uint8Array.prototype) {
+        const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+        return whole ? value : (value as Uint8Array).slice();
+      }
       if (Object.hasOwn(TYPED_ARRAYS, name) && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) {
         if (!this.copy && getPrototypeOf(value) === TYPED_ARRAYS[name].prototype) return this.keep(value, value);
         const bytes = new Uint8Array(value.byteLength);
