@@ -135,8 +135,9 @@ export class Encoder {
 
   /**
    * Whether every one of `values` can go as it is through structured clone (see `clone()`), or
-   * in a frame as a plain tree: only on such a transport, and only all together, so that parts shared between the values
-   * of one message stay shared (the clone keeps them; a mix with the tagged tree would not).
+   * in a frame as a plain tree: only on such a transport, and only all together, so that parts
+   * shared between the values of one message stay shared (the clone keeps them; a mix with the
+   * tagged tree would not).
    */
   canClone(values: readonly unknown[]): boolean {
     const trees = this.options.clone !== true;
