@@ -59,6 +59,19 @@ describe('encodeFrame and decodeFrame', () => {
     expect([...back]).toEqual([1, 2, 3]);
   });
 
+  test('an owned frame lends a large binary value that is most of it, as a view, and nothing else', () => {
+    const large = new Uint8Array(100_000).fill(4);
+    const frame = encodeFrame({ b: large, small: new Uint8Array([1, 2]) });
+    const owned = decodeFrame(frame, true);
+    expect((owned.b as Uint8Array).buffer).toBe(frame.buffer);
+    expect((owned.small as Uint8Array).buffer.byteLength).toBe(2);
+    // Not owned (a chunk the stream may reuse): a copy, whatever its size.
+    expect((decodeFrame(frame).b as Uint8Array).buffer.byteLength).toBe(100_000);
+    // Less than half of the frame: a copy, so that it does not keep the rest alive.
+    const mixed = encodeFrame({ b: large, pad: 'x'.repeat(120_000) });
+    expect((decodeFrame(mixed, true).b as Uint8Array).buffer.byteLength).toBe(100_000);
+  });
+
   test('a frame encoded earlier is not overwritten by the frames encoded after it', () => {
     const first = encodeFrame({ n: 1, s: 'first' });
     for (let i = 0; i < 2000; i++) encodeFrame({ i, pad: 'y'.repeat(100) });
@@ -136,6 +149,35 @@ describe('decodeFrame on hostile bytes', () => {
     expect(() => decodeFrame(Buffer.from([0x81, 0x01, 0x02]))).toThrow(/a map key is not a string/);
     expect(() => decodeFrame(Buffer.from([0x91, 0x01]))).toThrow(/a message must be a map/);
     expect(() => decodeFrame(Buffer.from([0x81, 0xa1, 0x61, 0xa2, 0xff, 0xfe]))).toThrow(/not valid UTF-8/);
+  });
+});
+
+describe('large buffers received over a stream transport', () => {
+  test('are not changed by the frames that arrive after them', async () => {
+    const wire = new PassThrough();
+    const sender = streamTransport({
+      write: (chunk: Uint8Array, callback?: (error?: Error | null) => void) => wire.write(chunk, callback),
+      end: () => wire.end(),
+      destroy: () => wire.destroy(),
+      on: () => undefined,
+      once: () => undefined,
+      removeListener: () => undefined,
+    });
+    const receiver = streamTransport(wire);
+    const received: WireMessage[] = [];
+    const all = new Promise<void>((resolve) =>
+      receiver.start({
+        message(m) {
+          if (received.push(m) === 4) resolve();
+        },
+        close() {},
+      }),
+    );
+    sender.start({ message() {}, close() {} });
+    for (let i = 0; i < 4; i++) sender.send({ op: 'x', b: new Uint8Array(300_000).fill(i + 1) });
+    await all;
+    received.forEach((m, i) => expect((m.b as Uint8Array).every((byte) => byte === i + 1)).toBe(true));
+    receiver.close();
   });
 });
 

@@ -107,6 +107,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
       errorStacks: this.policy.errorStacks,
       binary: transport.binary === true,
       clone: transport.clone === true,
+      trees: transport.trees === true,
     };
     this.imports = new ImportTable((entries, finished) =>
       sendNotice(this, finished.length === 0 ? { op: 'free', e: entries } : { op: 'free', e: entries, a: finished }),
@@ -182,7 +183,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
   }
 
   decoder(): Decoder {
-    return new Decoder(this, this.policy.maxDepth);
+    return new Decoder(this, this.policy.maxDepth, this.encoderOptions.trees === true);
   }
 
   // ---- requests ----------------------------------------------------------------------------

@@ -44,6 +44,15 @@ export interface Transport {
    * then travels as it is, not as a tagged tree. Implies `binary`.
    */
   readonly clone?: boolean;
+  /**
+   * Whether messages travel as MessagePack frames (codec/frames.ts): a tree of plain objects,
+   * arrays without holes, strings, numbers other than -0, booleans, null, undefined and whole
+   * Uint8Arrays arrives as it was sent. Plain data of those kinds then travels as it is, not as
+   * a tagged tree. Implies `binary`. The receiver then trusts that no object arrives twice
+   * within a message (a frame decoder makes a new object for every container it reads), and
+   * checks clones without a table of the objects met.
+   */
+  readonly trees?: boolean;
   /** Starts delivering incoming messages to `handlers`. Called once. */
   start(handlers: TransportHandlers): void;
   /**

@@ -112,8 +112,39 @@ const json = fc.oneof(
   fc.constant(null),
 );
 
+/** An object whose keys are all own data properties, `__proto__` included. */
+function ownObject(entries: ReadonlyArray<readonly [string, unknown]>): object {
+  const out = {};
+  for (const [key, value] of entries) Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
+/**
+ * What a peer may put in a clone record: plain data with hostile keys, nesting past any
+ * `maxDepth`, binary data, and kinds that are not plain data at all.
+ */
+const clonePayload: fc.Arbitrary<unknown> = fc.letrec<{ payload: unknown }>((tie) => ({
+  payload: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    { arbitrary: json, weight: 6 },
+    { arbitrary: fc.constantFrom<unknown>(undefined, -0, Number.NaN, new Uint8Array([1, 2, 3])), weight: 1 },
+    { arbitrary: fc.array(tie('payload'), { maxLength: 4 }), weight: 3 },
+    { arbitrary: fc.array(fc.tuple(objectKey, tie('payload')), { maxLength: 4 }).map(ownObject), weight: 3 },
+    {
+      arbitrary: fc.tuple(fc.integer({ min: 40, max: 400 }), tie('payload')).map(([depth, inner]) => {
+        let deep: unknown = inner;
+        for (let i = 0; i < depth; i++) deep = i % 2 === 0 ? [deep] : { v: deep };
+        return deep;
+      }),
+      weight: 1,
+    },
+    { arbitrary: fc.constantFrom<unknown>(new Map([[1, 2]]), new Date(0), 10n, Object.create(null)), weight: 1 },
+  ),
+})).payload;
+
 /** Tagged records, well-formed or not, of every kind the codec knows and some it does not. */
 const tag: fc.Arbitrary<ValueT> = fc.oneof(
+  clonePayload.map<ValueT>((v) => ({ v: 'tag', tag: 'clone', fields: { v } })),
   fc.constant<ValueT>({ v: 'tag', tag: 'undef', fields: {} }),
   fc
     .constantFrom<unknown>('NaN', 'Infinity', '-Infinity', '-0', 'eleven', 5, null)

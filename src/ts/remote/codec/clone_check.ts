@@ -9,6 +9,11 @@
  *
  * A value made in another realm (jest's vm context receiving from a port of the main context) is
  * copied into this one as it is checked; values of this realm are kept as they are.
+ *
+ * A clone read from a MessagePack frame (`trees`) is a tree by construction: the frame decoder
+ * makes a new object for every container it reads and has no way to name one twice, so the walk
+ * keeps no record of what it met (that record was most of the check's time). Its depth bound
+ * still holds, and every other check is the same.
  */
 import { Array, ArrayBuffer, Map, Object, Set, Uint8Array } from '../builtins';
 import { protocolError, RemoteError } from '../errors';
@@ -23,14 +28,19 @@ function fail(what: string): never {
 }
 
 export class CloneCheck {
-  private readonly done = new Map<object, unknown>();
+  /** What each object met became; undefined for a tree, where no object comes twice. */
+  private readonly done: Map<object, unknown> | undefined;
   private depth = 0;
 
   constructor(
     private readonly maxDepth: number,
     /** Copy into this realm (the value was made in another one). */
     private readonly copy: boolean,
-  ) {}
+    /** The value was read from a frame (see above). */
+    trees = false,
+  ) {
+    this.done = trees ? undefined : new Map();
+  }
 
   /** The checked value (itself, or its copy into this realm). Throws a protocol error. */
   value(value: unknown): unknown {
@@ -39,11 +49,11 @@ export class CloneCheck {
       return value;
     }
     if (value === null) return null;
-    const known = this.done.get(value);
+    const known = this.done?.get(value);
     if (known !== undefined) return known;
     if (isPlainArray(value)) {
       const out: unknown[] = this.copy ? new Array(value.length) : value;
-      this.done.set(value, out);
+      this.done?.set(value, out);
       this.enter();
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
@@ -56,7 +66,7 @@ export class CloneCheck {
     }
     if (isObjectPrototype(getPrototypeOf(value))) {
       const out: Record<string, unknown> = this.copy ? {} : (value as Record<string, unknown>);
-      this.done.set(value, out);
+      this.done?.set(value, out);
       this.enter();
       for (const key of Object.keys(value)) {
         const checked = this.value((value as Record<string, unknown>)[key]);
@@ -70,7 +80,7 @@ export class CloneCheck {
     if (types.isMap(value)) {
       const map = value as Map<unknown, unknown>;
       const out = this.copy ? new Map<unknown, unknown>() : map;
-      this.done.set(value, out);
+      this.done?.set(value, out);
       this.enter();
       for (const [k, v] of map) {
         const key = this.value(k);
@@ -83,7 +93,7 @@ export class CloneCheck {
     if (types.isSet(value)) {
       const set = value as Set<unknown>;
       const out = this.copy ? new Set<unknown>() : set;
-      this.done.set(value, out);
+      this.done?.set(value, out);
       this.enter();
       for (const v of set) {
         const item = this.value(v);
@@ -102,6 +112,12 @@ export class CloneCheck {
     }
     if (ArrayBuffer.isView(value) && types.isArrayBuffer(value.buffer)) {
       const name = Object.prototype.toString.call(value).slice(8, -1);
+      // The frame decoder may leave a large binary value as a view of its frame: it arrives as a
+      // whole Uint8Array of its own, like every other.
+      if (this.done === undefined && name === 'Uint8Array' && getPrototypeOf(value) === Uint8Array.prototype) {
+        const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+        return whole ? value : (value as Uint8Array).slice();
+      }
       if (Object.hasOwn(TYPED_ARRAYS, name) && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) {
         if (!this.copy && getPrototypeOf(value) === TYPED_ARRAYS[name].prototype) return this.keep(value, value);
         const bytes = new Uint8Array(value.byteLength);
@@ -113,7 +129,7 @@ export class CloneCheck {
   }
 
   private keep(value: object, out: unknown): unknown {
-    this.done.set(value, out);
+    this.done?.set(value, out);
     return out;
   }
 

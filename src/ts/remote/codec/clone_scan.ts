@@ -10,8 +10,14 @@
  * until it reaches a remembered object (at most 16 steps), so the work stays within 16 times the
  * references in the value. A cycle can make the walk look deeper than the value is; the caller
  * then takes the tagged encoding, which gives the exact answer.
+ *
+ * A frame transport (MessagePack, codec/frames.ts) carries plain data too, but as a tree and with
+ * fewer kinds: only plain objects, arrays, strings, numbers other than -0, booleans, null,
+ * undefined and whole Uint8Arrays arrive as they were sent. For it (`trees`) the scan remembers
+ * every object, exactly: a part met twice (shared, or a cycle) would arrive as two copies or
+ * never finish encoding, so such a value takes the tagged encoding, which keeps it.
  */
-import { Array, ArrayBuffer, Map, Object, Set } from '../builtins';
+import { Array, ArrayBuffer, Map, Object, Set, Uint8Array } from '../builtins';
 import { isBuffer, types } from '../platform';
 import { TYPED_ARRAYS } from './kinds';
 import { isObjectPrototype, isPlainArray } from './realm';
@@ -45,23 +51,48 @@ export function isWholeView(view: ArrayBufferView): boolean {
   );
 }
 
+/** Whether a view arrives as itself from a frame: a whole Uint8Array (not a Buffer). */
+function isWholeBytes(view: ArrayBufferView): boolean {
+  return getPrototypeOf(view) === Uint8Array.prototype && isWholeView(view);
+}
+
 export class PlainScan {
   private visits = 0;
   private sampled: Set<object> | undefined;
   private depth = 0;
   private maxDepth = 0;
+  /** Frame mode: every object met so far; undefined for structured clone. */
+  private met: Set<object> | undefined;
 
   /**
    * Whether `value` and everything under it can travel as it is, within `maxDepth` levels
    * (arrays, objects, Maps and Sets count one level each). False also when only the exact walk
-   * can tell (a cycle deeper than the budget).
+   * can tell (a cycle deeper than the budget). `trees`: for a frame transport (see above).
    */
-  isPlain(value: object, maxDepth: number): boolean {
+  isPlain(value: object, maxDepth: number, trees = false): boolean {
     this.visits = 0;
     this.sampled = undefined;
     this.depth = 0;
     this.maxDepth = maxDepth;
-    return this.object(value);
+    this.met = trees ? new Set() : undefined;
+    try {
+      return trees ? this.tree(value) : this.object(value);
+    } finally {
+      this.met = undefined;
+    }
+  }
+
+  /** Frame mode: one object, met for the first time, of a kind a frame carries as it is. */
+  private tree(value: object): boolean {
+    const met = this.met!;
+    const size = met.size;
+    // One hash operation: the set grows unless the object was met before.
+    if (met.add(value).size === size) return false;
+    if (types.isProxy(value)) return false;
+    const proto = getPrototypeOf(value);
+    if (proto === ARRAY_PROTO) return this.enter() && this.array(value as unknown[]) && this.leave();
+    if (proto === OBJECT_PROTO) return this.enter() && this.record(value as Record<string, unknown>) && this.leave();
+    return ArrayBuffer.isView(value) && isWholeBytes(value);
   }
 
   private object(value: object): boolean {
@@ -93,7 +124,13 @@ export class PlainScan {
   private item(value: unknown): boolean {
     switch (typeof value) {
       case 'object':
-        return value === null || this.object(value);
+        return value === null || (this.met === undefined ? this.object(value) : this.tree(value));
+      case 'number':
+        // MessagePack writes -0 as the integer 0.
+        return this.met === undefined || value !== 0 || 1 / value > 0;
+      case 'bigint':
+        // A frame has no bigint (msgpackr would write a 64-bit integer, read back as a number).
+        return this.met === undefined;
       case 'function':
       case 'symbol':
         return false;

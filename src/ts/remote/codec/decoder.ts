@@ -160,6 +160,8 @@ export class Decoder {
   constructor(
     private readonly host: DecoderHost,
     private readonly maxDepth: number,
+    /** Messages come from MessagePack frames (Transport.trees): a clone is a tree. */
+    private readonly trees = false,
   ) {}
 
   /** Ids whose receipt this decoder counted, once per receipt: undone if the message is dropped. */
@@ -209,7 +211,7 @@ export class Decoder {
       case 'arraybuffer':
         return this.keep(ownBuffer(decodeBytes(value.b), this.owns(value.b)));
       case 'buffer':
-        return this.keep(this.owns(value.b) ? bufferOver(decodeBytes(value.b)) : toBuffer(decodeBytes(value.b)));
+        return this.keep(this.owns(value.b, true) ? bufferOver(decodeBytes(value.b)) : toBuffer(decodeBytes(value.b)));
       case 'typed':
         return this.decodeTyped(value.t, value.b);
       case 'error':
@@ -307,12 +309,16 @@ export class Decoder {
    * Whether received bytes can be used without a copy: a Uint8Array over the whole of an
    * ordinary ArrayBuffer (fresh from the clone or the frame decoder; never shared memory the peer
    * could still write), used once in this message (a peer could name the same bytes twice).
+   * `part`: for a Buffer, which may be a view, at least half of its ArrayBuffer is enough (a
+   * large binary value the frame decoder left in its frame); less would keep too much alive.
    */
-  private owns(bytes: unknown): boolean {
+  private owns(bytes: unknown, part = false): boolean {
     if (!types.isUint8Array(bytes)) return false;
     const view = bytes as Uint8Array;
     const buffer = view.buffer;
-    if (!types.isArrayBuffer(buffer) || view.byteOffset !== 0 || view.byteLength !== buffer.byteLength) return false;
+    if (!types.isArrayBuffer(buffer)) return false;
+    const whole = view.byteOffset === 0 && view.byteLength === buffer.byteLength;
+    if (!whole && !(part && view.byteLength * 2 >= buffer.byteLength)) return false;
     this.usedBuffers ??= new Set();
     if (this.usedBuffers.has(buffer)) return false;
     this.usedBuffers.add(buffer);
@@ -323,7 +329,7 @@ export class Decoder {
   private decodeClone(value: unknown): unknown {
     if (typeof value !== 'object' || value === null) fail('bad clone', value);
     // One check per message: parts shared between its clones are checked (and copied) once.
-    this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object));
+    this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object), this.trees);
     return this.clones.value(value);
   }
 

@@ -45,6 +45,11 @@ export interface EncoderOptions {
    * in one `{ $: 'clone', v }` record, instead of as a tagged tree.
    */
   readonly clone?: boolean;
+  /**
+   * The transport sends MessagePack frames: a copied value that a frame carries as it is (a tree
+   * of plain objects, arrays and primitives, see PlainScan) goes in one clone record too.
+   */
+  readonly trees?: boolean;
 }
 
 /** One scanner for all encoders of a thread: it holds nothing between scans. */
@@ -129,12 +134,14 @@ export class Encoder {
   }
 
   /**
-   * Whether every one of `values` can go as it is through structured clone (see `clone()`):
-   * only on a clone transport, and only all together, so that parts shared between the values
-   * of one message stay shared (the clone keeps them; a mix with the tagged tree would not).
+   * Whether every one of `values` can go as it is through structured clone (see `clone()`), or
+   * in a frame as a plain tree: only on such a transport, and only all together, so that parts
+   * shared between the values of one message stay shared (the clone keeps them; a mix with the
+   * tagged tree would not).
    */
   canClone(values: readonly unknown[]): boolean {
-    if (this.options.clone !== true) return false;
+    const trees = this.options.clone !== true;
+    if (trees && this.options.trees !== true) return false;
     let objects = false;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
@@ -142,7 +149,7 @@ export class Encoder {
       if (typeof value === 'object' && value !== null) objects = true;
     }
     // Primitives alone gain nothing; the wrapper array is one level the values do not have.
-    return objects && (scanner ??= new PlainScan()).isPlain(values as unknown[], this.options.maxDepth + 1);
+    return objects && (scanner ??= new PlainScan()).isPlain(values as unknown[], this.options.maxDepth + 1, trees);
   }
 
   /** A value `canClone` accepted: an object in one clone record, a primitive as usual. */

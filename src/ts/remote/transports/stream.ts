@@ -149,7 +149,7 @@ class FrameDecoder {
       if (this.buffered < this.expected) break;
       const payload = this.take(this.expected);
       this.expected = -1;
-      const message = this.parse(payload);
+      const message = this.parse(payload, this.joined);
       if (typeof message === 'string') decoded.lost.push(protocolError(`${this.kind} transport: dropped a frame: ${message}`));
       else decoded.messages.push(message);
     }
@@ -180,20 +180,28 @@ class FrameDecoder {
     this.skipping = length - now;
   }
 
-  /** The message, or why the payload is not one. */
-  private parse(payload: Buffer): WireMessage | string {
+  /** The message, or why the payload is not one. `owned`: see decodeFrame. */
+  private parse(payload: Buffer, owned: boolean): WireMessage | string {
     try {
-      return decodeFrame(payload);
+      return decodeFrame(payload, owned);
     } catch (error) {
       return error instanceof RemoteError ? error.message : String(error);
     }
   }
+
+  /**
+   * Whether the bytes `take` returned last were joined into a buffer of their own (which nothing
+   * else holds), rather than a view of a chunk the stream gave us: a stream may reuse the memory
+   * of its chunks, so only a joined payload's binary values may stay views of it.
+   */
+  private joined = false;
 
   /** Removes and returns the first `n` buffered bytes (n <= buffered). */
   private take(n: number): Buffer {
     // What is left of the tail is no longer the end of the last chunk: small reads start a new one.
     this.tail = undefined;
     const first = this.chunks[0];
+    this.joined = first.length < n;
     if (first.length >= n) {
       this.buffered -= n;
       if (first.length === n) this.chunks.shift();
@@ -225,6 +233,7 @@ class StreamTransport extends BaseTransport {
   private queue: Uint8Array[] = [];
   private waitingForDrain = false;
   readonly binary = true;
+  readonly trees = true;
 
   constructor(
     private readonly stream: DuplexLike,

@@ -56,6 +56,8 @@ class WebSocketTransport extends BaseTransport {
   readonly kind = 'websocket';
   /** Frames carry bytes: binary data inside a message travels raw. */
   readonly binary = true;
+  /** Frames carry plain trees as they are (codec/frames.ts). */
+  readonly trees = true;
   private readonly backlog: Backlog;
   /** Frames sent while the socket was still connecting. */
   private waiting: Uint8Array[] = [];
