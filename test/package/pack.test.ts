@@ -169,9 +169,10 @@ describe('installed with --ignore-scripts and no compiler on PATH', () => {
       // have: test/testing/runners.test.ts runs it in a real Vitest.
       .filter(([subpath, target]) => subpath !== '.' && subpath !== './vitest' && typeof target === 'object')
       .map(([subpath, target]) => {
-        const built = (target as { default: string }).default;
-        // dist/x/y.js is compiled from src/ts/x/y.ts: without the source there is nothing to ship.
-        const source = built.replace(/^\.\/dist\//, 'src/ts/').replace(/\.js$/, '.ts');
+        const { default: built, types } = target as { default: string; types: string };
+        // dist/x/y.d.ts is compiled from src/ts/x/y.ts (the JavaScript may be a bundle of it, like
+        // dist/remote/index.node.js): without the source there is nothing to ship.
+        const source = types.replace(/^\.\/dist\//, 'src/ts/').replace(/\.d\.ts$/, '.ts');
         return { spec: `weakwire${subpath.slice(1)}`, built, present: fs.existsSync(path.join(repoRoot, source)), source };
       }),
   )('subpath $spec', ({ spec, built, present, source }) => {
