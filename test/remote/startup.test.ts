@@ -9,6 +9,7 @@ interface Loaded {
   binaries: number;
   answer?: number;
   tracked?: number;
+  sessionRemoteError?: boolean;
 }
 
 /** Runs the probe in a fresh process (require.cache and the built-in list start empty there). */
@@ -21,7 +22,7 @@ function loaded(step: 'require' | 'transport' | 'session'): Loaded {
 // Start-up is measured in `npm run bench` (payload case, startup/comlink); these tests pin the
 // structure that makes it cheap, so a change that undoes it fails here and not only in a figure.
 describe("require('weakwire/remote') in Node", () => {
-  test('reads one file of the package: the bundled session code', () => {
+  test('reads one file of the package: the bundled session code, without the transports', () => {
     expect(loaded('require').packageFiles).toEqual(['dist/remote/index.node.js']);
   });
 
@@ -31,10 +32,15 @@ describe("require('weakwire/remote') in Node", () => {
     expect(out.binaries).toBe(0);
   });
 
-  test('a transport loads what it needs when it is first asked for', () => {
+  test('a transport loads the transports file and the built-ins it needs when it is first asked for', () => {
     const out = loaded('transport');
+    expect(out.packageFiles).toEqual(['dist/remote/index.node.js', 'dist/remote/transports.node.js']);
     expect(out.builtins).toContain('worker_threads');
     expect(out.binaries).toBe(0);
+  });
+
+  test("the transports file uses the session file's modules: its errors are the exported RemoteError", () => {
+    expect(loaded('transport').sessionRemoteError).toBe(true);
   });
 
   test("a session loads weakwire's own backend module (dist/backend.js, not a copy) and one addon", () => {
