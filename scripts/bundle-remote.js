@@ -99,12 +99,16 @@ async function bundleTransports(names) {
   ].join('\n');
   const result = await esbuild.build({
     ...common,
-    stdin: { contents: entry, resolveDir: remoteDir, sourcefile: 'transports.node.entry.js', loader: 'js' },
+    // Generated modules get a `namespace:` name, which their source map entries keep (with their
+    // text inlined): no file of that name exists.
+    entryPoints: ['transports-entry'],
     outfile: transportsFile,
     plugins: [
       {
         name: 'session-modules-from-the-session-file',
         setup(build) {
+          build.onResolve({ filter: /^transports-entry$/ }, () => ({ path: 'transports-entry', namespace: 'generated' }));
+          build.onLoad({ filter: /.*/, namespace: 'generated' }, () => ({ contents: entry, resolveDir: remoteDir, loader: 'js' }));
           build.onResolve({ filter: /^session-modules$/ }, () => ({ path: 'session-modules', namespace: 'session' }));
           build.onLoad({ filter: /.*/, namespace: 'session' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
           build.onResolve({ filter: /^\.\.?\// }, (args) => {
@@ -179,7 +183,7 @@ async function main() {
     .map((file) => file.replace(/\.js$/, ''))
     .sort();
   const { result: transports, fromSession } = await bundleTransports(names);
-  check(transports, transportsFile, (input) => input.startsWith('dist/remote/transports/') || input === 'dist/remote/transports.node.entry.js');
+  check(transports, transportsFile, (input) => input.startsWith('dist/remote/transports/'));
   const session = await bundleSession(fromSession);
   check(session, sessionFile, (input) => input.startsWith('dist/remote/') && (!input.startsWith('dist/remote/transports/') || input === 'dist/remote/transports/index.js'));
 }
