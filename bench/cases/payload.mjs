@@ -7,10 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { benchRequire, benchRoot, loadRemote } from '../lib/weakwire.mjs';
+import { benchRequire, loadRemote, remoteEntry } from '../lib/weakwire.mjs';
 import { ratioOf, settle } from '../lib/rounds.mjs';
 import { median, relativeNoise } from '../lib/stats.mjs';
-import { join } from 'node:path';
 
 const MB = 1 << 20;
 
@@ -124,7 +123,7 @@ async function clientProxyHeap(remotePath, connect, transports, count) {
 }
 
 function startupTimes(runs) {
-  const remotePath = join(benchRoot, 'dist', 'remote', 'index.js');
+  const remotePath = remoteEntry();
   const time = (code) => Number(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' }).trim());
   const ours = [];
   const comlink = [];
@@ -242,7 +241,7 @@ export async function payloadCase({ rounds }) {
   const bothEndsBytes = (process.memoryUsage().heapUsed - before) / held.length;
   held.length = 0;
   await settle();
-  const proxyBytes = await clientProxyHeap(join(benchRoot, 'dist', 'remote', 'index.js'), connect, transports, 10_000);
+  const proxyBytes = await clientProxyHeap(remoteEntry(), connect, transports, 10_000);
 
   const startup = startupTimes(5);
 
