@@ -20,16 +20,22 @@ export function trickledStream(): { emitter: EventEmitter; messages: WireMessage
 
 /**
  * A frame of `bytes` bytes in all (header included): a `bye` with padding, the padding last, so
- * bytes from offset 23 up to the last two are padding characters.
+ * bytes from offset 23 up to the last two are padding characters. Where a string's length crosses
+ * a MessagePack size class (a 255-byte string has a 2-byte head, a 256-byte one a 3-byte head),
+ * no padding length gives the size: a longer name of the padding key (up to two letters more,
+ * still before offset 23) makes up the difference.
  */
 export function frameOfSize(bytes: number): Buffer {
-  // header 4, fixmap 1, "op" 3, "bye" 4, "pad" 4, then the string's own header and its bytes.
-  const fixed = 16;
-  for (const [stringHead, max] of [[1, 31], [2, 0xff], [3, 0xffff], [5, 0xffffffff]]) {
-    const length = bytes - fixed - stringHead;
-    if (length >= 0 && length <= max) {
-      const frame = frameOfJson(JSON.stringify({ op: 'bye', pad: 'x'.repeat(length) }));
-      if (frame.length === bytes) return frame;
+  for (const key of ['pad', 'padd', 'paddd']) {
+    // header 4, fixmap 1, "op" 3, "bye" 4, the key (1 + its letters), then the string's own
+    // header and its bytes.
+    const fixed = 12 + 1 + key.length;
+    for (const [stringHead, max] of [[1, 31], [2, 0xff], [3, 0xffff], [5, 0xffffffff]]) {
+      const length = bytes - fixed - stringHead;
+      if (length >= 0 && length <= max) {
+        const frame = frameOfJson(JSON.stringify({ op: 'bye', [key]: 'x'.repeat(length) }));
+        if (frame.length === bytes) return frame;
+      }
     }
   }
   throw new Error(`no frame of ${bytes} bytes`);
