@@ -152,18 +152,23 @@ describe('decodeFrame on hostile bytes', () => {
   });
 });
 
+/** Two stream transports joined by a PassThrough: what the sender writes, the receiver reads. */
+function pipedStreams() {
+  const wire = new PassThrough();
+  const sender = streamTransport({
+    write: (chunk: Uint8Array, callback?: (error?: Error | null) => void) => wire.write(chunk, callback),
+    end: () => wire.end(),
+    destroy: () => wire.destroy(),
+    on: () => undefined,
+    once: () => undefined,
+    removeListener: () => undefined,
+  });
+  return { sender, receiver: streamTransport(wire) };
+}
+
 describe('large buffers received over a stream transport', () => {
   test('are not changed by the frames that arrive after them', async () => {
-    const wire = new PassThrough();
-    const sender = streamTransport({
-      write: (chunk: Uint8Array, callback?: (error?: Error | null) => void) => wire.write(chunk, callback),
-      end: () => wire.end(),
-      destroy: () => wire.destroy(),
-      on: () => undefined,
-      once: () => undefined,
-      removeListener: () => undefined,
-    });
-    const receiver = streamTransport(wire);
+    const { sender, receiver } = pipedStreams();
     const received: WireMessage[] = [];
     const all = new Promise<void>((resolve) =>
       receiver.start({
@@ -183,16 +188,7 @@ describe('large buffers received over a stream transport', () => {
 
 describe('a 16 MB buffer over a stream transport with default options', () => {
   test('arrives whole: the frame cap counts real bytes, not base64', async () => {
-    const wire = new PassThrough();
-    const sender = streamTransport({
-      write: (chunk: Uint8Array, callback?: (error?: Error | null) => void) => wire.write(chunk, callback),
-      end: () => wire.end(),
-      destroy: () => wire.destroy(),
-      on: () => undefined,
-      once: () => undefined,
-      removeListener: () => undefined,
-    });
-    const receiver = streamTransport(wire);
+    const { sender, receiver } = pipedStreams();
     const received = new Promise<WireMessage>((resolve) => receiver.start({ message: resolve, close() {} }));
     sender.start({ message() {}, close() {} });
     const bytes = new Uint8Array(16_000_000).fill(9);
