@@ -3,6 +3,8 @@
  * @packageDocumentation
  */
 
+import { finalizerStallNote } from './finalizer_probe';
+
 type GC = () => void;
 
 /** Where a GC function can come from; injectable so the failure path can be tested. */
@@ -139,7 +141,9 @@ export async function gcUntil(
     await gcRound(round);
   }
   if (await predicate()) return attempts;
+  const elapsed = Date.now() - started;
   throw new Error(
-    `gcUntil: predicate still false after ${attempts} GC rounds (${Date.now() - started} ms)`,
+    `gcUntil: predicate still false after ${attempts} GC rounds (${elapsed} ms)` +
+      (await finalizerStallNote()),
   );
 }

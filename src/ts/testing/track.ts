@@ -1,4 +1,5 @@
 import { gcRound } from './gc';
+import { finalizerStallNote } from './finalizer_probe';
 import { explainRetention } from './retainers';
 
 /** How long {@link Tracker.collected} keeps trying. */
@@ -62,8 +63,9 @@ function checkCount(value: unknown, name: string, fn: string, allowZero: boolean
 }
 
 /**
- * Watches one object without keeping it alive: a FinalizationRegistry of the test's own realm
- * flips a flag when the object is collected, and a WeakRef finds it again to explain a failure.
+ * Watches one object without keeping it alive: a WeakRef, emptied by the collection itself, and a
+ * FinalizationRegistry of the test's own realm each prove that it was collected; the WeakRef also
+ * finds the object again to explain a failure.
  * Needs neither backend, so it works wherever the addon cannot load. Create it with {@link track}.
  */
 export class Tracker {
@@ -83,11 +85,14 @@ export class Tracker {
   }
 
   /**
-   * Whether the object's destructor has run. That happens on an event-loop turn after the
-   * collection, so right after a synchronous `forceGC()` this can still be false: await
-   * {@link collected} instead.
+   * Whether the object has been collected; true right after a synchronous `forceGC()` that
+   * collected it. While the object is alive, asking keeps it alive until the current job ends
+   * (this reads a WeakRef): to wait for a collection, await {@link collected} instead of polling.
    */
   isCollected(): boolean {
+    // The WeakRef is emptied by the collection itself; the registry's callback only on a later
+    // turn, and never if the engine stops delivering them (finalizer_probe.ts). Either proves it.
+    if (!this.#state.collected && this.#ref.deref() === undefined) this.#state.collected = true;
     return this.#state.collected;
   }
 
@@ -104,7 +109,8 @@ export class Tracker {
       throw new Error(
         `${this.label} was not collected after ${result.rounds} GC rounds ` +
           `(${result.elapsedMs} ms): something still references it` +
-          formatRetainers(path),
+          formatRetainers(path) +
+          (await finalizerStallNote()),
       );
     }
     return result.rounds;
@@ -116,7 +122,7 @@ export class Tracker {
    * milliseconds to seconds, depending on the heap), so failure paths call it, not passing ones.
    */
   explain(): Promise<string[]> {
-    if (this.#state.collected) return Promise.resolve(['(it was collected)']);
+    if (this.isCollected()) return Promise.resolve(['(it was collected)']);
     return explainRetention(this.#ref, this.label);
   }
 
@@ -128,8 +134,8 @@ export class Tracker {
     const rounds = checkCount(options.rounds ?? 10, 'options.rounds', 'Tracker.retained', false);
     const started = Date.now();
     let round = 0;
-    while (!this.#state.collected && round < rounds) await gcRound(round++);
-    return { collected: this.#state.collected, rounds: round, elapsedMs: Date.now() - started };
+    while (!this.isCollected() && round < rounds) await gcRound(round++);
+    return { collected: this.isCollected(), rounds: round, elapsedMs: Date.now() - started };
   }
 
   /** Like {@link collected} but resolves with what it found instead of throwing. */
@@ -142,10 +148,10 @@ export class Tracker {
     );
     const started = Date.now();
     let round = 0;
-    while (!this.#state.collected && (round < MIN_ROUNDS || Date.now() - started < timeout)) {
+    while (!this.isCollected() && (round < MIN_ROUNDS || Date.now() - started < timeout)) {
       await gcRound(round++);
     }
-    return { collected: this.#state.collected, rounds: round, elapsedMs: Date.now() - started };
+    return { collected: this.isCollected(), rounds: round, elapsedMs: Date.now() - started };
   }
 }
 
