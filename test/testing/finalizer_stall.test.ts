@@ -4,6 +4,8 @@
  * emptied). A Tracker must still see collections, and a failure must name the stall as its cause.
  * The stall is simulated with a FinalizationRegistry whose callbacks never run.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { forceGC, gcUntil, track, type Tracker } from '../../src/ts/testing';
 import { nextTurn } from '../../src/ts/testing/gc';
 import { probeFinalizers } from '../../src/ts/testing/finalizer_probe';
@@ -90,4 +92,25 @@ test("a Tracker's failure names a finalizer stall as the cause", async () => {
     /^the kept object was not collected after \d+ GC rounds \(\d+ ms\): something still references it\nFinalizationRegistry callbacks are not being delivered/,
   );
   expect(kept.kept).toBe(true);
+});
+
+test("the project's Jest set-up fails the test file during which finalizers stalled", () => {
+  const repo = join(__dirname, '..', '..');
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      join(repo, 'node_modules', 'jest', 'bin', 'jest.js'),
+      '--config',
+      join(repo, 'test', 'fixtures', 'testing', 'finalizer_watch_project', 'jest.config.js'),
+      '--ci',
+    ],
+    { cwd: repo, encoding: 'utf8', timeout: 120_000, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } },
+  );
+  const output = child.stdout + child.stderr;
+  expect(output).toMatch(/FAIL \S*stalled\.spec\.js/);
+  expect(output).toMatch(/FinalizationRegistry callbacks stopped being delivered in this process, during this test file/);
+  expect(output).toMatch(/PASS \S*healthy\.spec\.js/);
+  expect(output).toMatch(/Test Suites: 1 failed, 1 passed, 2 total/);
+  expect(child.status).toBe(1);
 });

@@ -3,7 +3,8 @@ import { gcRound } from './gc';
 /** What {@link probeFinalizers} found. */
 export type FinalizerProbe = 'delivered' | 'stalled' | 'inconclusive';
 
-const PROBE_ROUNDS = 10;
+// Enough for a callback queued behind many other dirty registries (one is cleaned per task).
+const PROBE_ROUNDS = 25;
 
 // Its own frame: nothing on the caller's stack keeps the probe object alive.
 function registerProbe(registry: FinalizationRegistry<number>): WeakRef<object> {
