@@ -1,9 +1,13 @@
 /**
- * Jest set-up for every test file (jest.config.js `setupFilesAfterEnv`): checks that
- * FinalizationRegistry callbacks are still delivered in this process when the file ends. Jest runs
- * the files one after another in one process on a 2-core machine, so a stall (the engine no
- * longer running cleanup tasks, seen once in CI) would otherwise surface as failures in whichever
- * later file first relies on a callback; this fails the file during which it was seen.
+ * Jest set-up for every test file (jest.config.js `setupFilesAfterEnv`): after the file's tests,
+ * checks that FinalizationRegistry callbacks are still delivered in this process. When Jest runs
+ * the files one after another in one process (one worker, as on a 2-core machine), a stall (the
+ * engine no longer running cleanup tasks, seen once in CI) would otherwise surface as failures in
+ * whichever later file first relies on a callback; this fails the file during which it was seen.
+ *
+ * This `afterAll` is registered before the file's own, and Jest runs a block's `afterAll` hooks in
+ * the order they were registered: a stall that begins in the file's own `afterAll` is caught by
+ * the next file. Once stalled, every later file fails here too.
  *
  * Cheap when all is well: a registration made as the file starts is usually collected and
  * reported by the collections the file's own tests run. Only when it was not does the check run

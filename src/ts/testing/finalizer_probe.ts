@@ -1,10 +1,19 @@
-import { gcRound } from './gc';
+import { gcRound, nextTurn } from './gc';
 
 /** What {@link probeFinalizers} found. */
 export type FinalizerProbe = 'delivered' | 'stalled' | 'inconclusive';
 
-// Enough for a callback queued behind many other dirty registries (one is cleaned per task).
-const PROBE_ROUNDS = 25;
+/** GC rounds that give the probe object every chance to be collected. */
+const PROBE_ROUNDS = 5;
+/**
+ * How long a collected probe's callback may take before the probe calls it a stall. V8 cleans
+ * one registry per task, so in a healthy process the callback can queue behind other registries'
+ * slow callbacks: the wait is in time, not rounds, and ends at the callback.
+ */
+export const STALL_AFTER_MS = 3000;
+
+// Registries of probes in progress: a registry that dies may never call back.
+const probing = new Set<FinalizationRegistry<number>>();
 
 // Its own frame: nothing on the caller's stack keeps the probe object alive.
 function registerProbe(registry: FinalizationRegistry<number>): WeakRef<object> {
@@ -13,12 +22,17 @@ function registerProbe(registry: FinalizationRegistry<number>): WeakRef<object> 
   return new WeakRef(target);
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /**
  * Checks whether this realm's `FinalizationRegistry` callbacks are being delivered at all: a
- * fresh registry watches a fresh object through a few GC rounds. `'stalled'` means the object was
- * collected (its WeakRef is empty) but the callback never ran: the engine has stopped running
- * cleanup tasks in this thread, and every FinalizationRegistry-based check after that fails,
- * whatever the code under test does. Failure messages add this, so such a failure names its cause.
+ * fresh registry watches a fresh object through a few GC rounds, then waits up to
+ * {@link STALL_AFTER_MS} for the callback. `'stalled'` means the object was collected (its
+ * WeakRef is empty) but the callback never came: the engine has stopped running cleanup tasks in
+ * this thread, and every FinalizationRegistry-based check after that fails, whatever the code
+ * under test does. Returns as soon as the callback runs, so a healthy process pays little.
  * @internal
  */
 export async function probeFinalizers(): Promise<FinalizerProbe> {
@@ -29,17 +43,26 @@ export async function probeFinalizers(): Promise<FinalizerProbe> {
   const registry = new FinalizationRegistry<number>(() => {
     ran = true;
   });
-  const ref = registerProbe(registry);
-  for (let round = 0; round < PROBE_ROUNDS && !ran; round++) await gcRound(round);
-  if (ran) return 'delivered';
-  // Read only after the rounds: a read keeps the object alive until the job ends.
-  const collected = ref.deref() === undefined;
-  // The registry must outlive the rounds, or its callbacks could be dropped with it.
-  registry.unregister(registry);
-  return collected ? 'stalled' : 'inconclusive';
+  probing.add(registry);
+  try {
+    const ref = registerProbe(registry);
+    for (let round = 0; round < PROBE_ROUNDS && !ran; round++) await gcRound(round);
+    if (ran) return 'delivered';
+    // A WeakRef read keeps its object until the job ends: read it on a turn of its own.
+    await nextTurn();
+    if (ref.deref() !== undefined) return 'inconclusive';
+    const deadline = Date.now() + STALL_AFTER_MS;
+    while (!ran && Date.now() < deadline) await sleep(10);
+    return ran ? 'delivered' : 'stalled';
+  } finally {
+    probing.delete(registry);
+  }
 }
 
-/** A line for a failure message when finalizers are stalled; empty otherwise. @internal */
+/**
+ * A line for a failure message of a wait that may depend on FinalizationRegistry callbacks, when
+ * those are stalled; empty otherwise. @internal
+ */
 export async function finalizerStallNote(): Promise<string> {
   try {
     if ((await probeFinalizers()) !== 'stalled') return '';
@@ -48,8 +71,9 @@ export async function finalizerStallNote(): Promise<string> {
   }
   return (
     `\nFinalizationRegistry callbacks are not being delivered in this thread: a fresh object ` +
-    `was collected but its registry callback did not run in ${PROBE_ROUNDS} GC rounds. The ` +
-    `engine stopped running finalization cleanup tasks, so this failure does not come from ` +
-    `the code under test (see docs/leak-testing.md, "When finalizers stall").`
+    `was collected but its registry callback did not run within ${STALL_AFTER_MS} ms. If the ` +
+    `predicate waits for such a callback (a portable-backend destructor, a portable IDWeakMap ` +
+    `entry), this is why, not the code under test (see docs/leak-testing.md, "When finalizers ` +
+    `stall").`
   );
 }

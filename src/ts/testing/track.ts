@@ -1,5 +1,4 @@
 import { gcRound } from './gc';
-import { finalizerStallNote } from './finalizer_probe';
 import { explainRetention } from './retainers';
 
 /** How long {@link Tracker.collected} keeps trying. */
@@ -85,13 +84,21 @@ export class Tracker {
   }
 
   /**
-   * Whether the object has been collected; true right after a synchronous `forceGC()` that
-   * collected it. While the object is alive, asking keeps it alive until the current job ends
-   * (this reads a WeakRef): to wait for a collection, await {@link collected} instead of polling.
+   * Whether the object's collection has been seen. The registry reports it on an event-loop turn
+   * after the collection, so right after a synchronous `forceGC()` this can still be false: await
+   * {@link collected} instead. (It never reads the WeakRef: a read would keep a live object until
+   * the current job ends, and a loop that asks, collects and yields would never see it go.)
    */
   isCollected(): boolean {
-    // The WeakRef is emptied by the collection itself; the registry's callback only on a later
-    // turn, and never if the engine stops delivering them (finalizer_probe.ts). Either proves it.
+    return this.#state.collected;
+  }
+
+  /**
+   * Whether the object is gone, by the registry or by the WeakRef, which the collection empties
+   * itself (so this holds even when the engine stops delivering registry callbacks). Called only
+   * where a turn follows before the next collection.
+   */
+  #seen(): boolean {
     if (!this.#state.collected && this.#ref.deref() === undefined) this.#state.collected = true;
     return this.#state.collected;
   }
@@ -109,8 +116,7 @@ export class Tracker {
       throw new Error(
         `${this.label} was not collected after ${result.rounds} GC rounds ` +
           `(${result.elapsedMs} ms): something still references it` +
-          formatRetainers(path) +
-          (await finalizerStallNote()),
+          formatRetainers(path),
       );
     }
     return result.rounds;
@@ -122,7 +128,7 @@ export class Tracker {
    * milliseconds to seconds, depending on the heap), so failure paths call it, not passing ones.
    */
   explain(): Promise<string[]> {
-    if (this.isCollected()) return Promise.resolve(['(it was collected)']);
+    if (this.#seen()) return Promise.resolve(['(it was collected)']);
     return explainRetention(this.#ref, this.label);
   }
 
@@ -134,8 +140,8 @@ export class Tracker {
     const rounds = checkCount(options.rounds ?? 10, 'options.rounds', 'Tracker.retained', false);
     const started = Date.now();
     let round = 0;
-    while (!this.isCollected() && round < rounds) await gcRound(round++);
-    return { collected: this.isCollected(), rounds: round, elapsedMs: Date.now() - started };
+    while (!this.#seen() && round < rounds) await gcRound(round++);
+    return { collected: this.#seen(), rounds: round, elapsedMs: Date.now() - started };
   }
 
   /** Like {@link collected} but resolves with what it found instead of throwing. */
@@ -148,10 +154,10 @@ export class Tracker {
     );
     const started = Date.now();
     let round = 0;
-    while (!this.isCollected() && (round < MIN_ROUNDS || Date.now() - started < timeout)) {
+    while (!this.#seen() && (round < MIN_ROUNDS || Date.now() - started < timeout)) {
       await gcRound(round++);
     }
-    return { collected: this.isCollected(), rounds: round, elapsedMs: Date.now() - started };
+    return { collected: this.#seen(), rounds: round, elapsedMs: Date.now() - started };
   }
 }
 
