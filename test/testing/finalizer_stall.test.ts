@@ -84,10 +84,13 @@ test('probeFinalizers: callbacks are delivered in a healthy realm', async () => 
   await expect(probeFinalizers()).resolves.toBe('delivered');
 });
 
+// Kept for the life of this file: a registry that dies while it has callbacks pending can stop
+// every registry's callbacks in the thread for good (V8 before 13; see docs/leak-testing.md).
+const busyRegistries: FinalizationRegistry<number>[] = [];
+
 test('probeFinalizers: a healthy realm busy with other registries is not called stalled', async () => {
   // Two hundred registries whose objects die in the probe's first collection, each with a slow
   // callback: V8 cleans one registry per task, so the probe's callback waits behind them.
-  const registries: FinalizationRegistry<number>[] = [];
   let others = 0;
   (function registerSlowOnes(): void {
     for (let i = 0; i < 200; i++) {
@@ -97,12 +100,14 @@ test('probeFinalizers: a healthy realm busy with other registries is not called 
         others++;
       });
       registry.register({}, i);
-      registries.push(registry);
+      busyRegistries.push(registry);
     }
   })();
   await expect(probeFinalizers()).resolves.toBe('delivered');
   expect(others).toBeGreaterThan(0);
-  expect(registries).toHaveLength(200);
+  // Let every slow callback run before the test ends.
+  for (let i = 0; i < 500 && others < 200; i++) await sleep(10);
+  expect(others).toBe(200);
 });
 
 test('probeFinalizers: a collected object whose callback never runs is a stall', async () => {
