@@ -12,12 +12,15 @@ describe('expectNoLeak passes', () => {
   test('code that leaves nothing behind, with the figures it measured', async () => {
     const report = await expectNoLeak(() => JSON.parse(JSON.stringify({ a: [1, 2, 3] })));
     expect(report.leaking).toBe(false);
-    expect(report.samples).toHaveLength(7);
+    // Seven samples, or thirteen when a rise of the heap in the first run (noise: seen under
+    // ASan in CI) made it confirm with a second run of the calls.
+    expect([7, 13]).toContain(report.samples.length);
+    const runs = report.samples.length === 13 ? 2 : 1;
     expect(report.samples[0].calls).toBe(0);
-    // A fast fn gets many calls: as many as fit the 100 ms budget, between 1,000 and 50,000.
+    // A fast fn gets many calls: as many as fit the 100 ms budget, between 1,000 and 50,000 a run.
     expect(report.iterations).toBeGreaterThanOrEqual(1000);
-    expect(report.iterations).toBeLessThanOrEqual(50_000);
-    expect(report.samples[6].calls).toBe(report.iterations);
+    expect(report.iterations).toBeLessThanOrEqual(50_000 * runs);
+    expect(report.samples[report.samples.length - 1].calls).toBe(report.iterations);
     expect(report.figures.map((f) => f.metric)).toEqual([
       'trackedObjects',
       'pendingCallbacks',
