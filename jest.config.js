@@ -10,6 +10,6 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 120000,
-  // At the end of each file: are FinalizationRegistry callbacks still delivered? (test/finalizer_watch.ts)
+  // After each file's tests: are FinalizationRegistry callbacks still delivered? (test/finalizer_watch.ts)
   setupFilesAfterEnv: ['<rootDir>/test/finalizer_watch.ts'],
 };

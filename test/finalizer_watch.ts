@@ -1,8 +1,8 @@
 /**
  * Jest set-up for every test file (jest.config.js `setupFilesAfterEnv`): after the file's tests,
  * checks that FinalizationRegistry callbacks are still delivered in this process. When Jest runs
- * the files one after another in one process (one worker, as on a 2-core machine), a stall (the
- * engine no longer running cleanup tasks, seen once in CI) would otherwise surface as failures in
+ * the files one after another in one process (one worker, as on a 2-core machine), a stall (V8 on
+ * Node 20-24 no longer running cleanup tasks; docs/leak-testing.md) would otherwise surface in
  * whichever later file first relies on a callback; this fails the file during which it was seen.
  *
  * This `afterAll` is registered before the file's own, and Jest runs a block's `afterAll` hooks in

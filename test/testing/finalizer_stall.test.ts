@@ -1,7 +1,7 @@
 /**
- * The test helpers when the engine stops delivering FinalizationRegistry callbacks (seen once in
- * CI: a whole jest process where no cleanup callback ran any more, while WeakRefs were still
- * emptied). A Tracker must still see collections, a failure that may come from the stall must say
+ * The test helpers when the engine stops delivering FinalizationRegistry callbacks (seen in CI: a
+ * whole jest process where no cleanup callback ran any more, while WeakRefs were still emptied; a
+ * V8 bug of Node 20-24, see docs/leak-testing.md). A Tracker must still see collections, a failure that may come from the stall must say
  * so, and a healthy process must never be called stalled. The stall is simulated with a
  * FinalizationRegistry whose callbacks never run.
  */
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { forceGC, gcUntil, track, type Tracker } from '../../src/ts/testing';
 import { probeFinalizers } from '../../src/ts/testing/finalizer_probe';
-import { nextTurn } from '../../src/ts/testing/gc';
+import { nextTurn, sleep } from '../../src/ts/testing/gc';
 
 type Testing = typeof import('../../src/ts/testing');
 
@@ -46,10 +46,6 @@ function stalledTesting(): Testing {
 // Its own frame, so the caller's stack holds nothing but the tracker.
 function trackGarbage(testing: Pick<Testing, 'track'> = { track }): Tracker {
   return testing.track({ garbage: true }, 'the garbage');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 test('a loop that asks isCollected(), collects and yields sees the object go', async () => {

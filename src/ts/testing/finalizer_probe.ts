@@ -1,4 +1,4 @@
-import { gcRound, nextTurn } from './gc';
+import { gcRound, nextTurn, sleep } from './gc';
 
 /** What {@link probeFinalizers} found. */
 export type FinalizerProbe = 'delivered' | 'stalled' | 'inconclusive';
@@ -20,10 +20,6 @@ function registerProbe(registry: FinalizationRegistry<number>): WeakRef<object> 
   const target = {};
   registry.register(target, 0);
   return new WeakRef(target);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
