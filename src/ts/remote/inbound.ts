@@ -15,7 +15,7 @@ import type { Handlers, Reply } from './incoming';
 import { ByReference, runOnObject, runOnPeer, type OperationContext, type PeerRequest } from './operations';
 import { isId, STALE, type Answer, type Malformed, type MessageOf } from './protocol';
 import type { RemotePromise } from './remote_promise';
-import type { PendingRequest } from './requests';
+import { describeRequest, type PendingRequest } from './requests';
 import type { SessionContext } from './session_context';
 
 const nativeThen = Promise.prototype.then;
@@ -54,12 +54,21 @@ export class Inbound {
     };
   }
 
-  /** A message that failed validation: answered if it can be, its references given back. */
+  /**
+   * A message that failed validation: answered if it can be, its references given back. A
+   * malformed answer to one of our waiting requests fails that request now, as an answer whose
+   * value fails to decode does: the call does not wait for its timeout (or for ever).
+   */
   malformed(problem: Malformed, reply: Reply | undefined): void {
     this.ctx.dropped();
     this.giveBack(problem.raw);
     if (reply !== undefined || problem.seq !== 0) {
       sendAnswer(this.ctx, failureAnswer(this.ctx, problem.seq, protocolError(problem.why)), reply);
+    }
+    const request = problem.answers === 0 ? undefined : this.ctx.requests.answered(problem.answers);
+    if (request !== undefined) {
+      this.ctx.requests.take(problem.answers);
+      request.promise.fail(protocolError(`The peer's answer to ${describeRequest(request)} was malformed: ${problem.why}`));
     }
   }
 

@@ -168,13 +168,16 @@ export type Answer = { [K in OpsOfRole<'answer'>]: MessageOf<K> }[OpsOfRole<'ans
 
 /**
  * A message that failed validation. `seq` is the request id to answer with an error (0 when
- * it had none or was not a request); `message` is the raw input, for releasing what it carried.
+ * it had none or was not a request); `answers` is, for a malformed answer, the id of our
+ * request it names (0 otherwise), which then fails instead of waiting for its timeout; `raw` is
+ * the raw input, for releasing what it carried.
  */
 export class Malformed {
   constructor(
     readonly seq: number,
     readonly why: string,
     readonly raw: unknown,
+    readonly answers = 0,
   ) {}
 }
 
@@ -267,22 +270,24 @@ export function parseMessage(raw: unknown): Message | Malformed {
   if (typeof op !== 'string' || !Object.hasOwn(OPS, op)) {
     return new Malformed(seq, `Unknown operation ${describeValue(op)}`, raw);
   }
-  const answerable = OPS[op as Op].role === 'request' ? seq : 0;
+  const role = OPS[op as Op].role;
+  const answerable = role === 'request' ? seq : 0;
+  const answers = role === 'answer' ? seq : 0;
   const fields = FIELD_LISTS[op];
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i];
     const value = raw[field.name];
     if (value === undefined) {
       if (field.optional) continue;
-      return new Malformed(answerable, `Malformed ${op} message: ${field.name} is missing`, raw);
+      return new Malformed(answerable, `Malformed ${op} message: ${field.name} is missing`, raw, answers);
     }
     const problem = fieldProblem(field.kind, value);
     if (problem !== undefined) {
-      return new Malformed(answerable, `Malformed ${op} message: ${field.name} ${problem}`, raw);
+      return new Malformed(answerable, `Malformed ${op} message: ${field.name} ${problem}`, raw, answers);
     }
   }
   if (op === 'result' && (raw.value === undefined) === (raw.stale === undefined)) {
-    return new Malformed(0, 'Malformed result message: it must carry either value or stale', raw);
+    return new Malformed(0, 'Malformed result message: it must carry either value or stale', raw, answers);
   }
   if (ON_OBJECTS.has(op) && (raw.target === undefined) === (raw.on === undefined)) {
     return new Malformed(answerable, `Malformed ${op} message: it must name either target or on`, raw);

@@ -286,3 +286,51 @@ describe('a server that answers a call with a promise it never settles', () => {
     }
   });
 });
+
+describe('a malformed answer to a call', () => {
+  // A result whose value failed to decode failed the call at once, but one that broke the
+  // message's shape (no value, value and stale both, an error without its error) was dropped, and
+  // the call waited for callTimeoutMs, or for ever with 0.
+  const malformed: ReadonlyArray<[string, (seq: number) => unknown]> = [
+    ['a result with neither value nor stale', (seq) => ({ op: 'result', seq })],
+    ['a result with both value and stale', (seq) => ({ op: 'result', seq, value: 1, stale: true })],
+    ['an error without its error', (seq) => ({ op: 'error', seq })],
+    ['a result whose stale is not true', (seq) => ({ op: 'result', seq, stale: 'yes' })],
+  ];
+
+  test.each(malformed)('fails the call at once, naming it: %s', async (_, answer) => {
+    const channel = new MessageChannel();
+    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: 0 });
+    hostileServer(channel.port2, (call, post) => post(answer(call.seq)));
+    try {
+      const tools = await remote.require('tools');
+      expect(await rejectionWithin(2_000, tools.work())).toMatchObject({
+        code: 'ERR_REMOTE_PROTOCOL',
+        message: expect.stringMatching(/^The peer's answer to call "work" of remote object #1 was malformed: Malformed (result|error) message/),
+      });
+      expect((remote as any).endpoint.requests.size).toBe(0);
+      expect(remote.closed).toBe(false);
+    } finally {
+      remote.close();
+      channel.port2.close();
+    }
+  });
+
+  test('that names no waiting request changes nothing: the call still gets its real answer', async () => {
+    const channel = new MessageChannel();
+    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: 0 });
+    remote.on('error', () => {});
+    hostileServer(channel.port2, (call, post) => {
+      post({ op: 'result', seq: call.seq + 1000 });
+      post({ op: 'error', seq: call.seq - 1 });
+      post({ op: 'result', seq: call.seq, value: 'real' });
+    });
+    try {
+      const tools = await remote.require('tools');
+      expect(await tools.work()).toBe('real');
+    } finally {
+      remote.close();
+      channel.port2.close();
+    }
+  });
+});

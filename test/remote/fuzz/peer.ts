@@ -108,6 +108,12 @@ export class HostilePeer {
   private announced: number[] = [];
   /** The server's requests (calls of our callbacks) waiting for our answer, by its seq. */
   private readonly serverRequests = new Map<number, unknown>();
+  /**
+   * Answers made for those requests, and the seq each settles: the request is
+   * forgotten only once its answer was sent (the JSON wires cannot carry a bigint, so an answer
+   * holding one never reaches the server, and the clean-up must still answer that request).
+   */
+  private readonly settles = new WeakMap<object, number>();
   /** Answers each of our seqs must get, and got. */
   private readonly expected = new Map<number, number>();
   private readonly answered = new Map<number, number>();
@@ -240,6 +246,7 @@ export class HostilePeer {
   /** Sends `raw` asynchronously and books the answer it must get. */
   private post(raw: unknown, remember: boolean): void {
     if (!this.wire.send(raw)) return;
+    this.sentAnswer(raw);
     if (remember) this.sent.push(raw);
     const seq = answerSeqOf(raw);
     if (seq > 0) this.expected.set(seq, (this.expected.get(seq) ?? 0) + 1);
@@ -251,6 +258,7 @@ export class HostilePeer {
       if (isRecord(raw)) this.anomalies.push(`a sync request was refused: ${outcome.refused}`);
       return;
     }
+    this.sentAnswer(raw);
     const answer = outcome.answer;
     this.coverage.syncAnswers++;
     countRefs(answer, this.held, this.fns);
@@ -258,6 +266,12 @@ export class HostilePeer {
     if (!isRecord(answer) || (answer.op !== 'result' && answer.op !== 'error') || answer.seq !== want) {
       this.anomalies.push(`sync answer ${JSON.stringify(answer)?.slice(0, 200)} to a request that needs seq ${want}`);
     }
+  }
+
+  /** `raw` reached the server: if it is a well-formed answer, the request it settles is done. */
+  private sentAnswer(raw: unknown): void {
+    const seq = isRecord(raw) ? this.settles.get(raw) : undefined;
+    if (seq !== undefined) this.serverRequests.delete(seq);
   }
 
   /** Sends a request and resolves with its answer. */
@@ -524,9 +538,11 @@ export class HostilePeer {
 
   private answer(m: Extract<MessageT, { op: 'answer' }>): unknown {
     let seq: unknown;
+    let settling = false;
     if ('pending' in m.to) {
       const pending = [...this.serverRequests.keys()];
-      seq = pending.length > 0 ? pending[m.to.pending % pending.length] : 1e9;
+      settling = pending.length > 0;
+      seq = settling ? pending[m.to.pending % pending.length] : 1e9;
     } else if ('unknown' in m.to) {
       seq = 1e9 + m.to.unknown;
     } else {
@@ -551,11 +567,9 @@ export class HostilePeer {
         answer = { op: 'result', seq };
         break;
     }
-    // A well-formed answer settles the server's request; a malformed one is dropped and the
-    // request still waits (the clean-up answers it).
-    const wellFormed =
-      m.kind === 'error' ? value !== undefined : m.kind === 'stale' || (m.kind === 'result' && value !== undefined);
-    if (wellFormed && typeof seq === 'number') this.serverRequests.delete(seq);
+    // Any answer naming a waiting request settles it once it is sent: a well-formed one with its
+    // value (or the error its value fails to decode with), a malformed one with a protocol error.
+    if (settling) this.settles.set(answer, seq as number);
     return answer;
   }
 }

@@ -103,7 +103,8 @@ async function waitForClose(wire: Wire): Promise<Probe> {
 function traced(wire: Wire, trace: string[]): Wire {
   const show = (value: unknown): string => {
     try {
-      return (JSON.stringify(value) ?? String(value)).slice(0, 300);
+      const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+      return (text ?? String(value)).slice(0, 300);
     } catch {
       return String(value);
     }
@@ -119,8 +120,9 @@ function traced(wire: Wire, trace: string[]): Wire {
         onMessage(message);
       }),
     send: (message) => {
-      trace.push(`>> ${show(message)}`);
-      return wire.send(message);
+      const sent = wire.send(message);
+      trace.push(`>> ${show(message)}${sent ? '' : ' (not sent: the wire cannot carry it)'}`);
+      return sent;
     },
     requestSync: async (message) => {
       trace.push(`>> sync ${show(message)}`);
