@@ -40,7 +40,12 @@ export class Host {
         port.close();
       },
     );
-    const ready = once(port, 'message');
+    // A host that cannot start (dist/ missing or being rebuilt) fails the run instead of hanging it.
+    const ready = new Promise<void>((resolve, reject) => {
+      port.once('message', () => resolve());
+      worker.once('exit', (code) => reject(new Error(`the host worker exited with code ${code} before it was ready`)));
+      worker.once('error', (error) => reject(new Error(`the host worker failed to start: ${error.stack}`)));
+    });
     port.on('message', (message) => host.onReply(message));
     worker.on('exit', (code) => host.lost(`the host worker exited with code ${code}`));
     worker.on('error', (error) => host.lost(`the host worker failed: ${error.stack}`));
@@ -60,11 +65,12 @@ export class Host {
         await exited;
       },
     );
-    const ready = new Promise<void>((resolve) => {
+    const ready = new Promise<void>((resolve, reject) => {
       child.on('message', (message: any) => {
         if (message?.fuzz?.ready) resolve();
         else if (message?.fuzz) host.onReply(message.fuzz);
       });
+      child.once('exit', (code, signal) => reject(new Error(`the host process exited (${signal ?? code}) before it was ready`)));
     });
     child.on('exit', (code, signal) => host.lost(`the host process exited (${signal ?? code})`));
     await ready;
