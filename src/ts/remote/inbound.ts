@@ -14,7 +14,7 @@ import { codeOf, protocolError } from './errors';
 import type { Handlers, Reply } from './incoming';
 import { ByReference, runOnObject, runOnPeer, type OperationContext, type PeerRequest } from './operations';
 import { isId, STALE, type Answer, type Malformed, type MessageOf } from './protocol';
-import type { RemotePromise } from './remote_promise';
+import { isThenable } from './remote_promise';
 import { describeRequest, type PendingRequest } from './requests';
 import type { SessionContext } from './session_context';
 
@@ -210,8 +210,12 @@ export class Inbound {
       request.promise.fail(error);
       return;
     }
-    if (request.timeoutMs > 0 && this.ctx.promises.isUnsettled(value)) {
-      this.awaitSettle(request, value);
+    const unsettled = this.ctx.promises.isUnsettled(value);
+    if (unsettled ? request.timeoutMs > 0 : isThenable(value)) {
+      // Any other thenable (a copied object whose `then` is the peer's function) is adopted
+      // here, once, under the same deadline: resolving the caller's promise with it would wait
+      // for the peer to call back, for ever.
+      this.awaitSettle(request, unsettled ? (value as Promise<unknown>) : Promise.resolve(value));
       return;
     }
     requests.take(message.seq);
@@ -223,7 +227,7 @@ export class Inbound {
    * settle under the request's own deadline: `callTimeoutMs` bounds the whole call, so a peer
    * that never settles cannot hold the caller, or a place under `maxPendingCalls`, for ever.
    */
-  private awaitSettle(request: PendingRequest, promise: RemotePromise): void {
+  private awaitSettle(request: PendingRequest, promise: Promise<unknown>): void {
     const requests = this.ctx.requests;
     const promises = this.ctx.promises;
     requests.awaitSettle(request, () => promises.abandon(promise));
