@@ -76,3 +76,32 @@ describe("a decoded object's keys are defined, never assigned", () => {
     expect(Object.getOwnPropertyDescriptor(back, 'frozenMember')?.value).toBe('from the peer');
   });
 });
+
+describe('a refused request whose plain data looks like a reference', () => {
+  test("gives back nothing for it: the caller's callback the server holds stays usable", async () => {
+    let kept: (() => unknown) | undefined;
+    const server = new RemoteServer({
+      modules: {
+        tools: () => ({
+          keep(callback: () => unknown) {
+            kept = callback;
+          },
+          callKept: () => kept?.(),
+        }),
+      },
+    });
+    const pair = asyncPair(server);
+    try {
+      const tools = await pair.remote.require('tools');
+      await tools.keep(() => 'still here'); // the client's object #1, sent once
+      // Plain data goes as a structured clone record, as it is: `{ $: "ref", id: 1 }` here is the
+      // application's data, not a reference. The call is refused (no such member), and giving back
+      // "its references" walked into the data and sent FREE(#1): the client dropped its callback.
+      await expect(tools.missing({ $: 'ref', id: 1 })).rejects.toMatchObject({ code: 'ERR_REMOTE_NOT_A_FUNCTION' });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await tools.callKept()).toBe('still here');
+    } finally {
+      pair.close();
+    }
+  });
+});
