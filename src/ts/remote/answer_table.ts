@@ -27,9 +27,14 @@ export class AnswerTable {
 
   constructor(private readonly max: number) {}
 
+  /** Whether one more answer may be kept. */
+  hasRoom(): boolean {
+    return this.kept.size < this.max;
+  }
+
   /** Throws ERR_REMOTE_BUSY when no more answers may be kept. */
   assertRoom(): void {
-    if (this.kept.size >= this.max) {
+    if (!this.hasRoom()) {
       throw new RemoteError(
         'ERR_REMOTE_BUSY',
         `Refused to keep an answer for pipelining: ${this.max} are kept already (maxPendingCalls)`,

@@ -144,10 +144,15 @@ export class Inbound {
     this.run(message, undefined, reply);
   }
 
-  /** Answers a request that was refused before anything ran: it pins nothing on the peer. */
+  /**
+   * Answers a request that was refused before anything ran: it pins nothing on the peer. Its
+   * failure is kept for requests naming it only while there is room (`run` checks before it runs).
+   */
   private refuse(message: PeerRequest, error: unknown, reply: Reply | undefined): void {
     this.giveBack(message);
-    if (keeps(message) && codeOf(error) !== 'ERR_REMOTE_BUSY') this.ctx.answers.keep(message.seq, false, error);
+    if (keeps(message) && codeOf(error) !== 'ERR_REMOTE_BUSY' && this.ctx.answers.hasRoom()) {
+      this.ctx.answers.keep(message.seq, false, error);
+    }
     sendAnswer(this.ctx, failureAnswer(this.ctx, message.seq, error), reply);
   }
 

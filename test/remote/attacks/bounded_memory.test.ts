@@ -6,6 +6,7 @@
 import { RemoteServer, type RemoteSession } from '../../../src/ts/remote';
 import { forceGC } from '../../../src/ts/testing';
 import { asyncPair } from '../pair';
+import { rawPeer, type RawPeer } from '../raw_peer';
 import { frameOfSize, trickledStream } from './trickle';
 
 describe('a session that closes while a served call runs', () => {
@@ -50,5 +51,27 @@ describe('a stream peer that sends a frame one byte at a time', () => {
     // here, 2 GB for a frame of the default 16 MiB cap).
     expect(held).toBeLessThan(20 * sent);
     emitter.emit('close');
+  });
+});
+
+describe('answers kept for pipelining (bounded by maxPendingCalls)', () => {
+  let peer: RawPeer;
+  let release: Array<(value: object) => void>;
+  beforeEach(async () => {
+    release = [];
+    const tools = { slow: () => new Promise<object>((resolve) => release.push(resolve)) };
+    peer = rawPeer(new RemoteServer({ modules: { tools: () => tools }, maxPendingCalls: 10 }));
+    peer.session.on('error', () => {});
+    await peer.hello();
+  });
+  afterEach(() => peer.close());
+
+  test('are not kept past the bound for requests refused before they ran', async () => {
+    // A request on an answer that was never kept is refused; with `keep` its failure was kept
+    // for requests that might name it, whatever the bound: one entry per message, for ever.
+    const refused = [];
+    for (let i = 0; i < 50; i++) refused.push(peer.ask({ op: 'call', on: 999, keep: true, args: [] }));
+    for (const answer of await Promise.all(refused)) expect(answer.op).toBe('error');
+    expect(peer.session.stats().keptAnswers).toBeLessThanOrEqual(10);
   });
 });
