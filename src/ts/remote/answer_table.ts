@@ -19,6 +19,8 @@ interface Kept {
   value: unknown;
   /** Requests that arrived before the result settled, in arrival order. */
   waiting: Array<() => void> | undefined;
+  /** Finished while requests waited: dropped once they ran. */
+  finished: boolean;
 }
 
 export class AnswerTable {
@@ -44,7 +46,7 @@ export class AnswerTable {
 
   /** Keeps the outcome of request `seq`: a value, a thrown error, or a promise kept until it settles. */
   keep(seq: number, ok: boolean, value: unknown): void {
-    const entry: Kept = { settled: true, ok, value, waiting: undefined };
+    const entry: Kept = { settled: true, ok, value, waiting: undefined, finished: false };
     this.kept.set(seq, entry);
     // Our own served code's promise (never a peer's thenable: its `then` would run here).
     if (ok && types.isPromise(value)) {
@@ -59,6 +61,7 @@ export class AnswerTable {
         if (waiting === undefined) return;
         this.waitingCount -= waiting.length;
         for (const run of waiting) run();
+        if (entry.finished && this.kept.get(seq) === entry) this.kept.delete(seq);
       };
       (value as Promise<unknown>).then(
         (v) => settle(true, v),
@@ -128,8 +131,9 @@ export class AnswerTable {
       this.kept.delete(seq);
       return;
     }
-    // Waiting requests still need it: drop it once they ran.
-    entry.waiting.push(() => this.kept.delete(seq));
+    // Waiting requests still need it: drop it once they ran. A flag, not a task in their list:
+    // the peer may finish it any number of times, and each task would count as one that left.
+    entry.finished = true;
   }
 
   /** Session over: every kept answer and waiting request is dropped. */

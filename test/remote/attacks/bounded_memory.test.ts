@@ -74,4 +74,28 @@ describe('answers kept for pipelining (bounded by maxPendingCalls)', () => {
     for (const answer of await Promise.all(refused)) expect(answer.op).toBe('error');
     expect(peer.session.stats().keptAnswers).toBeLessThanOrEqual(10);
   });
+
+  test('finishing a pending answer many times does not loosen the bound on requests waiting', async () => {
+    const tools = (await peer.ask({ op: 'require', name: 'tools' })).value.id;
+    const call = { op: 'call', target: tools, path: ['slow'], keep: true, args: [] };
+    const first = await peer.ask(call);
+    // One request waits on the pending answer; then the peer finishes it 100 times over.
+    const waiting = peer.ask({ op: 'get', on: first.seq, path: ['size'] });
+    peer.post({ op: 'free', e: [], a: new Array(100).fill(first.seq) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release[0]({ size: 1 });
+    expect((await waiting).op).toBe('result');
+    // Each finish was counted as a waiting request leaving when the answer settled: the bound
+    // (10) then let 100 more wait.
+    const second = await peer.ask(call);
+    const parked = await Promise.all(
+      Array.from({ length: 20 }, () => {
+        const answer = peer.ask({ op: 'get', on: second.seq, path: ['size'] });
+        return Promise.race([answer, new Promise((resolve) => setTimeout(() => resolve('waiting'), 100))]);
+      }),
+    );
+    release[1]({ size: 1 });
+    const busy = parked.filter((answer: any) => /pipelined requests already wait/.test(JSON.stringify(answer?.error)));
+    expect(busy).toHaveLength(10);
+  });
 });
