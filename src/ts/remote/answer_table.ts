@@ -12,6 +12,7 @@
 import { Array, Map, Promise } from './builtins';
 import { types } from './platform';
 import { RemoteError } from './errors';
+import { pending } from './remote_promise';
 
 interface Kept {
   settled: boolean;
@@ -114,7 +115,14 @@ export class AnswerTable {
       if (entry.ok) return entry.value;
       throw entry.value;
     }
-    return new Promise((resolve, reject) => this.whenSettled(seq, resolve, reject));
+    // The served code may ignore it: its failure is handled, as a promise of the peer's is.
+    const promise = pending();
+    this.whenSettled(
+      seq,
+      (value) => promise.settle(value),
+      (error) => promise.fail(error),
+    );
+    return promise;
   }
 
   /** Whether answer `seq` is kept and not settled yet (a request on it would have to wait). */
