@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { RemoteServer } from '../../../src/ts/remote';
 import { asyncPair, type Pair } from '../pair';
 import { messageOfFrame } from '../frames';
-import { frameOfSize, trickledStream } from './trickle';
+import { frameOfSize, servedStream, trickledStream } from './trickle';
+import { PROTOCOL_VERSION } from '../../../src/ts/remote/protocol';
 
 describe('a stream peer that cuts its frames into reads of any sizes', () => {
   test('delivers every message intact and in order (small reads are gathered, large ones kept)', () => {
@@ -37,22 +38,22 @@ describe('a stream peer that cuts its frames into reads of any sizes', () => {
   });
 });
 
+/** Runs `fn` with `descriptor` defined as Object.prototype[key] (a library's accessor, a frozen intrinsic). */
+async function withInherited<T>(key: string, descriptor: PropertyDescriptor, fn: () => T | Promise<T>): Promise<T> {
+  Object.defineProperty(Object.prototype, key, { ...descriptor, configurable: true, enumerable: false });
+  try {
+    return await fn();
+  } finally {
+    delete (Object.prototype as Record<string, unknown>)[key];
+  }
+}
+
 describe("a decoded object's keys are defined, never assigned", () => {
   let pair: Pair;
   beforeEach(() => {
     pair = asyncPair(new RemoteServer({ modules: { tools: () => ({ echo: (v: unknown) => v }) } }));
   });
   afterEach(() => pair.close());
-
-  /** Runs `fn` with `descriptor` defined as Object.prototype[key] (a library's accessor, a frozen intrinsic). */
-  async function withInherited<T>(key: string, descriptor: PropertyDescriptor, fn: () => Promise<T>): Promise<T> {
-    Object.defineProperty(Object.prototype, key, { ...descriptor, configurable: true, enumerable: false });
-    try {
-      return await fn();
-    } finally {
-      delete (Object.prototype as Record<string, unknown>)[key];
-    }
-  }
 
   test("so a setter on Object.prototype never runs with the peer's data, and the key arrives", async () => {
     const tools = await pair.remote.require('tools');
@@ -103,5 +104,36 @@ describe('a refused request whose plain data looks like a reference', () => {
     } finally {
       pair.close();
     }
+  });
+});
+
+describe("a stream frame's map keys are defined, never assigned", () => {
+  /** What `tools.keep` received from a stream peer that sent `{ [key]: 'from the peer' }` as plain data. */
+  function sendPlainObject(key: string): Record<string, unknown> {
+    let received: Record<string, unknown> | undefined;
+    const served = servedStream(new RemoteServer({ modules: { tools: () => ({ keep: (v: any) => void (received = v) }) } }));
+    served.send(`{"op":"hello","seq":1,"protocol":"weakwire-remote","version":${PROTOCOL_VERSION}}`);
+    served.send('{"op":"require","seq":2,"name":"tools"}');
+    served.send(JSON.stringify({ op: 'call', seq: 3, target: 1, path: ['keep'], args: [{ $: 'clone', v: { [key]: 'from the peer' } }] }));
+    served.session.close();
+    return received as Record<string, unknown>;
+  }
+
+  // A plain tree travels as MessagePack maps, whose keys the frame decoder assigned: only
+  // `__proto__` was defined.
+  test("so a setter on Object.prototype never runs with the peer's data, and the key arrives", async () => {
+    const seen: unknown[] = [];
+    const received = await withInherited('attackTarget', { set: (v: unknown) => void seen.push(v), get: () => 'inherited' }, () =>
+      sendPlainObject('attackTarget'),
+    );
+    expect(seen).toEqual([]);
+    expect(Object.getOwnPropertyDescriptor(received, 'attackTarget')?.value).toBe('from the peer');
+  });
+
+  test('so a key Object.prototype holds read-only (frozen intrinsics) still arrives', async () => {
+    const received = await withInherited('frozenMember', { value: 'inherited', writable: false }, () =>
+      sendPlainObject('frozenMember'),
+    );
+    expect(Object.getOwnPropertyDescriptor(received, 'frozenMember')?.value).toBe('from the peer');
   });
 });
