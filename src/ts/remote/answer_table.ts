@@ -12,6 +12,7 @@
 import { Array, Map, Promise } from './builtins';
 import { types } from './platform';
 import { RemoteError } from './errors';
+import { pending } from './remote_promise';
 
 interface Kept {
   settled: boolean;
@@ -19,6 +20,8 @@ interface Kept {
   value: unknown;
   /** Requests that arrived before the result settled, in arrival order. */
   waiting: Array<() => void> | undefined;
+  /** Finished while requests waited: dropped once they ran. */
+  finished: boolean;
 }
 
 export class AnswerTable {
@@ -27,9 +30,14 @@ export class AnswerTable {
 
   constructor(private readonly max: number) {}
 
+  /** Whether one more answer may be kept. */
+  hasRoom(): boolean {
+    return this.kept.size < this.max;
+  }
+
   /** Throws ERR_REMOTE_BUSY when no more answers may be kept. */
   assertRoom(): void {
-    if (this.kept.size >= this.max) {
+    if (!this.hasRoom()) {
       throw new RemoteError(
         'ERR_REMOTE_BUSY',
         `Refused to keep an answer for pipelining: ${this.max} are kept already (maxPendingCalls)`,
@@ -39,7 +47,7 @@ export class AnswerTable {
 
   /** Keeps the outcome of request `seq`: a value, a thrown error, or a promise kept until it settles. */
   keep(seq: number, ok: boolean, value: unknown): void {
-    const entry: Kept = { settled: true, ok, value, waiting: undefined };
+    const entry: Kept = { settled: true, ok, value, waiting: undefined, finished: false };
     this.kept.set(seq, entry);
     // Our own served code's promise (never a peer's thenable: its `then` would run here).
     if (ok && types.isPromise(value)) {
@@ -54,6 +62,7 @@ export class AnswerTable {
         if (waiting === undefined) return;
         this.waitingCount -= waiting.length;
         for (const run of waiting) run();
+        if (entry.finished && this.kept.get(seq) === entry) this.kept.delete(seq);
       };
       (value as Promise<unknown>).then(
         (v) => settle(true, v),
@@ -106,7 +115,14 @@ export class AnswerTable {
       if (entry.ok) return entry.value;
       throw entry.value;
     }
-    return new Promise((resolve, reject) => this.whenSettled(seq, resolve, reject));
+    // The served code may ignore it: its failure is handled, as a promise of the peer's is.
+    const promise = pending();
+    this.whenSettled(
+      seq,
+      (value) => promise.settle(value),
+      (error) => promise.fail(error),
+    );
+    return promise;
   }
 
   /** Whether answer `seq` is kept and not settled yet (a request on it would have to wait). */
@@ -123,8 +139,9 @@ export class AnswerTable {
       this.kept.delete(seq);
       return;
     }
-    // Waiting requests still need it: drop it once they ran.
-    entry.waiting.push(() => this.kept.delete(seq));
+    // Waiting requests still need it: drop it once they ran. A flag, not a task in their list:
+    // the peer may finish it any number of times, and each task would count as one that left.
+    entry.finished = true;
   }
 
   /** Session over: every kept answer and waiting request is dropped. */

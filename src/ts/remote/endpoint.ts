@@ -33,7 +33,7 @@ import type { RemoteOp } from './remote_op';
 import { PromiseTable } from './promise_table';
 import type { Tagged } from './protocol';
 import { makeProxy, proxyInfo, releasedError, type ProxyHost } from './proxy';
-import { rejected } from './remote_promise';
+import { pending, rejected } from './remote_promise';
 import { currentTimeoutOverride, RequestTracker, type RequestLabel } from './requests';
 import type { SessionContext } from './session_context';
 import type { SessionPolicy } from './session_options';
@@ -355,7 +355,19 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
   }
 
   readPath(root: unknown, path: readonly string[]): unknown {
-    if (root instanceof Promise) return root.then((settled) => readPath(settled, path, this.operations));
+    if (root instanceof Promise) {
+      // A kept answer still pending. The served code may ignore the member it gets: its failure
+      // (a rejected answer, a denied member) is handled, as a promise of the peer's is.
+      const member = pending();
+      root.then((settled) => {
+        try {
+          member.settle(readPath(settled, path, this.operations));
+        } catch (error) {
+          member.fail(error);
+        }
+      }, (error: unknown) => member.fail(error));
+      return member;
+    }
     return readPath(root, path, this.operations);
   }
 

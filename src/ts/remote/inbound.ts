@@ -14,7 +14,7 @@ import { codeOf, protocolError } from './errors';
 import type { Handlers, Reply } from './incoming';
 import { ByReference, runOnObject, runOnPeer, type OperationContext, type PeerRequest } from './operations';
 import { isId, STALE, type Answer, type Malformed, type MessageOf } from './protocol';
-import type { RemotePromise } from './remote_promise';
+import { isThenable } from './remote_promise';
 import { describeRequest, type PendingRequest } from './requests';
 import type { SessionContext } from './session_context';
 
@@ -144,10 +144,15 @@ export class Inbound {
     this.run(message, undefined, reply);
   }
 
-  /** Answers a request that was refused before anything ran: it pins nothing on the peer. */
+  /**
+   * Answers a request that was refused before anything ran: it pins nothing on the peer. Its
+   * failure is kept for requests naming it only while there is room (`run` checks before it runs).
+   */
   private refuse(message: PeerRequest, error: unknown, reply: Reply | undefined): void {
     this.giveBack(message);
-    if (keeps(message) && codeOf(error) !== 'ERR_REMOTE_BUSY') this.ctx.answers.keep(message.seq, false, error);
+    if (keeps(message) && codeOf(error) !== 'ERR_REMOTE_BUSY' && this.ctx.answers.hasRoom()) {
+      this.ctx.answers.keep(message.seq, false, error);
+    }
     sendAnswer(this.ctx, failureAnswer(this.ctx, message.seq, error), reply);
   }
 
@@ -210,8 +215,12 @@ export class Inbound {
       request.promise.fail(error);
       return;
     }
-    if (request.timeoutMs > 0 && this.ctx.promises.isUnsettled(value)) {
-      this.awaitSettle(request, value);
+    const unsettled = this.ctx.promises.isUnsettled(value);
+    if (unsettled ? request.timeoutMs > 0 : isThenable(value)) {
+      // Any other thenable (a copied object whose `then` is the peer's function) is adopted
+      // here, once, under the same deadline: resolving the caller's promise with it would wait
+      // for the peer to call back, for ever.
+      this.awaitSettle(request, unsettled ? (value as Promise<unknown>) : Promise.resolve(value));
       return;
     }
     requests.take(message.seq);
@@ -223,7 +232,7 @@ export class Inbound {
    * settle under the request's own deadline: `callTimeoutMs` bounds the whole call, so a peer
    * that never settles cannot hold the caller, or a place under `maxPendingCalls`, for ever.
    */
-  private awaitSettle(request: PendingRequest, promise: RemotePromise): void {
+  private awaitSettle(request: PendingRequest, promise: Promise<unknown>): void {
     const requests = this.ctx.requests;
     const promises = this.ctx.promises;
     requests.awaitSettle(request, () => promises.abandon(promise));

@@ -53,7 +53,7 @@ export class PromiseTable {
    * Stops waiting for the peer's promise that `promise` stands for (its caller gave up): it takes
    * no place under the bound any longer, and a late `settle` for it is dropped like an unknown one.
    */
-  abandon(promise: RemotePromise): void {
+  abandon(promise: Promise<unknown>): void {
     const id = this.ids.get(promise);
     if (id === undefined) return;
     this.ids.delete(promise);

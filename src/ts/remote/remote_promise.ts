@@ -29,7 +29,7 @@ const capture: Executor<never> = (resolve, reject) => {
 };
 
 /** Whether `value` is a thenable, whose rejection a promise resolved with it adopts. */
-function isThenable(value: unknown): boolean {
+export function isThenable(value: unknown): boolean {
   return (
     ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'

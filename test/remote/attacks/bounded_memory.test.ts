@@ -6,6 +6,7 @@
 import { RemoteServer, type RemoteSession } from '../../../src/ts/remote';
 import { forceGC } from '../../../src/ts/testing';
 import { asyncPair } from '../pair';
+import { rawPeer, type RawPeer } from '../raw_peer';
 import { frameOfSize, trickledStream } from './trickle';
 
 describe('a session that closes while a served call runs', () => {
@@ -50,5 +51,51 @@ describe('a stream peer that sends a frame one byte at a time', () => {
     // here, 2 GB for a frame of the default 16 MiB cap).
     expect(held).toBeLessThan(20 * sent);
     emitter.emit('close');
+  });
+});
+
+describe('answers kept for pipelining (bounded by maxPendingCalls)', () => {
+  let peer: RawPeer;
+  let release: Array<(value: object) => void>;
+  beforeEach(async () => {
+    release = [];
+    const tools = { slow: () => new Promise<object>((resolve) => release.push(resolve)) };
+    peer = rawPeer(new RemoteServer({ modules: { tools: () => tools }, maxPendingCalls: 10 }));
+    peer.session.on('error', () => {});
+    await peer.hello();
+  });
+  afterEach(() => peer.close());
+
+  test('are not kept past the bound for requests refused before they ran', async () => {
+    // A request on an answer that was never kept is refused; with `keep` its failure was kept
+    // for requests that might name it, whatever the bound: one entry per message, for ever.
+    const refused = [];
+    for (let i = 0; i < 50; i++) refused.push(peer.ask({ op: 'call', on: 999, keep: true, args: [] }));
+    for (const answer of await Promise.all(refused)) expect(answer.op).toBe('error');
+    expect(peer.session.stats().keptAnswers).toBeLessThanOrEqual(10);
+  });
+
+  test('finishing a pending answer many times does not loosen the bound on requests waiting', async () => {
+    const tools = (await peer.ask({ op: 'require', name: 'tools' })).value.id;
+    const call = { op: 'call', target: tools, path: ['slow'], keep: true, args: [] };
+    const first = await peer.ask(call);
+    // One request waits on the pending answer; then the peer finishes it 100 times over.
+    const waiting = peer.ask({ op: 'get', on: first.seq, path: ['size'] });
+    peer.post({ op: 'free', e: [], a: new Array(100).fill(first.seq) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release[0]({ size: 1 });
+    expect((await waiting).op).toBe('result');
+    // Each finish was counted as a waiting request leaving when the answer settled: the bound
+    // (10) then let 100 more wait.
+    const second = await peer.ask(call);
+    const parked = await Promise.all(
+      Array.from({ length: 20 }, () => {
+        const answer = peer.ask({ op: 'get', on: second.seq, path: ['size'] });
+        return Promise.race([answer, new Promise((resolve) => setTimeout(() => resolve('waiting'), 100))]);
+      }),
+    );
+    release[1]({ size: 1 });
+    const busy = parked.filter((answer: any) => /pipelined requests already wait/.test(JSON.stringify(answer?.error)));
+    expect(busy).toHaveLength(10);
   });
 });

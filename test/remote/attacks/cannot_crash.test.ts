@@ -11,6 +11,7 @@ const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'remote', 'attack_scenar
 interface Report {
   warnings: Array<{ name: string; code?: string; message: string }>;
   calls?: number;
+  outcome?: unknown;
 }
 
 function run(scenario: string, nodeOptions: string[] = []): Report {
@@ -35,5 +36,17 @@ describe('a failure nobody awaited, shaped by the peer', () => {
     expect(report.calls).toBe(1);
     expect(report.warnings).toEqual([expect.objectContaining({ message: 'not really' })]);
     expect(report.warnings[0].name).not.toBe('DeprecationWarning');
+  });
+});
+
+describe('a pipelined argument (an answer marker) that a served function ignores', () => {
+  // A marker naming a kept answer still pending arrives as a promise of it; the served function
+  // did not await it, and when the answer failed the rejection was unhandled: the process died.
+  test('naming an answer that then fails: the call is answered, and the process lives', () => {
+    expect(run('ignored-answer-argument')).toMatchObject({ outcome: 'ignored', warnings: [] });
+  });
+
+  test('naming a member the policy denies: the call is answered, and the process lives', () => {
+    expect(run('ignored-answer-member-argument')).toMatchObject({ outcome: 'ignored', warnings: [] });
   });
 });

@@ -334,3 +334,61 @@ describe('a malformed answer to a call', () => {
     }
   });
 });
+
+describe('an answer whose value is a thenable (a copied object with a remote `then`)', () => {
+  // `{ then: <the server's function> }`: resolving the caller's promise with it adopts it, so the
+  // call waited for the server to call back, which it never does; and a call, `new`, `require` or
+  // `getGlobal` (a pipelined result) threw inside the answer's handler and never settled at all.
+  const thenable = { $: 'object', e: [['then', { $: 'ref', id: 9, fn: true }]] };
+
+  function thenableServer(callBack = false): { remote: RemoteClient<false>; close: () => void } {
+    const channel = new MessageChannel();
+    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: 300 });
+    remote.on('error', () => {});
+    const port = channel.port2;
+    port.on('message', (message) => {
+      if (message.op === 'hello') port.postMessage({ op: 'result', seq: message.seq, value: PROTOCOL_VERSION });
+      else if (message.op === 'require') port.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 1 } });
+      else if (message.op === 'get' || (message.op === 'call' && message.target === 1)) {
+        port.postMessage({ op: 'result', seq: message.seq, value: thenable });
+      } else if (message.op === 'call' && message.seq !== 0) {
+        // The thenable's `then(resolve, reject)`: answered, and, if `callBack`, resolve(42) is called.
+        port.postMessage({ op: 'result', seq: message.seq, value: { $: 'undef' } });
+        const resolve = message.args[0];
+        if (callBack) port.postMessage({ op: 'call', seq: 1_000_000 + message.seq, target: resolve.id, args: [42] });
+      }
+    });
+    return { remote, close: () => (remote.close(), port.close()) };
+  }
+
+  test('that never calls back: a member read rejects after callTimeoutMs', async () => {
+    const { remote, close } = thenableServer();
+    try {
+      const tools = await remote.require('tools');
+      expect(await rejectionWithin(2_000, tools.value)).toMatchObject({ code: 'ERR_REMOTE_TIMEOUT' });
+    } finally {
+      close();
+    }
+  });
+
+  test('that never calls back: a call rejects after callTimeoutMs', async () => {
+    const { remote, close } = thenableServer();
+    try {
+      const tools = await remote.require('tools');
+      expect(await rejectionWithin(2_000, tools.work())).toMatchObject({ code: 'ERR_REMOTE_TIMEOUT' });
+      expect((remote as any).endpoint.requests.size).toBe(0);
+    } finally {
+      close();
+    }
+  });
+
+  test('that calls back in time: the call gives what it was called back with, as a thenable does', async () => {
+    const { remote, close } = thenableServer(true);
+    try {
+      const tools = await remote.require('tools');
+      expect(await tools.work()).toBe(42);
+    } finally {
+      close();
+    }
+  });
+});

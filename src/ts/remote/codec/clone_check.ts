@@ -8,7 +8,10 @@
  * refused at its first hole, not walked.
  *
  * A value made in another realm (jest's vm context receiving from a port of the main context) is
- * copied into this one as it is checked; values of this realm are kept as they are.
+ * copied into this one as it is checked; values of this realm are kept as they are, except
+ * arrays, Maps and Sets, which are rebuilt from what was checked: structured clone carries an
+ * array's named properties too (shared memory, errors, anything it copies), which the walk over
+ * its items never sees, and a Map key or Set item the check replaced cannot be changed in place.
  *
  * A clone read from a MessagePack frame (`trees`) is a tree by construction: the frame decoder
  * makes a new object for every container it reads and has no way to name one twice, so the walk
@@ -52,14 +55,18 @@ export class CloneCheck {
     const known = this.done?.get(value);
     if (known !== undefined) return known;
     if (isPlainArray(value)) {
-      const out: unknown[] = this.copy ? new Array(value.length) : value;
+      // Structured clone carries an array's named properties too (anything it can copy: shared
+      // memory, errors), and only the items are checked: they arrive in an array of their own, as
+      // the tagged encoding sends them. A frame's arrays have items only.
+      const items = this.copy || this.done !== undefined;
+      const out: unknown[] = items ? new Array(value.length) : value;
       this.done?.set(value, out);
       this.enter();
       for (let i = 0; i < value.length; i++) {
         const item = value[i];
         if (item === undefined && !(i in value)) fail('a sparse array');
         const checked = this.value(item);
-        if (this.copy) out[i] = checked;
+        if (items || checked !== item) out[i] = checked;
       }
       this.depth--;
       return out;
@@ -69,35 +76,43 @@ export class CloneCheck {
       this.done?.set(value, out);
       this.enter();
       for (const key of Object.keys(value)) {
-        const checked = this.value((value as Record<string, unknown>)[key]);
-        if (!this.copy) continue;
-        // A peer's key is an own property, never the prototype.
-        Object.defineProperty(out, key, { value: checked, enumerable: true, writable: true, configurable: true });
+        const item = (value as Record<string, unknown>)[key];
+        const checked = this.value(item);
+        if (this.copy) {
+          // A peer's key is an own property, never the prototype.
+          Object.defineProperty(out, key, { value: checked, enumerable: true, writable: true, configurable: true });
+        } else if (checked !== item) {
+          // What the check replaced (an array's items): the key is an own data property here, so
+          // assigning it sets that property, never a prototype or an inherited setter.
+          out[key] = checked;
+        }
       }
       this.depth--;
       return out;
     }
     if (types.isMap(value)) {
       const map = value as Map<unknown, unknown>;
-      const out = this.copy ? new Map<unknown, unknown>() : map;
+      // Always a new one: a key the check replaced (an array) cannot be changed in place.
+      const out = new Map<unknown, unknown>();
       this.done?.set(value, out);
       this.enter();
       for (const [k, v] of map) {
         const key = this.value(k);
         const item = this.value(v);
-        if (this.copy) out.set(key, item);
+        out.set(key, item);
       }
       this.depth--;
       return out;
     }
     if (types.isSet(value)) {
       const set = value as Set<unknown>;
-      const out = this.copy ? new Set<unknown>() : set;
+      // Always a new one, as for a Map.
+      const out = new Set<unknown>();
       this.done?.set(value, out);
       this.enter();
       for (const v of set) {
         const item = this.value(v);
-        if (this.copy) out.add(item);
+        out.add(item);
       }
       this.depth--;
       return out;

@@ -10,8 +10,8 @@
  * peer) and recurses as deep as the input nests. Ours reads only the subset a message needs
  * (nil, booleans, numbers, strings, bin, arrays, maps with string keys, and the one extension
  * msgpackr writes for `undefined`), refuses everything else, walks the input without recursion,
- * never allocates more items than there are bytes left to fill them, and stores a `__proto__` key
- * as an own property rather than as a prototype.
+ * never allocates more items than there are bytes left to fill them, and defines every key as an
+ * own property (a `__proto__` key never sets a prototype, no inherited setter runs).
  *
  * No Node.js built-ins: the same file runs in browsers. `Uint8Array` in, `Uint8Array` out.
  */
@@ -220,6 +220,10 @@ class Reader {
   }
 }
 
+const OBJECT_PROTOTYPE = Object.prototype;
+// What `key in Object.prototype` says (its own prototype is null for good), for fewer instructions.
+const hasOwn = Object.hasOwn;
+
 /** What a header byte opened, if anything. */
 const OPEN_ARRAY = 1;
 const OPEN_MAP = 2;
@@ -389,8 +393,10 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
         key = value;
         break;
       } else {
-        // `target.__proto__ = value` would set the prototype; a peer's key is always an own property.
-        if (key === '__proto__') {
+        // A peer's key is always an own property, defined where Object.prototype has it: assigning
+        // `__proto__` would set the prototype, another inherited key could run a setter installed
+        // there or throw where it is read-only (frozen intrinsics). The rest are assigned (faster).
+        if (hasOwn(OBJECT_PROTOTYPE, key)) {
           Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
         } else {
           (target as { [key: string]: unknown })[key] = value;

@@ -31,6 +31,8 @@ export function countReferences(raw: unknown, counts: Map<number, number>): void
       counts.set(record.id, (counts.get(record.id) ?? 0) + 1);
       continue;
     }
+    // A clone holds the application's data as it is, never a reference: `{ $: "ref" }` in it is data.
+    if (record.$ === 'clone') continue;
     for (const key in record) {
       const item = record[key];
       if (typeof item === 'object' && item !== null) stack.push(item);
