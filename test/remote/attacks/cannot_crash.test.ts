@@ -50,3 +50,22 @@ describe('a pipelined argument (an answer marker) that a served function ignores
     expect(run('ignored-answer-member-argument')).toMatchObject({ outcome: 'ignored', warnings: [] });
   });
 });
+
+describe("the server's own function coming home as a member JavaScript calls by itself", () => {
+  // `{ toString: <the server's own failing async function> }` passed to a served function that
+  // converts its argument to a string: the conversion called it and dropped the rejected promise
+  // it returned, an unhandled rejection that ended the process. The same with `then` and await.
+  test('as toString: the message is refused, and the process lives', () => {
+    expect(run('own-function-as-toString')).toMatchObject({
+      outcome: expect.stringMatching(/a copied object's "toString" is one of your own functions/),
+      warnings: [],
+    });
+  });
+
+  test('as then: the message is refused, and the process lives', () => {
+    expect(run('own-function-as-then')).toMatchObject({
+      outcome: expect.stringMatching(/a copied object's "then" is one of your own functions/),
+      warnings: [],
+    });
+  });
+});

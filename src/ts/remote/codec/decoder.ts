@@ -130,6 +130,15 @@ function checkKey(key: unknown): string {
 const OBJECT_PROTOTYPE = Object.prototype;
 
 /**
+ * Members that JavaScript calls on an object by itself: string and number conversion, JSON and
+ * `await`. A copied object may hold the peer's functions there (a call of one is a remote call,
+ * whose failure is handled), but not one of this side's own functions coming home (`yours`, or a
+ * kept answer): the peer could make served code call a served function nobody meant to call, and
+ * drop what it returns (a rejected promise nobody handles ends the process).
+ */
+const IMPLICITLY_CALLED: ReadonlySet<string> = new Set(['then', 'toString', 'valueOf', 'toJSON', 'toLocaleString']);
+
+/**
  * Sets an own data property without assigning through the peer's key: `__proto__` would change
  * the prototype, and any key Object.prototype holds could run a setter someone installed there
  * or throw when it is read-only there (frozen intrinsics). Those are defined; other keys are
@@ -277,7 +286,12 @@ export class Decoder {
     this.enter();
     for (let i = 0; i < entries.length; i++) {
       const [key, item] = entry(entries, i);
-      defineKey(out, checkKey(key), this.decode(item));
+      const name = checkKey(key);
+      const member = this.decode(item);
+      if (typeof member === 'function' && IMPLICITLY_CALLED.has(name) && isRecord(item) && item.$ !== 'ref') {
+        fail(`a copied object's "${name}" is one of your own functions (it would run wherever the object is converted or awaited)`, item);
+      }
+      defineKey(out, name, member);
     }
     this.depth--;
     return out;
