@@ -13,6 +13,7 @@ import { describeValue, isId, isRecord } from '../protocol';
 import { bufferOver, fromBase64, toBuffer, types } from '../platform';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
 import { CloneCheck } from './clone_check';
+import { setOwnKey } from './own_key';
 import { isForeign } from './realm';
 import { incomingStack } from './stacks';
 
@@ -127,8 +128,6 @@ function checkKey(key: unknown): string {
   return key as string;
 }
 
-const OBJECT_PROTOTYPE = Object.prototype;
-
 /**
  * Members that JavaScript calls on an object by itself: string and number conversion, JSON and
  * `await`. A copied object may hold the peer's functions there (a call of one is a remote call,
@@ -137,20 +136,6 @@ const OBJECT_PROTOTYPE = Object.prototype;
  * drop what it returns (a rejected promise nobody handles ends the process).
  */
 const IMPLICITLY_CALLED: ReadonlySet<string> = new Set(['then', 'toString', 'valueOf', 'toJSON', 'toLocaleString']);
-
-/**
- * Sets an own data property without assigning through the peer's key: `__proto__` would change
- * the prototype, and any key Object.prototype holds could run a setter someone installed there
- * or throw when it is read-only there (frozen intrinsics). Those are defined; other keys are
- * assigned, which is faster and does the same on a fresh object.
- */
-function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key in OBJECT_PROTOTYPE) {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
-}
 
 /** Decodes the values of one message; `dup` indexes refer to objects decoded earlier in it. */
 const NONE: readonly number[] = [];
@@ -291,7 +276,7 @@ export class Decoder {
       if (typeof member === 'function' && IMPLICITLY_CALLED.has(name) && isRecord(item) && item.$ !== 'ref') {
         fail(`a copied object's "${name}" is one of your own functions (it would run wherever the object is converted or awaited)`, item);
       }
-      defineKey(out, name, member);
+      setOwnKey(out, name, member);
     }
     this.depth--;
     return out;

@@ -17,6 +17,7 @@
  */
 import { Array, Object, TextDecoder, TypeError, Uint8Array } from '../builtins';
 import { protocolError } from '../errors';
+import { setOwnKey } from './own_key';
 import type { WireMessage } from '../transport';
 
 /**
@@ -220,10 +221,6 @@ class Reader {
   }
 }
 
-const OBJECT_PROTOTYPE = Object.prototype;
-// What `key in Object.prototype` says (its own prototype is null for good), for fewer instructions.
-const hasOwn = Object.hasOwn;
-
 /** What a header byte opened, if anything. */
 const OPEN_ARRAY = 1;
 const OPEN_MAP = 2;
@@ -393,14 +390,7 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
         key = value;
         break;
       } else {
-        // A peer's key is always an own property, defined where Object.prototype has it: assigning
-        // `__proto__` would set the prototype, another inherited key could run a setter installed
-        // there or throw where it is read-only (frozen intrinsics). The rest are assigned (faster).
-        if (hasOwn(OBJECT_PROTOTYPE, key)) {
-          Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
-        } else {
-          (target as { [key: string]: unknown })[key] = value;
-        }
+        setOwnKey(target as { [key: string]: unknown }, key, value);
         key = undefined;
       }
       if (--remaining > 0) break;
