@@ -73,6 +73,18 @@ const HUGE_COUNT = 2 ** 52;
 const JSON_ARRAY_CAP = 70_000;
 const MAX_FREE_ENTRIES = 65_536;
 
+/**
+ * An answer's value with any `then` entry of its top object renamed. An answer that is a thenable
+ * (an object whose `then` is our function) is adopted by the server: it calls that `then` and
+ * waits, under its call timeout, for us to call back, which this peer never does; so the request
+ * would still be pending when the batch ends (by design: test/remote/attacks/cannot_hang.test.ts
+ * covers that wait).
+ */
+function notThenable(value: unknown): unknown {
+  if (!isRecord(value) || value.$ !== 'object' || !Array.isArray(value.e)) return value;
+  return { ...value, e: value.e.map((entry: unknown) => (Array.isArray(entry) && entry[0] === 'then' ? ['then_', ...entry.slice(1)] : entry)) };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -548,7 +560,7 @@ export class HostilePeer {
     } else {
       seq = m.to.bad;
     }
-    const value = this.value(m.value);
+    const value = notThenable(this.value(m.value));
     let answer: Record<string, unknown>;
     switch (m.kind) {
       case 'result':
