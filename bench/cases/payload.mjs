@@ -169,7 +169,7 @@ async function timeRounds(tasks, rounds, calls = 9) {
  * so both sides of a ratio meet the same state of the machine (a neighbour's burst, a collection
  * of the megabytes both leave behind). One figure per round: the median of its per-pair ratios.
  * Blocks of calls per task (`timeRounds`) put seconds between the two sides, and on a shared
- * machine that moved a ratio whose sides differ by a tenth between 1.36x and 2.01x.
+ * machine that moved this ratio between 1.36x and 2.01x from one full run to the next.
  */
 async function pairedRatios(a, b, rounds, pairs = 41) {
   const time = async (fn) => {
