@@ -164,6 +164,39 @@ async function timeRounds(tasks, rounds, calls = 9) {
   );
 }
 
+/**
+ * The ratio a/b from calls taken in pairs: one call of each, the order flipped from pair to pair,
+ * so both sides of a ratio meet the same state of the machine (a neighbour's burst, a collection
+ * of the megabytes both leave behind). One figure per round: the median of its per-pair ratios.
+ * Blocks of calls per task (`timeRounds`) put seconds between the two sides, and on a shared
+ * machine that moved this ratio between 1.36x and 2.01x from one full run to the next.
+ */
+async function pairedRatios(a, b, rounds, pairs = 41) {
+  const time = async (fn) => {
+    const started = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - started);
+  };
+  const ratios = [];
+  for (let round = 0; round < rounds; round++) {
+    globalThis.gc?.();
+    await a();
+    await b();
+    const perPair = [];
+    for (let i = 0; i < pairs; i++) {
+      if (i % 2 === 0) {
+        const x = await time(a);
+        perPair.push(x / (await time(b)));
+      } else {
+        const y = await time(b);
+        perPair.push((await time(a)) / y);
+      }
+    }
+    ratios.push(median(perPair));
+  }
+  return { ratios, median: median(ratios), noise: relativeNoise(ratios) };
+}
+
 export async function payloadCase({ rounds }) {
   const { remote, reason } = loadRemote();
   if (remote === null) return { unavailable: `weakwire/remote is not available yet (${reason})` };
@@ -230,6 +263,7 @@ export async function payloadCase({ rounds }) {
     { name: 'tcp 10,000 objects: raw JSON', fn: async () => JSON.parse((await rawJson.echo(Buffer.from(JSON.stringify(objects)))).toString()) },
   ];
   const t = await timeRounds(tasks, rounds);
+  const bufferPairs = await pairedRatios(() => ours.echo(buffer), () => rawEcho(buffer), rounds);
 
   // Heap per live proxy: 10,000 proxies held, against the heap before. The target's figure is the
   // client's alone (serving side in a worker); the same with both ends and the served objects in
@@ -263,7 +297,8 @@ export async function payloadCase({ rounds }) {
     proxyHeapBytesBothEnds: bothEndsBytes,
     startupNs: startup,
     ratios: {
-      '1 MB Buffer/postMessage': ratioOf(t['port 1 MB Buffer: weakwire'], t['port 1 MB Buffer: postMessage']),
+      '1 MB Buffer/postMessage': bufferPairs,
+      '1 MB Buffer/postMessage (blocks of calls)': ratioOf(t['port 1 MB Buffer: weakwire'], t['port 1 MB Buffer: postMessage']),
       '1 MB Buffer/comlink': ratioOf(t['port 1 MB Buffer: weakwire'], t['port 1 MB Buffer: comlink']),
       '1 MB transfer/postMessage': ratioOf(t['port 1 MB transfer: weakwire'], t['port 1 MB transfer: postMessage']),
       '1 MB transfer/comlink': ratioOf(t['port 1 MB transfer: weakwire'], t['port 1 MB transfer: comlink']),
