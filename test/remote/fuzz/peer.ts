@@ -161,6 +161,8 @@ export class HostilePeer {
     partialFrees: 0,
   };
   serverClosed = false;
+  /** Whether the message being made will be read (false inside a batch the server refuses). */
+  private applying = true;
 
   constructor(private readonly wire: Wire) {}
 
@@ -286,7 +288,16 @@ export class HostilePeer {
 
   /** A `batch` message of `messages`, in the given shape. */
   private batchOf(messages: readonly MessageT[], shape: BatchShapeT): unknown {
-    const m = messages.map((message) => this.materialize(message));
+    // What the server refuses unread must not count as given back (a FREE in it frees nothing).
+    const refused = (i: number): boolean => (shape === 'nested' ? i === 0 : shape !== 'valid');
+    const m = messages.map((message, i) => {
+      this.applying = !refused(i);
+      try {
+        return this.materialize(message);
+      } finally {
+        this.applying = true;
+      }
+    });
     switch (shape) {
       case 'valid':
         return { op: 'batch', m };
@@ -584,7 +595,7 @@ export class HostilePeer {
     };
     switch (t.free) {
       case 'entries':
-        return entries(t.entries, true);
+        return entries(t.entries, this.applying);
       case 'sparse':
         // Longer than the server accepts: refused whole, so nothing is given back.
         return this.spread(Math.max(t.length, MAX_FREE_ENTRIES + 1), entries(t.entries, false).map((e, i) => [i, e] as const), null);
