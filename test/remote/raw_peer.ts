@@ -5,7 +5,7 @@ import { PROTOCOL_NAME, PROTOCOL_VERSION, transports, type RemoteServer, type Re
 export interface RawPeer {
   readonly session: RemoteSession;
   readonly port: MessagePort;
-  /** Every message the server sent us. */
+  /** Every message the server sent us (a batch's messages one by one). */
   readonly received: any[];
   post(message: unknown): void;
   /** Posts a request and resolves with the answer carrying its seq. */
@@ -24,14 +24,19 @@ export function rawPeer(server: RemoteServer): RawPeer {
   let seq = 1_000_000;
   let closedResolve!: () => void;
   const closed = new Promise<void>((resolve) => (closedResolve = resolve));
-  port.on('message', (message) => {
+  const receive = (message: any): void => {
+    if (message?.op === 'batch' && Array.isArray(message.m)) {
+      for (const member of message.m) receive(member);
+      return;
+    }
     received.push(message);
     const w = waiting.get(message?.seq);
     if (w !== undefined) {
       waiting.delete(message.seq);
       w(message);
     }
-  });
+  };
+  port.on('message', receive);
   port.on('close', () => closedResolve());
   const peer: RawPeer = {
     session,

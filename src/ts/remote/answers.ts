@@ -65,30 +65,45 @@ export function sendAnswer(
     if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
     if (reply === undefined) return;
   }
-  try {
-    if (reply !== undefined) reply(answer);
-    else ctx.transport.send(answer, encoder?.transfers);
-  } catch (error) {
-    if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
-    if (!isMessageFailure(error)) {
-      ctx.close(error as Error, false);
-      return;
-    }
-    const seq = answer.seq;
-    if (retry && typeof seq === 'number') sendAnswer(ctx, failureAnswer(ctx, seq, error), reply, undefined, false);
-    else ctx.report(error);
+  if (reply === undefined) {
+    ctx.outbox.send(answer, encoder?.transfers, (error) => answerUnsent(ctx, answer, undefined, encoder, retry, error));
+    return;
   }
+  // The peer reads this answer before anything still queued: send that first.
+  ctx.outbox.flush();
+  try {
+    reply(answer);
+  } catch (error) {
+    answerUnsent(ctx, answer, reply, encoder, retry, error);
+  }
+}
+
+/** An answer could not be sent: its sends are given back, and the request gets a short error instead. */
+function answerUnsent(
+  ctx: SessionContext,
+  answer: WireMessage,
+  reply: Reply | undefined,
+  encoder: Encoder | undefined,
+  retry: boolean,
+  error: unknown,
+): void {
+  if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
+  if (!isMessageFailure(error)) {
+    ctx.close(error as Error, false);
+    return;
+  }
+  const seq = answer.seq;
+  if (retry && typeof seq === 'number') sendAnswer(ctx, failureAnswer(ctx, seq, error), reply, undefined, false);
+  else ctx.report(error);
 }
 
 /** Sends a message that needs no answer (free); a dead transport ends the session. */
 export function sendNotice(ctx: SessionContext, message: WireMessage): void {
   if (ctx.closed) return;
-  try {
-    ctx.transport.send(message);
-  } catch (error) {
+  ctx.outbox.send(message, undefined, (error) => {
     if (isMessageFailure(error)) ctx.report(error);
     else ctx.close(error as Error, false);
-  }
+  });
 }
 
 /**
@@ -108,12 +123,10 @@ export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: 
     else ctx.report(error);
     return;
   }
-  try {
-    ctx.transport.send(message, encoder.transfers);
-  } catch (error) {
+  ctx.outbox.send(message, encoder.transfers, (error) => {
     ctx.exports.unsend(encoder.sent);
     if (!isMessageFailure(error)) ctx.close(error as Error, false);
     else if (retry) sendSettle(ctx, id, false, error, false);
     else ctx.report(error);
-  }
+  });
 }

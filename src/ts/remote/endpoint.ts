@@ -26,6 +26,7 @@ import { ImportTable, type ImportRecord } from './import_table';
 import { Inbound } from './inbound';
 import { Incoming } from './incoming';
 import { readPath, type OperationContext } from './operations';
+import { Outbox } from './outbox';
 import { Outgoing, type ApiRequest, type RequestTarget } from './outgoing';
 import { memberStateOf } from './member_reference';
 import { makePipeline, performLocally, pipelineStateOf, type PipelineHost } from './pipeline';
@@ -86,6 +87,7 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
   readonly promises: PromiseTable;
   readonly answers: AnswerTable;
   readonly handshake: Handshake;
+  readonly outbox: Outbox;
   private readonly encoderOptions: EncoderOptions;
   private readonly operations: OperationContext;
   private readonly inbound: Inbound;
@@ -116,6 +118,12 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     this.promises = new PromiseTable(this.policy.maxPendingCalls);
     this.answers = new AnswerTable(this.policy.maxPendingCalls);
     this.handshake = new Handshake(options.role);
+    this.outbox = new Outbox(
+      transport,
+      () => this.handshake.greeted,
+      () => this.closed,
+      (failure) => this.report(failure),
+    );
     this.operations = {
       allowPrototypeAccess: this.policy.allowPrototypeAccess,
       allowWrites: this.policy.allowWrites,
@@ -386,6 +394,9 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
    * reject. `notify` tells the peer (when the transport is still up).
    */
   close(reason: Error = new Error('closed by this side'), notify = true): void {
+    if (this.closeReason !== undefined) return;
+    // What we queued before closing leaves before the goodbye (a dead pipe closes us here).
+    if (notify) this.outbox.flush();
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
     if (notify) {

@@ -1,17 +1,19 @@
 /**
  * Incoming messages: each is validated against the protocol table, then routed to the handler
  * of its operation. A handler map keyed by the table's operations makes the compiler insist on
- * one handler per operation. Nothing here throws into the transport, and a peer blocked on a
+ * one handler per operation. A `batch` is opened here: its messages are validated and routed
+ * one by one, in order, exactly as if each had arrived alone (a malformed one is refused alone,
+ * and the others still run). Nothing here throws into the transport, and a peer blocked on a
  * synchronous request always gets exactly one answer.
  */
-import { Malformed, parseMessage, type Message, type MessageOf, type Op } from './protocol';
+import { Malformed, parseMessage, type Message, type MessageOf, type SingleOp } from './protocol';
 import type { WireMessage } from './transport';
 
 /** Answers a synchronous request in place (the peer is blocked until it is called). */
 export type Reply = (answer: WireMessage) => void;
 
 /** One handler per operation of the protocol table. */
-export type Handlers = { readonly [K in Op]: (message: MessageOf<K>, reply: Reply | undefined) => void };
+export type Handlers = { readonly [K in SingleOp]: (message: MessageOf<K>, reply: Reply | undefined) => void };
 
 export interface IncomingHooks {
   /** Whether the session is closed (then nothing is handled). */
@@ -63,8 +65,36 @@ export class Incoming {
       this.hooks.malformed(message, reply);
       return;
     }
+    if (message.op === 'batch') {
+      if (reply !== undefined) {
+        this.hooks.malformed(new Malformed(0, 'Malformed batch message: a batch cannot be a synchronous request', raw), reply);
+        return;
+      }
+      this.routeBatch(message.m);
+      return;
+    }
     // The one place the union meets the handler map: `message.op` picks the handler of its type.
     const handle = this.handlers[message.op] as (message: Message, reply: Reply | undefined) => void;
     handle(message, reply);
+  }
+
+  /** A batch's messages, each on its own: a failure of one loses none of the others. */
+  private routeBatch(messages: readonly unknown[]): void {
+    for (let i = 0; i < messages.length; i++) {
+      if (this.hooks.closed()) return;
+      try {
+        const raw = messages[i];
+        const message = parseMessage(raw);
+        if (message instanceof Malformed) this.hooks.malformed(message, undefined);
+        else if (message.op === 'batch') {
+          this.hooks.malformed(new Malformed(0, 'Malformed batch message: a batch cannot hold a batch', raw), undefined);
+        } else {
+          const handle = this.handlers[message.op] as (message: Message, reply: Reply | undefined) => void;
+          handle(message, undefined);
+        }
+      } catch (error) {
+        this.hooks.bug(error);
+      }
+    }
   }
 }

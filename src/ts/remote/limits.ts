@@ -21,6 +21,10 @@ export const WIRE_LIMITS = {
   maxHoles: 65_536,
   /** Member names in one path (`proxy.a.b.c` is a path of 3). */
   maxPath: 32,
+  /** Messages in one `batch` accepted from the peer (we send at most `batchSize`). */
+  maxBatch: 4_096,
+  /** Messages we put in one `batch`; more in one turn go as several batches. */
+  batchSize: 1_024,
 } as const;
 
 /** Defaults of the options every session takes (server and client alike). */

@@ -70,22 +70,32 @@ export class Outgoing {
     const waiter = pending(ctx.report);
     const label: RequestLabel = { op: op.op, target: id ?? 0, key: labelKey(op) };
     ctx.requests.open(seq, waiter, label, expectsStale, timeoutMs);
-    try {
-      ctx.transport.send(message, encoder.transfers);
-    } catch (error) {
-      ctx.requests.take(seq);
-      ctx.exports.unsend(encoder.sent);
-      if (finished !== undefined) for (const answer of finished) ctx.imports.finish(answer);
-      if (isMessageFailure(error)) {
-        waiter.fail(error);
-      } else {
-        ctx.close(error as Error, false);
-        waiter.fail(ctx.closedError(id));
-      }
-      return { seq: 0, promise: waiter };
-    }
     if (keep) this.kept.add(seq);
-    return { seq, promise: waiter };
+    let unsent = false;
+    ctx.outbox.send(message, encoder.transfers, (error) => {
+      unsent = true;
+      this.unsent(seq, encoder, finished, waiter, id, error);
+    });
+    // Failed at once (not batched): nothing may pipeline on it.
+    return { seq: unsent ? 0 : seq, promise: waiter };
+  }
+
+  /**
+   * Request `seq` could not be sent: it stops waiting, gives back its sends and the finishes it
+   * carried, and fails (a dead transport closes the session).
+   */
+  private unsent(seq: number, encoder: Encoder, finished: number[] | undefined, waiter: RemotePromise, id: number | undefined, error: unknown): void {
+    const { ctx } = this;
+    ctx.requests.take(seq);
+    this.kept.delete(seq);
+    ctx.exports.unsend(encoder.sent);
+    if (finished !== undefined) for (const answer of finished) ctx.imports.finish(answer);
+    if (isMessageFailure(error)) {
+      waiter.fail(error);
+    } else {
+      ctx.close(error as Error, false);
+      waiter.fail(ctx.closedError(id));
+    }
   }
 
   /** Whether the peer keeps the answer to `seq` for pipelining (until we finish it). */
@@ -103,16 +113,14 @@ export class Outgoing {
     const { ctx } = this;
     const waiter = pending(ctx.report);
     ctx.requests.open(seq, waiter, label, false, timeoutMs);
-    try {
-      ctx.transport.send(message);
-    } catch (error) {
+    ctx.outbox.send(message, undefined, (error) => {
       ctx.requests.take(seq);
       if (isMessageFailure(error)) waiter.fail(error);
       else {
         ctx.close(error as Error, false);
         waiter.fail(ctx.closedError());
       }
-    }
+    });
     return waiter;
   }
 
@@ -130,6 +138,8 @@ export class Outgoing {
   /** Blocks on the transport for the answer to `message`, and reads it. */
   exchange(message: WireMessage, seq: number, expectsStale: boolean, encoder: Encoder | undefined, timeoutMs: number, target?: number): unknown {
     const { ctx } = this;
+    // The peer must read what we queued before this request, which overtakes any queue.
+    ctx.outbox.flush();
     let raw: WireMessage;
     try {
       raw = (ctx.transport.requestSync as (m: WireMessage, t?: number, x?: readonly object[]) => WireMessage)(

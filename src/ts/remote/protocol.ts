@@ -9,7 +9,7 @@ import { WIRE_LIMITS } from './limits';
 
 export const PROTOCOL_NAME = 'weakwire-remote';
 /** Bumped on any incompatible change to messages or value encoding. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** An encoded value: a JSON scalar or a tagged record (see the codec). */
 export type Tagged = { readonly $: string; readonly [key: string]: unknown };
@@ -44,6 +44,8 @@ interface KindTypes {
   seqs: readonly unknown[];
   /** Member names from an object to a member of a member...: 1 to `maxPath` strings. */
   path: readonly string[];
+  /** A batch's messages: 1 to `maxBatch` items; each is validated when it is routed. */
+  messages: readonly unknown[];
 }
 type Kind = keyof KindTypes;
 
@@ -142,6 +144,11 @@ export const OPS = {
     fields: { id: required('id'), ok: required('boolean'), value: required('value') },
   },
   bye: { role: 'notice', values: [], fields: {} },
+  /**
+   * Several messages sent as one (one `postMessage` instead of one per message), handled in
+   * order as if they had arrived one by one. Never inside another batch, never a sync request.
+   */
+  batch: { role: 'batch', values: [], fields: { m: required('messages') } },
 } as const;
 
 /** Operations on an object of the receiver: they name it by `target` (an export) or `on` (a kept answer). */
@@ -165,6 +172,8 @@ export type OpsOfRole<R extends Role> = { [K in Op]: (typeof OPS)[K]['role'] ext
 export type RequestOp = OpsOfRole<'request'>;
 export type Request = { [K in RequestOp]: MessageOf<K> }[RequestOp];
 export type Answer = { [K in OpsOfRole<'answer'>]: MessageOf<K> }[OpsOfRole<'answer'>];
+/** The operations a batch may hold: every one but `batch` itself. */
+export type SingleOp = Exclude<Op, 'batch'>;
 
 /**
  * A message that failed validation. `seq` is the request id to answer with an error (0 when
@@ -256,6 +265,11 @@ function fieldProblem(kind: Kind, value: unknown): string | undefined {
         : `has more than ${WIRE_LIMITS.maxFreeEntries} entries`;
     case 'path':
       return pathProblem(value);
+    case 'messages':
+      if (!Array.isArray(value)) return 'must be an array of messages';
+      return value.length >= 1 && value.length <= WIRE_LIMITS.maxBatch
+        ? undefined
+        : `must hold 1 to ${WIRE_LIMITS.maxBatch} messages`;
   }
 }
 

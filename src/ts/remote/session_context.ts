@@ -11,6 +11,7 @@ import type { RemoteError } from './errors';
 import type { ExportTable } from './export_table';
 import type { Handshake } from './handshake';
 import type { ImportTable } from './import_table';
+import type { Outbox } from './outbox';
 import type { PromiseTable } from './promise_table';
 import type { RequestTracker } from './requests';
 import type { SessionPolicy } from './session_options';
@@ -18,6 +19,8 @@ import type { Transport } from './transport';
 
 export interface SessionContext {
   readonly transport: Transport;
+  /** Where every message we send goes (in order; batched where the transport asks for it). */
+  readonly outbox: Outbox;
   readonly policy: SessionPolicy;
   readonly exports: ExportTable;
   readonly imports: ImportTable;

@@ -53,6 +53,12 @@ export interface Transport {
    * checks clones without a table of the objects met.
    */
   readonly trees?: boolean;
+  /**
+   * Whether each message costs far more than its bytes (a MessagePort's `postMessage`), so that
+   * the session should send the messages of one turn as one `batch` message. The transport
+   * itself sees one message either way.
+   */
+  readonly batches?: boolean;
   /** Starts delivering incoming messages to `handlers`. Called once. */
   start(handlers: TransportHandlers): void;
   /**

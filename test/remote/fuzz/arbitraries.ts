@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type {
   ArgsT,
+  BatchShapeT,
   BatchT,
   CountT,
   FreeT,
@@ -403,6 +404,15 @@ export function batch(options: { junkKinds: number }): fc.Arbitrary<BatchT> {
         .tuple(message, fc.nat(9))
         .map<StepT>(([m, roll]) => ({ step: 'send', message: m, sync: roll === 0 })),
       weight: 20,
+    },
+    {
+      arbitrary: fc
+        .tuple(
+          fc.array(message, { minLength: 1, maxLength: 8 }),
+          fc.constantFrom<BatchShapeT>('valid', 'valid', 'valid', 'nested', 'notArray', 'empty', 'tooMany'),
+        )
+        .map<StepT>(([messages, shape]) => ({ step: 'batch', messages, shape })),
+      weight: 3,
     },
     { arbitrary: fc.nat(8).map<StepT>((back) => ({ step: 'again', back })), weight: 2 },
     { arbitrary: fc.nat(Math.max(0, options.junkKinds - 1)).map<StepT>((kind) => ({ step: 'junk', kind })), weight: 1 },

@@ -5,7 +5,8 @@
  * the server's requests waiting for it, the promises it announced.
  */
 import { PROTOCOL_NAME, PROTOCOL_VERSION } from '../../../src/ts/remote';
-import type { ArgsT, CountT, FreeT, IdT, KeyT, MessageT, PromiseT, SeqT, StepT, ValueT } from './templates';
+import { WIRE_LIMITS } from '../../../src/ts/remote/limits';
+import type { ArgsT, BatchShapeT, CountT, FreeT, IdT, KeyT, MessageT, PromiseT, SeqT, StepT, ValueT } from './templates';
 
 const { answerSeqOf, isId } = require('../../fixtures/remote/fuzz_target.js') as {
   answerSeqOf(raw: unknown): number;
@@ -89,6 +90,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isBatch(value: unknown): boolean {
+  return isRecord(value) && value.op === 'batch';
+}
+
+/** The messages of a well-formed batch (undefined for anything else). */
+function batchMembers(value: unknown): readonly unknown[] | undefined {
+  if (!isBatch(value)) return undefined;
+  const m = (value as Record<string, unknown>).m;
+  return Array.isArray(m) && m.length >= 1 && m.length <= WIRE_LIMITS.maxBatch ? m : undefined;
+}
+
 /** Adds the `ref` receipts inside a message from the server to `held` (iterative, stops at holes). */
 function countRefs(raw: unknown, held: Map<number, number>, fns: Set<number>): void {
   const stack: unknown[] = [raw];
@@ -149,6 +161,8 @@ export class HostilePeer {
     partialFrees: 0,
   };
   serverClosed = false;
+  /** Whether the message being made will be read (false inside a batch the server refuses). */
+  private applying = true;
 
   constructor(private readonly wire: Wire) {}
 
@@ -198,6 +212,9 @@ export class HostilePeer {
         else this.post(raw, step.message.op !== 'free');
         return;
       }
+      case 'batch':
+        this.post(this.batchOf(step.messages, step.shape), true);
+        return;
       case 'again': {
         const previous = this.sent[this.sent.length - 1 - step.back];
         if (previous !== undefined) this.post(previous, true);
@@ -255,13 +272,45 @@ export class HostilePeer {
 
   // ---- sending -------------------------------------------------------------------------------
 
-  /** Sends `raw` asynchronously and books the answer it must get. */
+  /** Sends `raw` asynchronously and books the answers it must get. */
   private post(raw: unknown, remember: boolean): void {
     if (!this.wire.send(raw)) return;
-    this.sentAnswer(raw);
     if (remember) this.sent.push(raw);
-    const seq = answerSeqOf(raw);
-    if (seq > 0) this.expected.set(seq, (this.expected.get(seq) ?? 0) + 1);
+    // A well-formed batch is its messages, each handled alone (a batch inside it is refused
+    // whole, unanswered); any other batch is refused whole.
+    for (const message of batchMembers(raw) ?? [raw]) {
+      if (isBatch(message)) continue;
+      this.sentAnswer(message);
+      const seq = answerSeqOf(message);
+      if (seq > 0) this.expected.set(seq, (this.expected.get(seq) ?? 0) + 1);
+    }
+  }
+
+  /** A `batch` message of `messages`, in the given shape. */
+  private batchOf(messages: readonly MessageT[], shape: BatchShapeT): unknown {
+    // What the server refuses unread must not count as given back (a FREE in it frees nothing).
+    const refused = (i: number): boolean => (shape === 'nested' ? i === 0 : shape !== 'valid');
+    const m = messages.map((message, i) => {
+      this.applying = !refused(i);
+      try {
+        return this.materialize(message);
+      } finally {
+        this.applying = true;
+      }
+    });
+    switch (shape) {
+      case 'valid':
+        return { op: 'batch', m };
+      case 'nested':
+        return { op: 'batch', m: [...m.slice(1), { op: 'batch', m: m.slice(0, 1) }] };
+      case 'notArray':
+        return { op: 'batch', m: { 0: m[0], length: 1 } };
+      case 'empty':
+        return { op: 'batch', m: [] };
+      case 'tooMany':
+        while (m.length <= WIRE_LIMITS.maxBatch) m.push({ op: 'free', e: [] });
+        return { op: 'batch', m };
+    }
   }
 
   private async sendSync(raw: unknown): Promise<void> {
@@ -312,6 +361,15 @@ export class HostilePeer {
   // ---- receiving -----------------------------------------------------------------------------
 
   private receive(message: unknown): void {
+    if (isBatch(message)) {
+      const members = batchMembers(message);
+      if (members === undefined) this.anomalies.push(`the server sent a malformed batch: ${JSON.stringify(message)?.slice(0, 200)}`);
+      for (const member of members ?? []) {
+        if (isBatch(member)) this.anomalies.push('the server sent a batch inside a batch');
+        else this.receive(member);
+      }
+      return;
+    }
     this.received++;
     if (!isRecord(message)) {
       this.anomalies.push(`the server sent a non-object: ${String(message)}`);
@@ -537,7 +595,7 @@ export class HostilePeer {
     };
     switch (t.free) {
       case 'entries':
-        return entries(t.entries, true);
+        return entries(t.entries, this.applying);
       case 'sparse':
         // Longer than the server accepts: refused whole, so nothing is given back.
         return this.spread(Math.max(t.length, MAX_FREE_ENTRIES + 1), entries(t.entries, false).map((e, i) => [i, e] as const), null);

@@ -117,10 +117,17 @@ export type StepT =
   | { readonly step: 'send'; readonly message: MessageT; readonly sync: boolean }
   /** Sends again the message sent `back` steps ago (a duplicate, out of order). */
   | { readonly step: 'again'; readonly back: number }
+  /**
+   * Several messages as one `batch` message: well-formed, holding a batch, or refused whole
+   * (`m` not an array, empty, more messages than a batch may hold).
+   */
+  | { readonly step: 'batch'; readonly messages: readonly MessageT[]; readonly shape: BatchShapeT }
   /** Junk on the wire itself (a bad frame, a bad envelope), by kind. */
   | { readonly step: 'junk'; readonly kind: number }
   /** Waits for the answers so far: what they carried can be used by later steps. */
   | { readonly step: 'wait' };
+
+export type BatchShapeT = 'valid' | 'nested' | 'notArray' | 'empty' | 'tooMany';
 
 export interface BatchT {
   readonly steps: readonly StepT[];

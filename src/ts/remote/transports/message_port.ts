@@ -37,6 +37,7 @@ class MessagePortTransport extends BaseTransport {
   readonly kind: string;
   readonly binary = true;
   readonly clone = true;
+  readonly batches = true;
   private readonly worker: boolean;
   /** A Worker or this thread's parentPort: shared with the thread's other traffic, never closed. */
   private readonly shared: boolean;
