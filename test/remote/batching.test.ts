@@ -60,6 +60,24 @@ describe('a client on a MessagePort', () => {
     expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { code: 'ERR_REMOTE_UNENCODABLE' } });
     expect(outcomes[2]).toEqual({ status: 'fulfilled', value: 4 });
   });
+
+  test('fails at once the call that transfers a buffer an earlier call of its turn moved; the others of its batch are answered', async () => {
+    const tools = await client.remote.require('tools');
+    const buffer = new ArrayBuffer(8);
+    const view = new Uint8Array(buffer);
+    const first = tools.add(transfer(view, [buffer]), 1); // leaves at once: buffer detached
+    const again = tools.add(transfer(view, [buffer]), 1); // queued, names a detached buffer
+    const other = tools.add(3, 1); // queued in the same batch
+    const outcomes = await Promise.race([
+      Promise.allSettled([first, again, other]),
+      new Promise((resolve) => setTimeout(resolve, 3_000, 'still pending after 3 s')),
+    ]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ status: 'fulfilled' }),
+      expect.objectContaining({ status: 'rejected', reason: expect.objectContaining({ code: 'ERR_REMOTE_UNENCODABLE' }) }),
+      { status: 'fulfilled', value: 4 },
+    ]);
+  });
 });
 
 test('what a session sent before closing reaches the peer before its goodbye', async () => {

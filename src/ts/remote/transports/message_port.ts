@@ -11,7 +11,7 @@
  * are not closed (the thread goes on), so their `close()` posts `CLOSING` instead, which no
  * protocol message can be mistaken for (those are objects), and the peer closes on it.
  */
-import { Error, TypeError } from '../builtins';
+import { ArrayBuffer, Error, TypeError, Uint8Array } from '../builtins';
 import { parentPort as ownParentPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { protocolError } from '../errors';
 import { describeValue } from '../protocol';
@@ -76,7 +76,14 @@ class MessagePortTransport extends BaseTransport {
 
   protected write(message: WireMessage, transfer?: readonly object[]): void {
     if (transfer === undefined || transfer.length === 0) this.port.postMessage(message);
-    else this.port.postMessage(message, transfer);
+    else {
+      // postMessage accepts a detached ArrayBuffer in a transfer list, and the peer then gets a
+      // 'messageerror' for the whole message (every call of a batch lost, each left to time out).
+      for (const item of transfer) {
+        if (isDetached(item)) throw new TypeError('An ArrayBuffer in the transfer list is detached (already transferred)');
+      }
+      this.port.postMessage(message, transfer);
+    }
   }
 
   protected override goodbye(): void {
@@ -127,4 +134,15 @@ export function messagePort(port: MessagePort | Worker | PortLike): Transport {
     throw new TypeError('messagePort: port must be a MessagePort, a Worker or parentPort');
   }
   return new MessagePortTransport(port as PortLike);
+}
+
+/** Whether `item` is a detached ArrayBuffer (only an empty one can be; a view cannot be made on it). */
+function isDetached(item: object): boolean {
+  if (!(item instanceof ArrayBuffer) || item.byteLength !== 0) return false;
+  try {
+    new Uint8Array(item);
+    return false;
+  } catch {
+    return true;
+  }
 }
