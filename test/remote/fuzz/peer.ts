@@ -213,7 +213,12 @@ export class HostilePeer {
         return;
       }
       case 'batch':
-        this.post(this.batchOf(step.messages, step.shape), true);
+        // Like a FREE sent alone, a batch holding one is never sent again (`again`): the books
+        // count a FREE once, when it is made.
+        this.post(
+          this.batchOf(step.messages, step.shape),
+          !step.messages.some((message) => message.op === 'free'),
+        );
         return;
       case 'again': {
         const previous = this.sent[this.sent.length - 1 - step.back];
