@@ -207,16 +207,18 @@ export class HostilePeer {
     if (step.step !== 'wait') this.generated++;
     switch (step.step) {
       case 'send': {
-        const raw = this.materialize(step.message);
-        if (step.sync && this.wire.syncRequests) await this.sendSync(raw);
-        else this.post(raw, step.message.op !== 'free');
+        if (step.sync && this.wire.syncRequests) {
+          await this.sendSync(this.materialize(step.message));
+          return;
+        }
+        this.postBooked(() => this.materialize(step.message), step.message.op !== 'free');
         return;
       }
       case 'batch':
         // Like a FREE sent alone, a batch holding one is never sent again (`again`): the books
         // count a FREE once, when it is made.
-        this.post(
-          this.batchOf(step.messages, step.shape),
+        this.postBooked(
+          () => this.batchOf(step.messages, step.shape),
           !step.messages.some((message) => message.op === 'free'),
         );
         return;
@@ -277,9 +279,20 @@ export class HostilePeer {
 
   // ---- sending -------------------------------------------------------------------------------
 
-  /** Sends `raw` asynchronously and books the answers it must get. */
-  private post(raw: unknown, remember: boolean): void {
-    if (!this.wire.send(raw)) return;
+  /**
+   * Makes a message and posts it. Making a FREE books what it gives back; when the wire cannot
+   * carry the message (a byte wire's frame cap), nothing was given back, so the books are restored.
+   */
+  private postBooked(make: () => unknown, remember: boolean): void {
+    const books = new Map(this.held);
+    if (this.post(make(), remember)) return;
+    this.held.clear();
+    for (const [id, count] of books) this.held.set(id, count);
+  }
+
+  /** Sends `raw` asynchronously and books the answers it must get (false: the wire could not carry it). */
+  private post(raw: unknown, remember: boolean): boolean {
+    if (!this.wire.send(raw)) return false;
     if (remember) this.sent.push(raw);
     // A well-formed batch is its messages, each handled alone (a batch inside it is refused
     // whole, unanswered); any other batch is refused whole.
@@ -289,6 +302,7 @@ export class HostilePeer {
       const seq = answerSeqOf(message);
       if (seq > 0) this.expected.set(seq, (this.expected.get(seq) ?? 0) + 1);
     }
+    return true;
   }
 
   /** A `batch` message of `messages`, in the given shape. */
