@@ -3,6 +3,7 @@
 import { RemoteServer, transfer } from '../../src/ts/remote';
 import { asyncPair, type Pair } from './pair';
 import { socketPair } from './socket_pair';
+import { startClientWorker } from './worker_client';
 import { connect, transports } from '../../src/ts/remote';
 
 interface Tools {
@@ -47,6 +48,27 @@ describe('over a MessagePort', () => {
     const bytes = new Uint8Array(8).fill(3);
     expect(await tools.sum(bytes)).toBe(24);
     expect(bytes.byteLength).toBe(8);
+  });
+});
+
+describe('a buffer named again after it was transferred', () => {
+  // postMessage accepts a detached buffer in a transfer list and the receiver drops the whole
+  // message: a sync requester would block until its timeout, then lose the session.
+  test.each([
+    ['the worker-sync channel (sync calls)', true],
+    ['a MessagePort (async calls)', false],
+  ])('over %s: that call fails alone as unencodable, the session goes on', async (_name, sync) => {
+    const worker = startClientWorker(new RemoteServer({ modules: { tools: () => serverTools([]) } }), sync);
+    try {
+      const outcome = await worker.run('transferTwice');
+      expect(outcome.first).toEqual({ value: 8 });
+      expect(outcome.again.code).toBe('ERR_REMOTE_UNENCODABLE');
+      expect(outcome.again.message).toMatch(/detached/);
+      expect(outcome.after).toEqual({ value: 6 });
+      expect(outcome.closed).toBe(false);
+    } finally {
+      await worker.stop();
+    }
   });
 });
 

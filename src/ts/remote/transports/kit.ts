@@ -47,6 +47,30 @@ export function unencodableError(kind: string, cause: unknown): RemoteError {
   return new RemoteError('ERR_REMOTE_UNENCODABLE', `${kind} transport could not send a message: ${why}`, { cause });
 }
 
+/**
+ * Throws a TypeError when `transfer` names a detached ArrayBuffer. `postMessage` accepts one, and
+ * the receiving side then gets a 'messageerror' for the whole message: the calls in it (a batch,
+ * or a sync request the requester blocks on) would wait for answers that never come. Every
+ * transport that posts a transfer list calls this first, so that message alone fails.
+ */
+export function assertTransferable(transfer: readonly object[] | undefined): void {
+  if (transfer === undefined) return;
+  for (const item of transfer) {
+    if (isDetached(item)) throw new TypeError('An ArrayBuffer in the transfer list is detached (already transferred)');
+  }
+}
+
+/** Whether `item` is a detached ArrayBuffer (only an empty one can be; no view can be made on it). */
+function isDetached(item: object): boolean {
+  if (!(item instanceof ArrayBuffer) || item.byteLength !== 0) return false;
+  try {
+    new Uint8Array(item);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** Bytes queued for a peer, against a cap. */
 export class Backlog {
   private queued = 0;

@@ -16,7 +16,7 @@ import { parentPort as ownParentPort, type MessagePort, type Worker } from 'node
 import { protocolError } from '../errors';
 import { describeValue } from '../protocol';
 import type { Transport, WireMessage } from '../transport';
-import { BaseTransport, isWireMessage } from './kit';
+import { assertTransferable, BaseTransport, isWireMessage } from './kit';
 
 /** The structural shape used: MessagePort, Worker and parentPort all fit. */
 export interface PortLike {
@@ -77,11 +77,7 @@ class MessagePortTransport extends BaseTransport {
   protected write(message: WireMessage, transfer?: readonly object[]): void {
     if (transfer === undefined || transfer.length === 0) this.port.postMessage(message);
     else {
-      // postMessage accepts a detached ArrayBuffer in a transfer list, and the peer then gets a
-      // 'messageerror' for the whole message (every call of a batch lost, each left to time out).
-      for (const item of transfer) {
-        if (isDetached(item)) throw new TypeError('An ArrayBuffer in the transfer list is detached (already transferred)');
-      }
+      assertTransferable(transfer);
       this.port.postMessage(message, transfer);
     }
   }
@@ -134,15 +130,4 @@ export function messagePort(port: MessagePort | Worker | PortLike): Transport {
     throw new TypeError('messagePort: port must be a MessagePort, a Worker or parentPort');
   }
   return new MessagePortTransport(port as PortLike);
-}
-
-/** Whether `item` is a detached ArrayBuffer (only an empty one can be; a view cannot be made on it). */
-function isDetached(item: object): boolean {
-  if (!(item instanceof ArrayBuffer) || item.byteLength !== 0) return false;
-  try {
-    new Uint8Array(item);
-    return false;
-  } catch {
-    return true;
-  }
 }

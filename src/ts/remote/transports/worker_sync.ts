@@ -18,7 +18,7 @@ import { binding } from '../../binding';
 import { protocolError, RemoteError } from '../errors';
 import { MAX_TIMEOUT_MS } from '../limits';
 import type { Transport, WireMessage } from '../transport';
-import { BaseTransport, closedError, isWireMessage } from './kit';
+import { assertTransferable, BaseTransport, closedError, isWireMessage, unencodableError } from './kit';
 
 // Header slots (Int32) at the start of the shared buffer.
 const STATE = 0; // IDLE, or where the answer is
@@ -123,6 +123,7 @@ class AnsweringTransport extends BaseTransport {
   }
 
   protected write(message: WireMessage, transfer?: readonly object[]): void {
+    assertTransferable(transfer);
     this.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
@@ -217,6 +218,7 @@ class RequestingTransport extends BaseTransport {
 
   protected write(message: WireMessage, transfer?: readonly object[]): void {
     this.assertPeer();
+    assertTransferable(transfer);
     this.end.port.postMessage({ m: message }, transfer as TransferListItem[] | undefined);
   }
 
@@ -240,7 +242,13 @@ class RequestingTransport extends BaseTransport {
     const timeoutMs = limits.length > 0 ? Math.min(...limits) : 0;
     this.assertPeer();
     Atomics.store(this.header, STATE, IDLE);
-    this.end.port.postMessage({ sync: true, m: message }, transfer as TransferListItem[] | undefined);
+    try {
+      assertTransferable(transfer);
+      this.end.port.postMessage({ sync: true, m: message }, transfer as TransferListItem[] | undefined);
+    } catch (error) {
+      // Nothing was posted: this request fails alone and the channel stays in step.
+      throw unencodableError(this.kind, error);
+    }
     const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
     for (;;) {
       Atomics.wait(this.header, STATE, IDLE, SLICE_MS);
