@@ -215,10 +215,10 @@ describe('a hostile peer sending clone records in frames', () => {
   afterEach(() => started.close());
 
   /** A call frame whose single argument is a clone record of `vBytes` (MessagePack, as written). */
-  function callWithClone(seq: number, vBytes: Buffer): Buffer {
+  function callWithClone(seq: number, vBytes: Buffer, method = 'echo'): Buffer {
     const marker = 'MARKER-1234567890';
     const head = msgpackOfJson(
-      JSON.stringify({ op: 'call', seq, target: toolsId, path: ['echo'], args: [{ $: 'clone', v: marker }] }),
+      JSON.stringify({ op: 'call', seq, target: toolsId, path: [method], args: [{ $: 'clone', v: marker }] }),
     );
     const markerBytes = msgpackOfJson(JSON.stringify(marker));
     const at = head.indexOf(markerBytes);
@@ -231,6 +231,20 @@ describe('a hostile peer sending clone records in frames', () => {
     const answer = await started.peer.answerTo(seq, callWithClone(seq, msgpackOfJson(deep)));
     expect(answer.op).toBe('error');
     expect(answer.error.message).toMatch(/nested more than 50 levels deep/);
+  });
+
+  // The receiver skips its check of a clone when the whole frame nests no deeper than maxDepth;
+  // around that bound the answer must be the one the check gives: up to 50 levels, not 51.
+  test.each([45, 46, 47, 48, 49, 50, 51, 52])('a clone nested %i deep is accepted up to maxDepth (50) and refused past it', async (depth) => {
+    const seq = started.peer.nextSeq();
+    const nested = '['.repeat(depth) + ']'.repeat(depth);
+    // `same` answers a boolean: the answer does not nest the value again.
+    const answer = await started.peer.answerTo(seq, callWithClone(seq, msgpackOfJson(nested), 'same'));
+    if (depth <= 50) expect(answer).toMatchObject({ op: 'result', value: false });
+    else {
+      expect(answer.op).toBe('error');
+      expect(answer.error.message).toMatch(/nested more than 50 levels deep/);
+    }
   });
 
   test('a __proto__ key is an own property and pollutes nothing', async () => {

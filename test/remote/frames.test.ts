@@ -2,6 +2,7 @@
 // hostile bytes cannot make it do.
 import fc from 'fast-check';
 import { decodeFrame, encodeFrame, MAX_FRAME_DEPTH } from '../../src/ts/remote/codec/frames';
+import { plainFrameDepth } from '../../src/ts/remote/codec/plain_frames';
 import { RemoteError } from '../../src/ts/remote/errors';
 import { PassThrough } from 'node:stream';
 import { streamTransport } from '../../src/ts/remote/transports/stream';
@@ -84,6 +85,47 @@ describe('encodeFrame and decodeFrame', () => {
   });
 });
 
+/** How deep the containers of `value` nest (a non-container is 0, an empty container 1). */
+function nesting(value: unknown): number {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return 0;
+  const items = Array.isArray(value) ? value : Object.values(value);
+  return 1 + items.reduce((deepest: number, item) => Math.max(deepest, nesting(item)), 0);
+}
+
+describe('what decodeFrame vouches for (a clone in it skips the receiver\'s check)', () => {
+  test('every message it made, with a depth no less than its containers nest', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 8 }), messageValue, { maxKeys: 6 }), (message) => {
+        const decoded = decodeFrame(encodeFrame(message));
+        expect(plainFrameDepth(decoded)).toBeGreaterThanOrEqual(nesting(decoded));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('the depth is exact for a chain of arrays', () => {
+    for (const depth of [1, 2, 5, 50]) {
+      let value: unknown = 1;
+      for (let i = 1; i < depth; i++) value = [value];
+      const decoded = decodeFrame(encodeFrame(depth === 1 ? {} : { v: value }));
+      expect(plainFrameDepth(decoded)).toBe(depth);
+    }
+  });
+
+  test('not a message holding a binary value left as a view of its frame', () => {
+    const frame = encodeFrame({ op: 'x', b: new Uint8Array(100_000) });
+    expect(plainFrameDepth(decodeFrame(frame, true))).toBeUndefined();
+    // The same frame, not owned: the value is a copy, and the message is vouched for.
+    expect(plainFrameDepth(decodeFrame(frame))).toBe(1);
+  });
+
+  test('never an object it did not make, however it looks', () => {
+    const made = decodeFrame(encodeFrame({ op: 'x', v: [1] }));
+    expect(plainFrameDepth({ ...made })).toBeUndefined();
+    expect(plainFrameDepth(structuredClone(made))).toBeUndefined();
+  });
+});
+
 describe('decodeFrame on hostile bytes', () => {
   test('any bytes give a message or a protocol error, nothing else', () => {
     fc.assert(
@@ -109,6 +151,23 @@ describe('decodeFrame on hostile bytes', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  test('a key with a setter on Object.prototype, installed at any time, becomes an own property and runs no setter', () => {
+    const frame = encodeFrame({ op: 'x', v: { watched: 1 } });
+    const calls: unknown[] = [];
+    const before = decodeFrame(frame); // the decoder has seen Object.prototype without the setter
+    expect(before.v).toEqual({ watched: 1 });
+    Object.defineProperty(Object.prototype, 'watched', { set: (v) => calls.push(v), get: () => 'inherited', configurable: true });
+    try {
+      const message = decodeFrame(frame) as { v: { watched?: unknown } };
+      expect(calls).toEqual([]);
+      expect(Object.getOwnPropertyDescriptor(message.v, 'watched')?.value).toBe(1);
+    } finally {
+      delete (Object.prototype as { watched?: unknown }).watched;
+    }
+    // Taken away again: assigned as before.
+    expect((decodeFrame(frame).v as { watched: number }).watched).toBe(1);
   });
 
   test('a __proto__ key is an own property, never the prototype', () => {

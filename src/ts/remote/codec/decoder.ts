@@ -14,6 +14,7 @@ import { bufferOver, fromBase64, toBuffer, types } from '../platform';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
 import { CloneCheck } from './clone_check';
 import { setOwnKey } from './own_key';
+import { plainFrameDepth } from './plain_frames';
 import { isForeign } from './realm';
 import { incomingStack } from './stacks';
 
@@ -150,6 +151,8 @@ export class Decoder {
   private clones: CloneCheck | undefined;
   /** Received buffers used without a copy in this message. */
   private usedBuffers: Set<ArrayBufferLike> | undefined;
+  /** How deep the message nests, when the frame decoder vouched for it (codec/plain_frames.ts). */
+  private frameDepth: number | undefined;
 
   constructor(
     private readonly host: DecoderHost,
@@ -157,6 +160,11 @@ export class Decoder {
     /** Messages come from MessagePack frames (Transport.trees): a clone is a tree. */
     private readonly trees = false,
   ) {}
+
+  /** Says which message the values come from (before decoding them). */
+  reads(message: object): void {
+    this.frameDepth = this.trees ? plainFrameDepth(message) : undefined;
+  }
 
   /** Ids whose receipt this decoder counted, once per receipt: undone if the message is dropped. */
   get imported(): readonly number[] {
@@ -327,6 +335,9 @@ export class Decoder {
   /** Plain data the peer sent through structured clone: checked, then used as it is. */
   private decodeClone(value: unknown): unknown {
     if (typeof value !== 'object' || value === null) fail('bad clone', value);
+    // A plain-tree frame no deeper than the bound: the clone, nested inside it, passes the check
+    // as it is (it has no other kind, no hole, no shared part, no view of the frame).
+    if (this.frameDepth !== undefined && this.frameDepth <= this.maxDepth) return value;
     // One check per message: parts shared between its clones are checked (and copied) once.
     this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object), this.trees);
     return this.clones.value(value);

@@ -17,7 +17,8 @@
  */
 import { Array, Object, TextDecoder, TypeError, Uint8Array } from '../builtins';
 import { protocolError } from '../errors';
-import { setOwnKey } from './own_key';
+import { defineOwnKey, prototypeKeys } from './own_key';
+import { vouchPlainFrame } from './plain_frames';
 import type { WireMessage } from '../transport';
 
 /**
@@ -102,6 +103,8 @@ const codes: number[][] = Array.from({ length: SHORT_STRING + 1 }, (_, n) => new
 class Reader {
   private position = 0;
   private readonly view: DataView;
+  /** A binary value was left as a view of the frame (see `binary`). */
+  viewed = false;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -204,6 +207,7 @@ class Reader {
     const at = this.need(length);
     const bytes = this.bytes;
     if (this.owned && length >= VIEW_BYTES && length * 2 >= bytes.length) {
+      this.viewed = true;
       return new Uint8Array(bytes.buffer, bytes.byteOffset + at, length);
     }
     // Not `slice`: on a Buffer it is a view.
@@ -236,6 +240,9 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
   // By tag, not instanceof: a Buffer or a Uint8Array of another realm is as good.
   if (Object.prototype.toString.call(bytes) !== '[object Uint8Array]') throw new TypeError('bytes must be a Uint8Array');
   const reader = new Reader(bytes, owned);
+  // What a key the peer chose may not be assigned (it would set the prototype or run a setter):
+  // nothing but this decoder runs until it returns, so the set taken now holds throughout.
+  const reserved = prototypeKeys();
   // The container being filled is held in locals, the ones around it in parallel stacks: no
   // object per container, and no recursion however deep the input nests.
   const targets: Array<unknown[] | { [key: string]: unknown }> = [];
@@ -250,6 +257,8 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
   /** For a map: the key whose value comes next, or undefined while a key is due. */
   let key: string | undefined;
   let result: unknown;
+  /** The deepest container opened, counting the message as 1. */
+  let deepest = 0;
   // Each turn reads one value: a scalar is stored at once, a container is opened and filled by
   // the turns that follow; a filled container is stored in its parent.
   for (;;) {
@@ -355,6 +364,8 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
       if (targets.length >= MAX_FRAME_DEPTH) {
         throw protocolError(`Malformed frame: containers nested more than ${MAX_FRAME_DEPTH} deep`);
       }
+      const depth = target === undefined ? 1 : targets.length + 2;
+      if (depth > deepest) deepest = depth;
       const opensMap = opens === OPEN_MAP;
       const count = reader.count(size, opensMap ? 2 : 1);
       // Sized up front only within a bound: a peer's count costs memory only as items arrive.
@@ -390,7 +401,8 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
         key = value;
         break;
       } else {
-        setOwnKey(target as { [key: string]: unknown }, key, value);
+        if (reserved.has(key)) defineOwnKey(target as { [key: string]: unknown }, key, value);
+        else (target as { [key: string]: unknown })[key] = value;
         key = undefined;
       }
       if (--remaining > 0) break;
@@ -408,5 +420,6 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
     if (target === undefined) break;
   }
   if (!reader.done) throw protocolError(`Malformed frame: ${reader.left} bytes follow the message`);
+  if (!reader.viewed) vouchPlainFrame(result as object, deepest);
   return result as WireMessage;
 }

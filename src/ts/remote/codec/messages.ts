@@ -92,6 +92,7 @@ export function decodeValues<K extends Op>(decoder: Decoder, message: MessageOf<
   const source = message as unknown as { readonly [name: string]: unknown };
   const fields = valueFields(message.op);
   const out: unknown[] = new Array(fields.length);
+  decoder.reads(message);
   for (let i = 0; i < fields.length; i++) {
     const { name, kind } = fields[i];
     const raw = source[name];

@@ -6,15 +6,39 @@
  *
  * No Node.js built-ins: the frame decoder, which browsers run too, uses it.
  */
-import { Object } from '../builtins';
+import { Object, Set } from '../builtins';
 
 const OBJECT_PROTOTYPE = Object.prototype;
 // The same answer as `key in Object.prototype` (whose own prototype is null), in fewer instructions.
 const hasOwn = Object.hasOwn;
 
+let names: readonly string[] = [];
+let nameSet: ReadonlySet<string> = new Set();
+
+/**
+ * The keys `Object.prototype` holds now, for a caller that sets many keys with no code of anyone
+ * else running in between (the frame decoder): a key not in it is assigned, which on a fresh
+ * object defines it. Taken again on every call, and the Set reused while the names are the same.
+ */
+export function prototypeKeys(): ReadonlySet<string> {
+  const now = Object.getOwnPropertyNames(OBJECT_PROTOTYPE);
+  let same = now.length === names.length;
+  for (let i = 0; same && i < now.length; i++) same = now[i] === names[i];
+  if (!same) {
+    names = now;
+    nameSet = new Set(now);
+  }
+  return nameSet;
+}
+
+/** Defines `key` on `target` as an own, enumerable, writable data property. */
+export function defineOwnKey(target: { [key: string]: unknown }, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function setOwnKey(target: { [key: string]: unknown }, key: string, value: unknown): void {
   if (hasOwn(OBJECT_PROTOTYPE, key)) {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    defineOwnKey(target, key, value);
   } else {
     target[key] = value;
   }
