@@ -233,6 +233,16 @@ class FrameDecoder {
   }
 }
 
+/**
+ * Whether a socket's write callback means its bytes are no longer read from our memory. Checked
+ * in Node.js; Bun and Deno implement node:net their own way, so there frames keep memory of
+ * their own, as before the arena.
+ */
+function writeCallbackMeansCopied(): boolean {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  return g.Bun === undefined && g.Deno === undefined;
+}
+
 class StreamTransport extends BaseTransport {
   private readonly decoder: FrameDecoder;
   private readonly backlog: Backlog;
@@ -254,7 +264,7 @@ class StreamTransport extends BaseTransport {
     super();
     this.decoder = new FrameDecoder(maxFrameBytes, kind);
     this.backlog = new Backlog(maxBufferedBytes, kind, 'maxBufferedBytes');
-    this.arena = stream instanceof Socket ? writeArena() : undefined;
+    this.arena = stream instanceof Socket && writeCallbackMeansCopied() ? writeArena() : undefined;
     // Listen for failure at once, so an error before start() is neither lost nor unhandled.
     stream.on('error', this.onError);
     stream.on('close', this.onClose);
