@@ -8,7 +8,7 @@
  * socket until the socket's write callback, and when no frame is lent the arena starts over from
  * its beginning. A frame that does not fit (the arena is busy, or too small) is written as
  * before, into memory of its own, and the arena grows, while nothing is lent, to hold two frames
- * of that size (a request and its answer may both be in flight), up to MAX_BYTES.
+ * of that size (a request and its answer may both be in flight), up to MAX_ARENA_BYTES.
  *
  * Only for streams whose write callback means the bytes were handed to the kernel or copied
  * (`net.Socket`, `tls.TLSSocket`): a stream in memory (a PassThrough pair) may hold a written
