@@ -12,11 +12,13 @@
  * Only a stream that ends in the middle of a frame, errors, or lets too much wait for a peer that
  * does not read (ERR_REMOTE_BACKLOG) closes the transport.
  */
+import { Socket } from 'node:net';
 import { Error, Number, TypeError, Uint8Array } from '../builtins';
-import { decodeFrame, encodeFrameAfter } from '../codec/frames';
+import { decodeFrame, encodeFrameAfter, type FrameArena } from '../codec/frames';
 import { protocolError, RemoteError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, tooLargeError } from './kit';
+import { writeArena, type WriteArena } from './write_arena';
 
 /** The part of a Node.js duplex stream this transport uses. */
 export interface DuplexLike {
@@ -67,8 +69,13 @@ const TAIL_BYTES = 16 * 1024;
  * @throws TypeError for a value that is not an object; RemoteError ERR_REMOTE_TOO_LARGE past
  * `maxFrameBytes`.
  */
-export function encodeFrame(message: WireMessage, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES, kind = 'stream'): Uint8Array {
-  const frame = encodeFrameAfter(message, HEADER_BYTES);
+export function encodeFrame(
+  message: WireMessage,
+  maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+  kind = 'stream',
+  arena?: FrameArena,
+): Uint8Array {
+  const frame = encodeFrameAfter(message, HEADER_BYTES, arena);
   const payloadBytes = frame.length - HEADER_BYTES;
   if (payloadBytes > maxFrameBytes) throw tooLargeError(kind, payloadBytes, maxFrameBytes, 'maxFrameBytes');
   new DataView(frame.buffer, frame.byteOffset, HEADER_BYTES).setUint32(0, payloadBytes);
@@ -226,11 +233,24 @@ class FrameDecoder {
   }
 }
 
+/**
+ * Whether a socket's write callback means its bytes are no longer read from our memory. Checked
+ * in Node.js; Bun and Deno implement node:net their own way, so there frames keep memory of
+ * their own, as before the arena.
+ */
+function writeCallbackMeansCopied(): boolean {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  return g.Bun === undefined && g.Deno === undefined;
+}
+
 class StreamTransport extends BaseTransport {
   private readonly decoder: FrameDecoder;
   private readonly backlog: Backlog;
-  /** Frames held back while the stream asks us to wait for 'drain'. */
+  /** Frames held back while the stream asks us to wait for 'drain', each with its write callback. */
   private queue: Uint8Array[] = [];
+  private queueDone: Array<(() => void) | undefined> = [];
+  /** Where frames are encoded, for a socket (see write_arena.ts); undefined for other streams. */
+  private readonly arena: WriteArena | undefined;
   private waitingForDrain = false;
   readonly binary = true;
   readonly trees = true;
@@ -244,6 +264,7 @@ class StreamTransport extends BaseTransport {
     super();
     this.decoder = new FrameDecoder(maxFrameBytes, kind);
     this.backlog = new Backlog(maxBufferedBytes, kind, 'maxBufferedBytes');
+    this.arena = stream instanceof Socket && writeCallbackMeansCopied() ? writeArena() : undefined;
     // Listen for failure at once, so an error before start() is neither lost nor unhandled.
     stream.on('error', this.onError);
     stream.on('close', this.onClose);
@@ -265,28 +286,53 @@ class StreamTransport extends BaseTransport {
   }
 
   protected write(message: WireMessage): void {
-    const frame = encodeFrame(message, this.maxFrameBytes, this.kind);
+    const arena = this.arena;
+    let frame: Uint8Array;
+    let done: (() => void) | undefined;
+    if (arena === undefined) {
+      frame = encodeFrame(message, this.maxFrameBytes, this.kind);
+    } else {
+      frame = encodeFrameAfter(message, HEADER_BYTES, arena.lend());
+      // Lent before the size check, so that a frame too large still goes back to the arena.
+      done = arena.taken(frame);
+      const payloadBytes = frame.length - HEADER_BYTES;
+      if (payloadBytes > this.maxFrameBytes) {
+        done?.();
+        throw tooLargeError(this.kind, payloadBytes, this.maxFrameBytes, 'maxFrameBytes');
+      }
+      new DataView(frame.buffer, frame.byteOffset, HEADER_BYTES).setUint32(0, payloadBytes);
+    }
     if (this.waitingForDrain) {
       this.queue.push(frame);
+      this.queueDone.push(done);
       this.backlog.add(frame.length);
       this.checkBacklog();
       return;
     }
-    this.writeFrame(frame);
+    this.writeFrame(frame, done);
   }
 
   protected override goodbye(): void {
     // Whatever was sent before close() still goes out, then the stream ends.
-    for (const frame of this.queue) this.stream.write(frame);
+    for (let i = 0; i < this.queue.length; i++) this.stream.write(this.queue[i], this.queueDone[i]);
     this.queue = [];
+    this.queueDone = [];
     this.backlog.clear();
+  }
+
+  /** Drops the frames still queued, giving back those in the arena. */
+  private dropQueue(): void {
+    const done = this.queueDone;
+    this.queue = [];
+    this.queueDone = [];
+    for (const giveBack of done) giveBack?.();
   }
 
   /** Ends the stream politely after an orderly close, or drops it after a failure. */
   private destroyOnRelease = false;
 
   protected release(): void {
-    this.queue = [];
+    this.dropQueue();
     this.backlog.clear();
     this.stream.removeListener('data', this.onData);
     this.stream.removeListener('end', this.onEnd);
@@ -309,8 +355,8 @@ class StreamTransport extends BaseTransport {
     this.finish(error);
   }
 
-  private writeFrame(frame: Uint8Array): void {
-    if (!this.stream.write(frame)) {
+  private writeFrame(frame: Uint8Array, done: (() => void) | undefined): void {
+    if (!this.stream.write(frame, done)) {
       this.waitingForDrain = true;
       this.stream.once('drain', this.onDrain);
       this.checkBacklog();
@@ -323,8 +369,9 @@ class StreamTransport extends BaseTransport {
     this.stream.cork?.();
     while (this.queue.length > 0 && !this.waitingForDrain) {
       const frame = this.queue.shift()!;
+      const done = this.queueDone.shift();
       this.backlog.remove(frame.length);
-      this.writeFrame(frame);
+      this.writeFrame(frame, done);
     }
     this.stream.uncork?.();
   };
