@@ -110,7 +110,7 @@ class DestructorTable {
   /** Registers a destructor; `target` is checked by the native side (see setDestructor). */
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
     const slot = this.add(target, callback, held);
-    return cancelFunction(this, slot, this.generation);
+    return cancelFunction(slot, this.generation);
   }
 
   /** Registers a destructor and returns its slot (its generation is then `this.generation`). */
@@ -127,13 +127,8 @@ class DestructorTable {
     words[4224 /* FREE_COUNT */]--;
     const index = ((at - 4096) << 5) | (31 - Math.clz32(lowest));
     const slot = page.base + index;
-    const generation = (this.generation + 1) & this.generationMask;
-    try {
-      this.track(target, slot);
-    } catch (error) {
-      this.release(page, index);
-      throw error;
-    }
+    const previous = this.generation;
+    const generation = (previous + 1) & this.generationMask;
     this.generation = generation;
     let kind: number;
     if (callback === page.shared) {
@@ -154,7 +149,20 @@ class DestructorTable {
       page.values[index] = held;
       kind = 2; // both
     }
-    words[index] = (generation << 3) | (kind << 1) | 1;
+    const word = (generation << 3) | (kind << 1) | 1;
+    words[index] = word;
+    // The native call comes last, so nothing written above is read back after it (the optimizing
+    // compiler would load and check it all again). track() runs no JavaScript, so nothing sees the
+    // registration before its finalizer is attached; when it refuses the target, the registration
+    // is undone and its generation not counted (the native side did not count it either).
+    try {
+      this.track(target, slot);
+    } catch (error) {
+      this.clear(page, index, word);
+      this.release(page, index);
+      this.generation = previous;
+      throw error;
+    }
     return slot;
   }
 
@@ -347,9 +355,12 @@ function runPairs(pages: Page[], tokens: Uint32Array): unknown[] | undefined {
   return errors;
 }
 
-// Outside the class so the closure's context holds only these three values.
-function cancelFunction(table: DestructorTable, slot: number, generation: number): () => boolean {
-  return () => table.cancel(slot, generation);
+// Outside the class so the closure's context holds only these two values: the table is this
+// module's `registry`, set before the first registration (and the table that registers is always
+// the registry of the module copy whose code this is: a copy that did not make the table runs its
+// maker's register()).
+function cancelFunction(slot: number, generation: number): () => boolean {
+  return () => (registry as DestructorTable).cancel(slot, generation);
 }
 
 const TABLE = Symbol.for('weakwire.destructorTable');
