@@ -110,7 +110,7 @@ class DestructorTable {
   /** Registers a destructor; `target` is checked by the native side (see setDestructor). */
   register<H>(target: object, callback: Destructor<H>, held: H): () => boolean {
     const slot = this.add(target, callback, held);
-    return cancelFunction(this, slot, this.generation);
+    return cancelFunction(slot, this.generation);
   }
 
   /** Registers a destructor and returns its slot (its generation is then `this.generation`). */
@@ -127,13 +127,8 @@ class DestructorTable {
     words[4224 /* FREE_COUNT */]--;
     const index = ((at - 4096) << 5) | (31 - Math.clz32(lowest));
     const slot = page.base + index;
-    const generation = (this.generation + 1) & this.generationMask;
-    try {
-      this.track(target, slot);
-    } catch (error) {
-      this.release(page, index);
-      throw error;
-    }
+    const previous = this.generation;
+    const generation = (previous + 1) & this.generationMask;
     this.generation = generation;
     let kind: number;
     if (callback === page.shared) {
@@ -154,7 +149,20 @@ class DestructorTable {
       page.values[index] = held;
       kind = 2; // both
     }
-    words[index] = (generation << 3) | (kind << 1) | 1;
+    const word = (generation << 3) | (kind << 1) | 1;
+    words[index] = word;
+    // The native call comes last, so nothing written above is read back after it (the optimizing
+    // compiler would load and check it all again). track() runs no JavaScript, so nothing sees the
+    // registration before its finalizer is attached; when it refuses the target, the registration
+    // is undone and its generation not counted (the native side did not count it either).
+    try {
+      this.track(target, slot);
+    } catch (error) {
+      this.clear(page, index, word);
+      this.release(page, index);
+      this.generation = previous;
+      throw error;
+    }
     return slot;
   }
 
@@ -260,57 +268,99 @@ class DestructorTable {
    * Runs one batch of [slot, generation] pairs. Errors are returned so the native side reports
    * each as uncaught. If the native side has to hand the same batch over again (it did not get
    * to run), the pairs this call already finished are stale by then and skipped.
-   *
-   * This is the per-object cost of finalizing, so clear() is written out here.
    */
   private dispatch(tokens: Uint32Array): unknown[] | undefined {
-    let errors: unknown[] | undefined;
-    // Pages are never removed, and every pair names a slot of one of them.
-    const pages = this.pages;
     this.batch = tokens;
     try {
-      for (let i = 0; i + 1 < tokens.length; i += 2) {
-        const slot = tokens[i];
-        const page = pages[slot >>> 12];
-        const index = slot & 4095;
-        const words = page.words;
-        const word = words[index];
-        // Cancelled (maybe by an earlier callback of this batch), or an older use of the slot.
-        if ((word & 1) === 0 || word >>> 3 !== tokens[i + 1]) continue;
-        const kind = (word >>> 1) & 3;
-        const value = page.values[index];
-        page.values[index] = undefined;
-        let callback: Destructor<unknown>;
-        let held: unknown;
-        if (kind === 0) {
-          callback = page.shared;
-          held = value;
-          if (--words[4226 /* SHARED_COUNT */] === 0) page.shared = NO_CALLBACK;
-        } else if (kind === 1) {
-          callback = value as Destructor<unknown>;
-          held = undefined;
-        } else {
-          callback = page.callbacks[index] as Destructor<unknown>;
-          page.callbacks[index] = undefined;
-          held = value;
-        }
-        this.release(page, index);
-        try {
-          callback(held);
-        } catch (error) {
-          (errors ??= []).push(error);
-        }
-      }
+      return runPairs(this.pages, tokens);
     } finally {
+      this.settlePages();
       this.batch = NO_BATCH;
     }
-    return errors;
+  }
+
+  /**
+   * After a batch: lets go of the shared callback of each page that no registration uses any
+   * more, and lists each full page that has free slots again (see runPairs). It visits every
+   * page, one per 4,096 slots, which is little beside a native-to-JavaScript call. A callback
+   * that registered during the batch has already taken over a page's shared callback, or its
+   * free slots, as add() does with any page.
+   */
+  private settlePages(): void {
+    for (const page of this.pages) {
+      const words = page.words;
+      if (words[SHARED_COUNT] === 0 && page.shared !== NO_CALLBACK) page.shared = NO_CALLBACK;
+      if (words[FREE_COUNT] > 0 && page !== this.current && !page.listed) {
+        page.listed = true;
+        this.partial.push(page);
+      }
+    }
   }
 }
 
-// Outside the class so the closure's context holds only these three values.
-function cancelFunction(table: DestructorTable, slot: number, generation: number): () => boolean {
-  return () => table.cancel(slot, generation);
+/**
+ * The loop of dispatch: runs each pair whose registration is still live and frees its slot.
+ * Returns the callbacks' errors.
+ *
+ * This is the per-object cost of finalizing, so clear() and release() are written out here. A
+ * fresh process optimizes this loop in the middle of its first batch, and would throw that code
+ * away again at the first step it had not yet taken by then (`Insufficient type feedback`), then
+ * compile it again. So the loop is all there is in this function (property reads around it would
+ * be such steps), it takes the same steps for every live pair of a kind, and what happens once
+ * per page (letting go of a page's shared callback after its last registration ran, listing a
+ * full page that got free slots) waits for settlePages.
+ */
+function runPairs(pages: Page[], tokens: Uint32Array): unknown[] | undefined {
+  let errors: unknown[] | undefined;
+  // Pages are never removed, and every pair names a slot of one of them.
+  for (let i = 0; i + 1 < tokens.length; i += 2) {
+    const slot = tokens[i];
+    const page = pages[slot >>> 12];
+    const index = slot & 4095;
+    const words = page.words;
+    const word = words[index];
+    // Cancelled (maybe by an earlier callback of this batch), or an older use of the slot.
+    if ((word & 1) === 0 || word >>> 3 !== tokens[i + 1]) continue;
+    const values = page.values;
+    const value = values[index];
+    values[index] = undefined;
+    let callback: Destructor<unknown>;
+    let held: unknown;
+    if ((word & 6) === 0) {
+      // kind 0, shared
+      callback = page.shared;
+      held = value;
+      words[4226 /* SHARED_COUNT */]--;
+    } else if ((word & 6) === 2) {
+      // kind 1, callback
+      callback = value as Destructor<unknown>;
+      held = undefined;
+    } else {
+      callback = page.callbacks[index] as Destructor<unknown>;
+      page.callbacks[index] = undefined;
+      held = value;
+    }
+    // release(page, index), but for listing the page
+    words[index] = 0;
+    const at = 4096 + (index >>> 5);
+    words[at] |= 1 << (index & 31);
+    if (at < words[4225 /* SCAN */]) words[4225 /* SCAN */] = at;
+    words[4224 /* FREE_COUNT */]++;
+    try {
+      callback(held);
+    } catch (error) {
+      (errors ??= []).push(error);
+    }
+  }
+  return errors;
+}
+
+// Outside the class so the closure's context holds only these two values: the table is this
+// module's `registry`, set before the first registration (and the table that registers is always
+// the registry of the module copy whose code this is: a copy that did not make the table runs its
+// maker's register()).
+function cancelFunction(slot: number, generation: number): () => boolean {
+  return () => (registry as DestructorTable).cancel(slot, generation);
 }
 
 const TABLE = Symbol.for('weakwire.destructorTable');

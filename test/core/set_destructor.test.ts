@@ -153,6 +153,19 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       expect(cancel()).toBe(true);
     });
 
+    test('lets go of a callback once its last registration has run', async () => {
+      const released: string[] = [];
+      let ran = 0;
+      (() => {
+        const callback = () => ran++;
+        // Registered first, so it can become the callback its registrations share.
+        registerGarbage(3, callback, () => undefined);
+        setDestructor(callback, (name) => released.push(name), 'callback');
+      })();
+      await gcUntil(() => released.length === 1);
+      expect(ran).toBe(3);
+    });
+
     test('the held value stays alive until the callback received it', async () => {
       let received: { payload: string } | undefined;
       registerGarbage(1, (held: { payload: string }) => (received = held), () => ({ payload: 'kept' }));
