@@ -3,20 +3,30 @@
  * clone. The peer may be hostile, so the value is checked before the application sees it: only
  * plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer and whole standard views over an
  * ordinary ArrayBuffer (never shared memory the peer could still write), no holes, at most
- * `maxDepth` levels deep. The walk remembers every object, so shared parts and cycles cost one
- * visit, and stops at the first thing that is not data: a sparse array of length 2^32 - 1 is
- * refused at its first hole, not walked.
+ * `maxDepth` levels deep. The walk stops at the first thing that is not data: a sparse array of
+ * length 2^32 - 1 is refused at its first hole, not walked.
  *
- * A value made in another realm (jest's vm context receiving from a port of the main context) is
- * copied into this one as it is checked; values of this realm are kept as they are, except
- * arrays, Maps and Sets, which are rebuilt from what was checked: structured clone carries an
- * array's named properties too (shared memory, errors, anything it copies), which the walk over
- * its items never sees, and a Map key or Set item the check replaced cannot be changed in place.
+ * Structured clone carries an array's named properties too (shared memory, errors, anything it
+ * copies), which a walk over its items never sees: an array that has any is rebuilt from its
+ * checked items. So is every array too long to count its keys cheaply, and every Map and Set (a
+ * key or item the check replaced cannot be changed in place). A value made in another realm (jest's
+ * vm context receiving from a port of the main context) is copied into this one as it is checked.
+ *
+ * What each object became is recorded, so that shared parts and cycles keep their shape and cost
+ * one visit. Recording every object was most of the check's time, so a value of this realm is
+ * first walked with a partial record: everything the check replaced (so a part met twice still
+ * becomes one object), and every object whose walk took at least `SMALL` steps or that has at
+ * least `SMALL` entries. What is not recorded is kept as it is and walked again if met again,
+ * which gives the same answer and costs less than `SMALL` steps each time, so the work stays
+ * within `SMALL` + 1 steps per reference in the value whatever the peer sends. A cycle would walk
+ * forever without a record: the quick walk gives up past `QUICK_DEPTH` levels (a cycle, a
+ * shared part met deeper than first, or a deep value) and the check walks again from the start
+ * recording every object, which is the exact answer (cost before giving up: within `QUICK_DEPTH`
+ * levels of at most `SMALL` entries of `SMALL` steps each).
  *
  * A clone read from a MessagePack frame (`trees`) is a tree by construction: the frame decoder
  * makes a new object for every container it reads and has no way to name one twice, so the walk
- * keeps no record of what it met (that record was most of the check's time). Its depth bound
- * still holds, and every other check is the same.
+ * keeps no record at all. Its depth bound still holds, and every other check is the same.
  */
 import { Array, ArrayBuffer, Map, Object, Set, Uint8Array } from '../builtins';
 import { protocolError, RemoteError } from '../errors';
@@ -25,15 +35,31 @@ import { TYPED_ARRAYS } from './kinds';
 import { isObjectPrototype, isPlainArray } from './realm';
 
 const getPrototypeOf = Object.getPrototypeOf;
+const keysOf = Object.keys;
+
+/**
+ * Entries below which an array's keys are counted (finding named properties) rather than the
+ * array rebuilt; steps or entries from which the quick walk records an object.
+ */
+const SMALL = 16;
+/** Levels past which the quick walk gives up for the recording one. */
+const QUICK_DEPTH = 64;
+
+/** Thrown by the quick walk when it gives up; never leaves the check. */
+const GIVE_UP: unique symbol = Symbol('give up');
 
 function fail(what: string): never {
   throw protocolError(`Malformed value: a clone holds ${what}`);
 }
 
 export class CloneCheck {
-  /** What each object met became; undefined for a tree, where no object comes twice. */
+  /** What objects met became; undefined for a tree, where no object comes twice. */
   private readonly done: Map<object, unknown> | undefined;
+  /** Record every object met (otherwise the quick walk's partial record, see above). */
+  private all: boolean;
   private depth = 0;
+  /** Entries walked so far (the quick walk records an object whose walk took many). */
+  private steps = 0;
 
   constructor(
     private readonly maxDepth: number,
@@ -43,62 +69,45 @@ export class CloneCheck {
     trees = false,
   ) {
     this.done = trees ? undefined : new Map();
+    this.all = copy;
   }
 
   /** The checked value (itself, or its copy into this realm). Throws a protocol error. */
   value(value: unknown): unknown {
+    if (this.all || this.done === undefined) return this.walk(value);
+    try {
+      return this.walk(value);
+    } catch (error) {
+      if (error !== GIVE_UP) throw error;
+    }
+    // What the quick walk replaced is recorded, so the parts it already changed keep one shape.
+    this.all = true;
+    this.depth = 0;
+    return this.walk(value);
+  }
+
+  private walk(value: unknown): unknown {
     if (typeof value !== 'object') {
       if (typeof value === 'function' || typeof value === 'symbol') fail(typeof value);
       return value;
     }
     if (value === null) return null;
-    const known = this.done?.get(value);
-    if (known !== undefined) return known;
-    if (isPlainArray(value)) {
-      // Structured clone carries an array's named properties too (anything it can copy: shared
-      // memory, errors), and only the items are checked: they arrive in an array of their own, as
-      // the tagged encoding sends them. A frame's arrays have items only.
-      const items = this.copy || this.done !== undefined;
-      const out: unknown[] = items ? new Array(value.length) : value;
-      this.done?.set(value, out);
-      this.enter();
-      for (let i = 0; i < value.length; i++) {
-        const item = value[i];
-        if (item === undefined && !(i in value)) fail('a sparse array');
-        const checked = this.value(item);
-        if (items || checked !== item) out[i] = checked;
-      }
-      this.depth--;
-      return out;
+    const done = this.done;
+    if (done !== undefined && done.size !== 0) {
+      const known = done.get(value);
+      if (known !== undefined) return known;
     }
-    if (isObjectPrototype(getPrototypeOf(value))) {
-      const out: Record<string, unknown> = this.copy ? {} : (value as Record<string, unknown>);
-      this.done?.set(value, out);
-      this.enter();
-      for (const key of Object.keys(value)) {
-        const item = (value as Record<string, unknown>)[key];
-        const checked = this.value(item);
-        if (this.copy) {
-          // A peer's key is an own property, never the prototype.
-          Object.defineProperty(out, key, { value: checked, enumerable: true, writable: true, configurable: true });
-        } else if (checked !== item) {
-          // What the check replaced (an array's items): the key is an own data property here, so
-          // assigning it sets that property, never a prototype or an inherited setter.
-          out[key] = checked;
-        }
-      }
-      this.depth--;
-      return out;
-    }
+    if (isPlainArray(value)) return this.array(value);
+    if (isObjectPrototype(getPrototypeOf(value))) return this.object(value as Record<string, unknown>);
     if (types.isMap(value)) {
       const map = value as Map<unknown, unknown>;
-      // Always a new one: a key the check replaced (an array) cannot be changed in place.
       const out = new Map<unknown, unknown>();
-      this.done?.set(value, out);
+      this.keep(value, out);
       this.enter();
       for (const [k, v] of map) {
-        const key = this.value(k);
-        const item = this.value(v);
+        this.steps++;
+        const key = this.walk(k);
+        const item = this.walk(v);
         out.set(key, item);
       }
       this.depth--;
@@ -106,12 +115,12 @@ export class CloneCheck {
     }
     if (types.isSet(value)) {
       const set = value as Set<unknown>;
-      // Always a new one, as for a Map.
       const out = new Set<unknown>();
-      this.done?.set(value, out);
+      this.keep(value, out);
       this.enter();
       for (const v of set) {
-        const item = this.value(v);
+        this.steps++;
+        const item = this.walk(v);
         out.add(item);
       }
       this.depth--;
@@ -143,14 +152,71 @@ export class CloneCheck {
     return fail(`${Object.prototype.toString.call(value).slice(8, -1) || 'an object'} that is not plain data`);
   }
 
-  private keep(value: object, out: unknown): unknown {
-    this.done?.set(value, out);
+  private array(value: unknown[]): unknown[] {
+    const length = value.length;
+    // A frame's arrays have items only. Otherwise an array is kept only when it has no key but
+    // its items (a hole would make the count equal again, and is refused below).
+    const rebuild = this.copy || (this.done !== undefined && (length >= SMALL || keysOf(value).length !== length));
+    const out: unknown[] = rebuild ? new Array(length) : value;
+    if (rebuild || this.all) this.keep(value, out);
+    const steps = this.steps;
+    this.enter();
+    for (let i = 0; i < length; i++) {
+      const item = value[i];
+      if (item === undefined && !(i in value)) fail('a sparse array');
+      this.steps++;
+      const checked = this.walk(item);
+      if (rebuild || checked !== item) out[i] = checked;
+    }
+    this.depth--;
+    if (!rebuild && !this.all && this.steps - steps >= SMALL) this.keep(value, out);
+    return out;
+  }
+
+  private object(value: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = this.copy ? {} : value;
+    const keys = keysOf(value);
+    const recorded = this.done !== undefined && (this.all || keys.length >= SMALL);
+    if (recorded) this.keep(value, out);
+    const steps = this.steps;
+    this.enter();
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      const item = value[key];
+      this.steps++;
+      const checked = this.walk(item);
+      if (this.copy) {
+        // A peer's key is an own property, never the prototype.
+        Object.defineProperty(out, key, { value: checked, enumerable: true, writable: true, configurable: true });
+      } else if (checked !== item) {
+        // What the check replaced (an array, a Map): the key is an own data property here, so
+        // assigning it sets that property, never a prototype or an inherited setter.
+        out[key] = checked;
+      }
+    }
+    this.depth--;
+    if (!recorded && this.done !== undefined && this.steps - steps >= SMALL) this.keep(value, out);
+    return out;
+  }
+
+  /**
+   * Records what `value` became. In this realm a replacement is recorded as itself too: the
+   * objects kept in place now hold it, and meeting it again must not replace it again.
+   */
+  private keep<T>(value: object, out: T): T {
+    const done = this.done;
+    if (done !== undefined) {
+      done.set(value, out);
+      if (!this.copy && (out as unknown) !== value) done.set(out as object, out);
+    }
     return out;
   }
 
   private enter(): void {
     if (++this.depth > this.maxDepth) {
+      if (!this.all && this.done !== undefined) throw GIVE_UP;
       throw new RemoteError('ERR_REMOTE_TOO_DEEP', `Malformed value: nested more than ${this.maxDepth} levels deep (maxDepth)`);
     }
+    if (this.depth > QUICK_DEPTH && !this.all && this.done !== undefined) throw GIVE_UP;
   }
 }
