@@ -59,7 +59,11 @@ export class CloneCheck {
   private all: boolean;
   private depth = 0;
   /** Entries walked so far (the quick walk records an object whose walk took many). */
-  private steps = 0;
+  private walked = 0;
+  /** The values of this message checked so far (a walk that gives up walks them again). */
+  private readonly values: unknown[] = [];
+  /** After the quick walk gave up: what it recorded, to the object it came from, to walk again. */
+  private unfinished: Map<unknown, object> | undefined;
 
   constructor(
     private readonly maxDepth: number,
@@ -76,14 +80,31 @@ export class CloneCheck {
   value(value: unknown): unknown {
     if (this.all || this.done === undefined) return this.walk(value);
     try {
-      return this.walk(value);
-    } catch (error) {
-      if (error !== GIVE_UP) throw error;
+      const out = this.walk(value);
+      this.values.push(value);
+      return out;
+    } catch {
+      // Given up, or refused: a cycle through the part being walked can reach a refusal before
+      // the walk with the full record would, so that walk gives the answer, and the reason.
     }
-    // What the quick walk replaced is recorded, so the parts it already changed keep one shape.
+    // The walk with the full record goes over the message's values again from the first, so that
+    // every part counts its depth where it is first met. What the quick walk recorded stays
+    // recorded (objects kept in place may hold what it became), and is walked again into the
+    // same object where this walk first meets it.
+    const unfinished = new Map<unknown, object>();
+    for (const [from, out] of this.done) if (from !== out) unfinished.set(out, from);
+    for (const [from, out] of this.done) if (from === out && !unfinished.has(out)) unfinished.set(out, from);
+    this.unfinished = unfinished;
     this.all = true;
     this.depth = 0;
+    for (const earlier of this.values) this.walk(earlier);
+    this.values.length = 0;
     return this.walk(value);
+  }
+
+  /** Entries of arrays, objects, Maps and Sets walked so far, by every walk (tests bound it). */
+  get steps(): number {
+    return this.walked;
   }
 
   private walk(value: unknown): unknown {
@@ -95,35 +116,27 @@ export class CloneCheck {
     const done = this.done;
     if (done !== undefined && done.size !== 0) {
       const known = done.get(value);
-      if (known !== undefined) return known;
+      if (known !== undefined) {
+        const from = this.unfinished?.get(known);
+        if (from !== undefined) {
+          this.unfinished!.delete(known);
+          this.fill(from, known);
+        }
+        return known;
+      }
     }
     if (isPlainArray(value)) return this.array(value);
     if (isObjectPrototype(getPrototypeOf(value))) return this.object(value as Record<string, unknown>);
     if (types.isMap(value)) {
-      const map = value as Map<unknown, unknown>;
       const out = new Map<unknown, unknown>();
       this.keep(value, out);
-      this.enter();
-      for (const [k, v] of map) {
-        this.steps++;
-        const key = this.walk(k);
-        const item = this.walk(v);
-        out.set(key, item);
-      }
-      this.depth--;
+      this.fillMap(value as Map<unknown, unknown>, out);
       return out;
     }
     if (types.isSet(value)) {
-      const set = value as Set<unknown>;
       const out = new Set<unknown>();
       this.keep(value, out);
-      this.enter();
-      for (const v of set) {
-        this.steps++;
-        const item = this.walk(v);
-        out.add(item);
-      }
-      this.depth--;
+      this.fillSet(value as Set<unknown>, out);
       return out;
     }
     if (types.isDate(value)) return this.keep(value, this.copy ? new Date((value as Date).getTime()) : value);
@@ -158,18 +171,10 @@ export class CloneCheck {
     // its items (a hole would make the count equal again, and is refused below).
     const rebuild = this.copy || (this.done !== undefined && (length >= SMALL || keysOf(value).length !== length));
     const out: unknown[] = rebuild ? new Array(length) : value;
+    const steps = this.walked;
     if (rebuild || this.all) this.keep(value, out);
-    const steps = this.steps;
-    this.enter();
-    for (let i = 0; i < length; i++) {
-      const item = value[i];
-      if (item === undefined && !(i in value)) fail('a sparse array');
-      this.steps++;
-      const checked = this.walk(item);
-      if (rebuild || checked !== item) out[i] = checked;
-    }
-    this.depth--;
-    if (!rebuild && !this.all && this.steps - steps >= SMALL) this.keep(value, out);
+    this.fillArray(value, out);
+    if (!rebuild && !this.all && this.walked - steps >= SMALL) this.keep(value, out);
     return out;
   }
 
@@ -177,13 +182,47 @@ export class CloneCheck {
     const out: Record<string, unknown> = this.copy ? {} : value;
     const keys = keysOf(value);
     const recorded = this.done !== undefined && (this.all || keys.length >= SMALL);
+    const steps = this.walked;
     if (recorded) this.keep(value, out);
-    const steps = this.steps;
+    this.fillObject(value, out, keys);
+    if (!recorded && this.done !== undefined && this.walked - steps >= SMALL) this.keep(value, out);
+    return out;
+  }
+
+  /** Walks what `from` holds into `out` (itself, or what it becomes). */
+  private fill(from: object, out: unknown): void {
+    if (types.isMap(from)) {
+      (out as Map<unknown, unknown>).clear();
+      this.fillMap(from as Map<unknown, unknown>, out as Map<unknown, unknown>);
+    } else if (types.isSet(from)) {
+      (out as Set<unknown>).clear();
+      this.fillSet(from as Set<unknown>, out as Set<unknown>);
+    } else if (isPlainArray(from)) {
+      this.fillArray(from, out as unknown[]);
+    } else if (isObjectPrototype(getPrototypeOf(from))) {
+      this.fillObject(from as Record<string, unknown>, out as Record<string, unknown>, keysOf(from));
+    }
+  }
+
+  private fillArray(value: unknown[], out: unknown[]): void {
+    const length = value.length;
+    this.enter();
+    for (let i = 0; i < length; i++) {
+      const item = value[i];
+      if (item === undefined && !(i in value)) fail('a sparse array');
+      this.walked++;
+      const checked = this.walk(item);
+      if (out !== value || checked !== item) out[i] = checked;
+    }
+    this.depth--;
+  }
+
+  private fillObject(value: Record<string, unknown>, out: Record<string, unknown>, keys: string[]): void {
     this.enter();
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k];
       const item = value[key];
-      this.steps++;
+      this.walked++;
       const checked = this.walk(item);
       if (this.copy) {
         // A peer's key is an own property, never the prototype.
@@ -195,8 +234,26 @@ export class CloneCheck {
       }
     }
     this.depth--;
-    if (!recorded && this.done !== undefined && this.steps - steps >= SMALL) this.keep(value, out);
-    return out;
+  }
+
+  private fillMap(map: Map<unknown, unknown>, out: Map<unknown, unknown>): void {
+    this.enter();
+    for (const [k, v] of map) {
+      this.walked++;
+      const key = this.walk(k);
+      const item = this.walk(v);
+      out.set(key, item);
+    }
+    this.depth--;
+  }
+
+  private fillSet(set: Set<unknown>, out: Set<unknown>): void {
+    this.enter();
+    for (const v of set) {
+      this.walked++;
+      out.add(this.walk(v));
+    }
+    this.depth--;
   }
 
   /**
