@@ -377,6 +377,15 @@ describe('a hostile clone costs work in proportion to its size', () => {
     expectBoundedWork(diamonds(64));
   });
 
+  test('a chain of 30 diamonds, shallow enough for the walk without the full record (2^30 paths)', () => {
+    expectBoundedWork(diamonds(30));
+  });
+
+  test('an object of 10 small objects (each under the size the walk records when met) met 20,000 times', () => {
+    const part = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`p${i}`, Object.fromEntries(Array.from({ length: 10 }, (_, j) => [`k${j}`, j]))]));
+    expectBoundedWork(Array.from({ length: 20_000 }, () => part));
+  });
+
   test('a chain of 64 diamonds with something not data at its end', () => {
     let value: unknown[] = [() => 1];
     for (let i = 0; i < 64; i++) value = [value, value];

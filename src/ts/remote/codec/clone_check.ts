@@ -19,10 +19,13 @@
  * least `SMALL` entries. What is not recorded is kept as it is and walked again if met again,
  * which gives the same answer and costs less than `SMALL` steps each time, so the work stays
  * within `SMALL` + 1 steps per reference in the value whatever the peer sends. A cycle would walk
- * forever without a record: the quick walk gives up past `QUICK_DEPTH` levels (a cycle, a
- * shared part met deeper than first, or a deep value) and the check walks again from the start
- * recording every object, which is the exact answer (cost before giving up: within `QUICK_DEPTH`
- * levels of at most `SMALL` entries of `SMALL` steps each).
+ * forever without a record, and a part met again deeper down than first would count the wrong
+ * depth: the quick walk gives up past `QUICK_DEPTH` levels (or `maxDepth`), and also at any
+ * refusal (a cycle can lead it to a later refusal before an earlier one). Then the check walks
+ * the message's values again, from the first, recording every object, which gives the exact
+ * answer; what the quick walk recorded is walked again into the same object where this walk
+ * first meets it. What the quick walk spends before it gives up is bounded as above, and by
+ * `QUICK_DEPTH` levels of fewer than `SMALL` entries of fewer than `SMALL` steps each on a cycle.
  *
  * A clone read from a MessagePack frame (`trees`) is a tree by construction: the frame decoder
  * makes a new object for every container it reads and has no way to name one twice, so the walk
@@ -45,7 +48,7 @@ const SMALL = 16;
 /** Levels past which the quick walk gives up for the recording one. */
 const QUICK_DEPTH = 64;
 
-/** Thrown by the quick walk when it gives up; never leaves the check. */
+/** Thrown by the quick walk when it gives up on depth; never leaves the check. */
 const GIVE_UP: unique symbol = Symbol('give up');
 
 function fail(what: string): never {
