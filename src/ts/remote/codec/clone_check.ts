@@ -3,20 +3,33 @@
  * clone. The peer may be hostile, so the value is checked before the application sees it: only
  * plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer and whole standard views over an
  * ordinary ArrayBuffer (never shared memory the peer could still write), no holes, at most
- * `maxDepth` levels deep. The walk remembers every object, so shared parts and cycles cost one
- * visit, and stops at the first thing that is not data: a sparse array of length 2^32 - 1 is
- * refused at its first hole, not walked.
+ * `maxDepth` levels deep. The walk stops at the first thing that is not data: a sparse array of
+ * length 2^32 - 1 is refused at its first hole, not walked.
  *
- * A value made in another realm (jest's vm context receiving from a port of the main context) is
- * copied into this one as it is checked; values of this realm are kept as they are, except
- * arrays, Maps and Sets, which are rebuilt from what was checked: structured clone carries an
- * array's named properties too (shared memory, errors, anything it copies), which the walk over
- * its items never sees, and a Map key or Set item the check replaced cannot be changed in place.
+ * Structured clone carries an array's named properties too (shared memory, errors, anything it
+ * copies), which a walk over its items never sees: an array that has any is rebuilt from its
+ * checked items. So is every array too long to count its keys cheaply, and every Map and Set (a
+ * key or item the check replaced cannot be changed in place). A value made in another realm (jest's
+ * vm context receiving from a port of the main context) is copied into this one as it is checked.
+ *
+ * What each object became is recorded, so that shared parts and cycles keep their shape and cost
+ * one visit. Recording every object was most of the check's time, so a value of this realm is
+ * first walked with a partial record: everything the check replaced (so a part met twice still
+ * becomes one object), and every object whose walk took at least `SMALL` steps or that has at
+ * least `SMALL` entries. What is not recorded is kept as it is and walked again if met again,
+ * which gives the same answer and costs less than `SMALL` steps each time, so the work stays
+ * within `SMALL` + 1 steps per reference in the value whatever the peer sends. A cycle would walk
+ * forever without a record, and a part met again deeper down than first would count the wrong
+ * depth: the quick walk gives up past `QUICK_DEPTH` levels (or `maxDepth`), and also at any
+ * refusal (a cycle can lead it to a later refusal before an earlier one). Then the check walks
+ * the message's values again, from the first, recording every object, which gives the exact
+ * answer; what the quick walk recorded is walked again into the same object where this walk
+ * first meets it. What the quick walk spends before it gives up is bounded as above, and by
+ * `QUICK_DEPTH` levels of fewer than `SMALL` entries of fewer than `SMALL` steps each on a cycle.
  *
  * A clone read from a MessagePack frame (`trees`) is a tree by construction: the frame decoder
  * makes a new object for every container it reads and has no way to name one twice, so the walk
- * keeps no record of what it met (that record was most of the check's time). Its depth bound
- * still holds, and every other check is the same.
+ * keeps no record at all. Its depth bound still holds, and every other check is the same.
  */
 import { Array, ArrayBuffer, Map, Object, Set, Uint8Array } from '../builtins';
 import { protocolError, RemoteError } from '../errors';
@@ -25,15 +38,35 @@ import { TYPED_ARRAYS } from './kinds';
 import { isObjectPrototype, isPlainArray } from './realm';
 
 const getPrototypeOf = Object.getPrototypeOf;
+const keysOf = Object.keys;
+
+/**
+ * Entries below which an array's keys are counted (finding named properties) rather than the
+ * array rebuilt; steps or entries from which the quick walk records an object.
+ */
+const SMALL = 16;
+/** Levels past which the quick walk gives up for the recording one. */
+const QUICK_DEPTH = 64;
+
+/** Thrown by the quick walk when it gives up on depth; never leaves the check. */
+const GIVE_UP: unique symbol = Symbol('give up');
 
 function fail(what: string): never {
   throw protocolError(`Malformed value: a clone holds ${what}`);
 }
 
 export class CloneCheck {
-  /** What each object met became; undefined for a tree, where no object comes twice. */
+  /** What objects met became; undefined for a tree, where no object comes twice. */
   private readonly done: Map<object, unknown> | undefined;
+  /** Record every object met (otherwise the quick walk's partial record, see above). */
+  private all: boolean;
   private depth = 0;
+  /** Entries walked so far (the quick walk records an object whose walk took many). */
+  private walked = 0;
+  /** The values of this message checked so far (a walk that gives up walks them again). */
+  private readonly values: unknown[] = [];
+  /** After the quick walk gave up: what it recorded, to the object it came from, to walk again. */
+  private unfinished: Map<unknown, object> | undefined;
 
   constructor(
     private readonly maxDepth: number,
@@ -43,78 +76,70 @@ export class CloneCheck {
     trees = false,
   ) {
     this.done = trees ? undefined : new Map();
+    this.all = copy;
   }
 
   /** The checked value (itself, or its copy into this realm). Throws a protocol error. */
   value(value: unknown): unknown {
+    if (this.all || this.done === undefined) return this.walk(value);
+    try {
+      const out = this.walk(value);
+      this.values.push(value);
+      return out;
+    } catch {
+      // Given up, or refused: a cycle through the part being walked can reach a refusal before
+      // the walk with the full record would, so that walk gives the answer, and the reason.
+    }
+    // The walk with the full record goes over the message's values again from the first, so that
+    // every part counts its depth where it is first met. What the quick walk recorded stays
+    // recorded (objects kept in place may hold what it became), and is walked again into the
+    // same object where this walk first meets it.
+    const unfinished = new Map<unknown, object>();
+    for (const [from, out] of this.done) if (from !== out) unfinished.set(out, from);
+    for (const [from, out] of this.done) if (from === out && !unfinished.has(out)) unfinished.set(out, from);
+    this.unfinished = unfinished;
+    this.all = true;
+    this.depth = 0;
+    for (const earlier of this.values) this.walk(earlier);
+    this.values.length = 0;
+    return this.walk(value);
+  }
+
+  /** Entries of arrays, objects, Maps and Sets walked so far, by every walk (tests bound it). */
+  get steps(): number {
+    return this.walked;
+  }
+
+  private walk(value: unknown): unknown {
     if (typeof value !== 'object') {
       if (typeof value === 'function' || typeof value === 'symbol') fail(typeof value);
       return value;
     }
     if (value === null) return null;
-    const known = this.done?.get(value);
-    if (known !== undefined) return known;
-    if (isPlainArray(value)) {
-      // Structured clone carries an array's named properties too (anything it can copy: shared
-      // memory, errors), and only the items are checked: they arrive in an array of their own, as
-      // the tagged encoding sends them. A frame's arrays have items only.
-      const items = this.copy || this.done !== undefined;
-      const out: unknown[] = items ? new Array(value.length) : value;
-      this.done?.set(value, out);
-      this.enter();
-      for (let i = 0; i < value.length; i++) {
-        const item = value[i];
-        if (item === undefined && !(i in value)) fail('a sparse array');
-        const checked = this.value(item);
-        if (items || checked !== item) out[i] = checked;
-      }
-      this.depth--;
-      return out;
-    }
-    if (isObjectPrototype(getPrototypeOf(value))) {
-      const out: Record<string, unknown> = this.copy ? {} : (value as Record<string, unknown>);
-      this.done?.set(value, out);
-      this.enter();
-      for (const key of Object.keys(value)) {
-        const item = (value as Record<string, unknown>)[key];
-        const checked = this.value(item);
-        if (this.copy) {
-          // A peer's key is an own property, never the prototype.
-          Object.defineProperty(out, key, { value: checked, enumerable: true, writable: true, configurable: true });
-        } else if (checked !== item) {
-          // What the check replaced (an array's items): the key is an own data property here, so
-          // assigning it sets that property, never a prototype or an inherited setter.
-          out[key] = checked;
+    const done = this.done;
+    if (done !== undefined && done.size !== 0) {
+      const known = done.get(value);
+      if (known !== undefined) {
+        const from = this.unfinished?.get(known);
+        if (from !== undefined) {
+          this.unfinished!.delete(known);
+          this.fill(from, known);
         }
+        return known;
       }
-      this.depth--;
-      return out;
     }
+    if (isPlainArray(value)) return this.array(value);
+    if (isObjectPrototype(getPrototypeOf(value))) return this.object(value as Record<string, unknown>);
     if (types.isMap(value)) {
-      const map = value as Map<unknown, unknown>;
-      // Always a new one: a key the check replaced (an array) cannot be changed in place.
       const out = new Map<unknown, unknown>();
-      this.done?.set(value, out);
-      this.enter();
-      for (const [k, v] of map) {
-        const key = this.value(k);
-        const item = this.value(v);
-        out.set(key, item);
-      }
-      this.depth--;
+      this.keep(value, out);
+      this.fillMap(value as Map<unknown, unknown>, out);
       return out;
     }
     if (types.isSet(value)) {
-      const set = value as Set<unknown>;
-      // Always a new one, as for a Map.
       const out = new Set<unknown>();
-      this.done?.set(value, out);
-      this.enter();
-      for (const v of set) {
-        const item = this.value(v);
-        out.add(item);
-      }
-      this.depth--;
+      this.keep(value, out);
+      this.fillSet(value as Set<unknown>, out);
       return out;
     }
     if (types.isDate(value)) return this.keep(value, this.copy ? new Date((value as Date).getTime()) : value);
@@ -143,14 +168,115 @@ export class CloneCheck {
     return fail(`${Object.prototype.toString.call(value).slice(8, -1) || 'an object'} that is not plain data`);
   }
 
-  private keep(value: object, out: unknown): unknown {
-    this.done?.set(value, out);
+  private array(value: unknown[]): unknown[] {
+    const length = value.length;
+    // A frame's arrays have items only. Otherwise an array is kept only when it has no key but
+    // its items (a hole would make the count equal again, and is refused below).
+    const rebuild = this.copy || (this.done !== undefined && (length >= SMALL || keysOf(value).length !== length));
+    const out: unknown[] = rebuild ? new Array(length) : value;
+    const steps = this.walked;
+    if (rebuild || this.all) this.keep(value, out);
+    this.fillArray(value, out);
+    if (!rebuild && !this.all && this.walked - steps >= SMALL) this.keep(value, out);
+    return out;
+  }
+
+  private object(value: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = this.copy ? {} : value;
+    const keys = keysOf(value);
+    const recorded = this.done !== undefined && (this.all || keys.length >= SMALL);
+    const steps = this.walked;
+    if (recorded) this.keep(value, out);
+    this.fillObject(value, out, keys);
+    if (!recorded && this.done !== undefined && this.walked - steps >= SMALL) this.keep(value, out);
+    return out;
+  }
+
+  /** Walks what `from` holds into `out` (itself, or what it becomes). */
+  private fill(from: object, out: unknown): void {
+    if (types.isMap(from)) {
+      (out as Map<unknown, unknown>).clear();
+      this.fillMap(from as Map<unknown, unknown>, out as Map<unknown, unknown>);
+    } else if (types.isSet(from)) {
+      (out as Set<unknown>).clear();
+      this.fillSet(from as Set<unknown>, out as Set<unknown>);
+    } else if (isPlainArray(from)) {
+      this.fillArray(from, out as unknown[]);
+    } else if (isObjectPrototype(getPrototypeOf(from))) {
+      this.fillObject(from as Record<string, unknown>, out as Record<string, unknown>, keysOf(from));
+    }
+  }
+
+  private fillArray(value: unknown[], out: unknown[]): void {
+    const length = value.length;
+    this.enter();
+    for (let i = 0; i < length; i++) {
+      const item = value[i];
+      if (item === undefined && !(i in value)) fail('a sparse array');
+      this.walked++;
+      const checked = this.walk(item);
+      if (out !== value || checked !== item) out[i] = checked;
+    }
+    this.depth--;
+  }
+
+  private fillObject(value: Record<string, unknown>, out: Record<string, unknown>, keys: string[]): void {
+    this.enter();
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      const item = value[key];
+      this.walked++;
+      const checked = this.walk(item);
+      if (this.copy) {
+        // A peer's key is an own property, never the prototype.
+        Object.defineProperty(out, key, { value: checked, enumerable: true, writable: true, configurable: true });
+      } else if (checked !== item) {
+        // What the check replaced (an array, a Map): the key is an own data property here, so
+        // assigning it sets that property, never a prototype or an inherited setter.
+        out[key] = checked;
+      }
+    }
+    this.depth--;
+  }
+
+  private fillMap(map: Map<unknown, unknown>, out: Map<unknown, unknown>): void {
+    this.enter();
+    for (const [k, v] of map) {
+      this.walked++;
+      const key = this.walk(k);
+      const item = this.walk(v);
+      out.set(key, item);
+    }
+    this.depth--;
+  }
+
+  private fillSet(set: Set<unknown>, out: Set<unknown>): void {
+    this.enter();
+    for (const v of set) {
+      this.walked++;
+      out.add(this.walk(v));
+    }
+    this.depth--;
+  }
+
+  /**
+   * Records what `value` became. In this realm a replacement is recorded as itself too: the
+   * objects kept in place now hold it, and meeting it again must not replace it again.
+   */
+  private keep<T>(value: object, out: T): T {
+    const done = this.done;
+    if (done !== undefined) {
+      done.set(value, out);
+      if (!this.copy && (out as unknown) !== value) done.set(out as object, out);
+    }
     return out;
   }
 
   private enter(): void {
     if (++this.depth > this.maxDepth) {
+      if (!this.all && this.done !== undefined) throw GIVE_UP;
       throw new RemoteError('ERR_REMOTE_TOO_DEEP', `Malformed value: nested more than ${this.maxDepth} levels deep (maxDepth)`);
     }
+    if (this.depth > QUICK_DEPTH && !this.all && this.done !== undefined) throw GIVE_UP;
   }
 }

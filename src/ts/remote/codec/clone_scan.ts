@@ -30,6 +30,8 @@ const MAP_PROTO = Map.prototype;
 const SET_PROTO = Set.prototype;
 const ARRAYBUFFER_PROTO = ArrayBuffer.prototype;
 const getPrototypeOf = Object.getPrototypeOf;
+// Read once: the module's `types` export is a getter in the compiled code, read per object.
+const hostTypes = types;
 
 /** How often a visited object is remembered (a power of two, minus one). */
 const SAMPLE_MASK = 15;
@@ -88,7 +90,7 @@ export class PlainScan {
     const size = met.size;
     // One hash operation: the set grows unless the object was met before.
     if (met.add(value).size === size) return false;
-    if (types.isProxy(value)) return false;
+    if (hostTypes.isProxy(value)) return false;
     const proto = getPrototypeOf(value);
     if (proto === ARRAY_PROTO) return this.enter() && this.array(value as unknown[]) && this.leave();
     if (proto === OBJECT_PROTO) return this.enter() && this.record(value as Record<string, unknown>) && this.leave();
@@ -99,7 +101,7 @@ export class PlainScan {
     const sampled = this.sampled;
     if (sampled !== undefined && sampled.has(value)) return true; // walked, or being walked
     if ((++this.visits & SAMPLE_MASK) === 0) (this.sampled ??= new Set()).add(value);
-    if (types.isProxy(value)) return false;
+    if (hostTypes.isProxy(value)) return false;
     const proto = getPrototypeOf(value);
     if (proto === ARRAY_PROTO) return this.enter() && this.array(value as unknown[]) && this.leave();
     if (proto === OBJECT_PROTO) return this.enter() && this.record(value as Record<string, unknown>) && this.leave();
