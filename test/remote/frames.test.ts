@@ -2,7 +2,7 @@
 // hostile bytes cannot make it do.
 import fc from 'fast-check';
 import { decodeFrame, encodeFrame, MAX_FRAME_DEPTH } from '../../src/ts/remote/codec/frames';
-import { plainFrameDepth } from '../../src/ts/remote/codec/plain_frames';
+import { takePlainFrameDepth as plainFrameDepth } from '../../src/ts/remote/codec/plain_frames';
 import { RemoteError } from '../../src/ts/remote/errors';
 import { PassThrough } from 'node:stream';
 import { streamTransport } from '../../src/ts/remote/transports/stream';
@@ -117,6 +117,12 @@ describe('what decodeFrame vouches for (a clone in it skips the receiver\'s chec
     expect(plainFrameDepth(decodeFrame(frame, true))).toBeUndefined();
     // The same frame, not owned: the value is a copy, and the message is vouched for.
     expect(plainFrameDepth(decodeFrame(frame))).toBe(1);
+  });
+
+  test('once: a message read again is not vouched for (its values may have been changed)', () => {
+    const made = decodeFrame(encodeFrame({ op: 'x', v: [1] }));
+    expect(plainFrameDepth(made)).toBe(2);
+    expect(plainFrameDepth(made)).toBeUndefined();
   });
 
   test('never an object it did not make, however it looks', () => {

@@ -14,7 +14,7 @@ import { bufferOver, fromBase64, toBuffer, types } from '../platform';
 import { ERRORS, TYPED_ARRAYS } from './kinds';
 import { CloneCheck } from './clone_check';
 import { setOwnKey } from './own_key';
-import { plainFrameDepth } from './plain_frames';
+import { takePlainFrameDepth } from './plain_frames';
 import { isForeign } from './realm';
 import { incomingStack } from './stacks';
 
@@ -163,7 +163,7 @@ export class Decoder {
 
   /** Says which message the values come from (before decoding them). */
   reads(message: object): void {
-    this.frameDepth = this.trees ? plainFrameDepth(message) : undefined;
+    this.frameDepth = this.trees ? takePlainFrameDepth(message) : undefined;
   }
 
   /** Ids whose receipt this decoder counted, once per receipt: undone if the message is dropped. */

@@ -16,7 +16,13 @@ export function vouchPlainFrame(message: object, depth: number): void {
   depths.set(message, depth);
 }
 
-/** How deep `message` nests, if the frame decoder vouched for it; otherwise undefined. */
-export function plainFrameDepth(message: object): number | undefined {
-  return depths.get(message);
+/**
+ * How deep `message` nests, if the frame decoder vouched for it; otherwise undefined. The vouch
+ * holds once: the values decoded from the message are the application's from then on, and it may
+ * change them, so a message decoded again is checked like any other.
+ */
+export function takePlainFrameDepth(message: object): number | undefined {
+  const depth = depths.get(message);
+  if (depth !== undefined) depths.delete(message);
+  return depth;
 }
