@@ -268,6 +268,25 @@ describe('a clone of this realm is checked as a plain walk with a record checks 
     expect([...out[2]][0]).toEqual([out[0], out[0]]);
     expect(Object.keys(out[0])).toEqual(['0', '1']);
   });
+  test('a short array with a hole and a named property is refused or stripped when an index is inherited', () => {
+    // A hole read through the prototype chain is not undefined, so the walk over the items does
+    // not see it; the array must not be kept as it is with its named property.
+    (Array.prototype as unknown as Record<number, unknown>)[1] = 'inherited';
+    try {
+      const build = (): unknown[] => {
+        const holed: any = [0];
+        holed.length = 2;
+        holed.x = new SharedArrayBuffer(8);
+        return [holed];
+      };
+      expect(Object.keys(build()[0] as object)).toHaveLength(2);
+      const got = outcome(build(), 8, false);
+      expect(got.ok && (got.out[0] as any).x).toBeFalsy();
+      expectAsReference(build, 8);
+    } finally {
+      delete (Array.prototype as unknown as Record<number, unknown>)[1];
+    }
+  });
 });
 
 describe('a clone of this realm is checked as the walk with a record checks it', () => {
