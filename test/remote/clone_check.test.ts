@@ -227,6 +227,42 @@ const messages = fc
     return picks.map((i) => nodes[i % nodes.length]);
   });
 
+/**
+ * A message as a recipe like `messages`, with a chain of 55 to 75 nodes through the first ones: deep
+ * enough that the first walk gives up past QUICK_DEPTH, or maxDepth near it, at random places.
+ */
+const deepMessages = fc
+  .record({
+    chain: fc.integer({ min: 55, max: 75 }),
+    kinds: fc.array(fc.constantFrom('object', 'array', 'array', 'map', 'set'), { minLength: 80, maxLength: 80 }),
+    edges: fc.array(fc.tuple(fc.nat(), fc.option(fc.nat(), { nil: null, freq: 3 }), fc.string({ minLength: 1, maxLength: 2 }), leaves), { maxLength: 30 }),
+    names: fc.array(fc.tuple(fc.nat(), arrayNames, fc.option(fc.nat(), { nil: null }), leaves), { maxLength: 4 }),
+    holes: fc.array(fc.nat(), { maxLength: 1 }),
+    picks: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+  })
+  .map(({ chain, kinds, edges, names, holes, picks }) => () => {
+    const nodes: any[] = kinds.map((kind) => (kind === 'array' ? [] : kind === 'map' ? new Map() : kind === 'set' ? new Set() : {}));
+    const link = (node: any, key: string, value: unknown): void => {
+      if (Array.isArray(node)) node.push(value);
+      else if (node instanceof Map) node.set(key, value);
+      else if (node instanceof Set) node.add(value);
+      else node[key] = value;
+    };
+    for (let i = 0; i + 1 < chain; i++) link(nodes[i], 'n', nodes[i + 1]);
+    for (const [from, to, key, leaf] of edges) {
+      const node = nodes[from % nodes.length];
+      const value = to === null ? leaf() : nodes[to % nodes.length];
+      if (node instanceof Map && key.length === 2 && to !== null) node.set(nodes[(to + 1) % nodes.length], value);
+      else link(node, key, value);
+    }
+    const arrays = nodes.filter((node) => Array.isArray(node));
+    for (const [at, name, to, leaf] of names) {
+      Object.defineProperty(arrays[at % arrays.length], name, { value: to === null ? leaf() : nodes[to % nodes.length], enumerable: true, writable: true, configurable: true });
+    }
+    for (const at of holes) arrays[at % arrays.length].length += 1;
+    return picks.map((i) => nodes[i % nodes.length]);
+  });
+
 describe('a clone of this realm is checked as a plain walk with a record checks it', () => {
   test('on random messages: shared and cyclic arrays, Maps and Sets, arrays with named properties, holes, things that are not data', () => {
     fc.assert(
@@ -234,6 +270,15 @@ describe('a clone of this realm is checked as a plain walk with a record checks 
         expectAsReference(build, maxDepth);
       }),
       { numRuns: 3_000 },
+    );
+  });
+
+  test('on random messages with long chains, maxDepth near where the first walk gives up', () => {
+    fc.assert(
+      fc.property(deepMessages, fc.constantFrom(50, 63, 64, 65, 70, 200), (build, maxDepth) => {
+        expectAsReference(build, maxDepth);
+      }),
+      { numRuns: 1_000 },
     );
   });
 
@@ -267,6 +312,25 @@ describe('a clone of this realm is checked as a plain walk with a record checks 
     expect(out[1].shared).toBe(out[0]);
     expect([...out[2]][0]).toEqual([out[0], out[0]]);
     expect(Object.keys(out[0])).toEqual(['0', '1']);
+  });
+  test('a short array with a hole and a named property is refused or stripped when an index is inherited', () => {
+    // A hole read through the prototype chain is not undefined, so the walk over the items does
+    // not see it; the array must not be kept as it is with its named property.
+    (Array.prototype as unknown as Record<number, unknown>)[1] = 'inherited';
+    try {
+      const build = (): unknown[] => {
+        const holed: any = [0];
+        holed.length = 2;
+        holed.x = new SharedArrayBuffer(8);
+        return [holed];
+      };
+      expect(Object.keys(build()[0] as object)).toHaveLength(2);
+      const got = outcome(build(), 8, false);
+      expect(got.ok && (got.out[0] as any).x).toBeFalsy();
+      expectAsReference(build, 8);
+    } finally {
+      delete (Array.prototype as unknown as Record<number, unknown>)[1];
+    }
   });
 });
 
@@ -403,6 +467,22 @@ describe('a hostile clone costs work in proportion to its size', () => {
     // The big object has many entries: recorded when first met, it is walked once.
     const big = Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`k${i}`, i]));
     expectBoundedWork(Array.from({ length: 20_000 }, (_, i) => ((i + 2) % 32 === 0 ? { small: i } : big)));
+  });
+
+  test('random messages with long chains, shared parts and cycles, accepted or refused', () => {
+    fc.assert(
+      fc.property(deepMessages, fc.constantFrom(8, 64, 65, 200), (build, maxDepth) => {
+        const weight = build().reduce<number>((sum, value) => sum + realSize(value).weight + 1, 0);
+        const check = new CloneCheck(maxDepth, false);
+        try {
+          for (const value of build()) check.value(value);
+        } catch {
+          // A refusal costs no more than an answer.
+        }
+        expect(check.steps).toBeLessThanOrEqual((SMALL + 1) * weight + QUICK_DEPTH * SMALL * SMALL + weight);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   test('a plain tree is walked once', () => {

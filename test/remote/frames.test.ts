@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import { decodeFrame, encodeFrame, MAX_FRAME_DEPTH } from '../../src/ts/remote/codec/frames';
 import { takePlainFrameDepth as plainFrameDepth } from '../../src/ts/remote/codec/plain_frames';
 import { RemoteError } from '../../src/ts/remote/errors';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { streamTransport } from '../../src/ts/remote/transports/stream';
 import type { WireMessage } from '../../src/ts/remote/transport';
 
@@ -196,6 +198,29 @@ describe('decodeFrame on hostile bytes', () => {
   test('a count larger than the bytes left is refused before anything is allocated', () => {
     const bytes = Buffer.from([0x81, 0xa1, 0x61, 0xdd, 0xff, 0xff, 0xff, 0xff]);
     expect(() => decodeFrame(bytes)).toThrow(/4294967295 items announced, but only 0 bytes are left/);
+  });
+
+  test('nested arrays that each announce many items cost memory in proportion to the frame', async () => {
+    // 30,000 arrays inside each other, each announcing 65,535 items (the bytes left allow it
+    // at every level): sized up front each, they would need gigabytes before the frame is found
+    // cut. Decoded in a worker with a small heap, built from dist like the fixtures.
+    const frames = join(__dirname, '..', '..', 'dist', 'remote', 'codec', 'frames.js');
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const { decodeFrame } = require(${JSON.stringify(frames)});
+      const levels = 30000;
+      const parts = [Buffer.from([0x81, 0xa1, 0x61])];
+      for (let i = 0; i < levels; i++) parts.push(Buffer.from([0xdc, 0xff, 0xff]));
+      parts.push(Buffer.alloc(70000, 0xc0));
+      try { decodeFrame(Buffer.concat(parts)); parentPort.postMessage('decoded'); }
+      catch (error) { parentPort.postMessage(error.message); }`;
+    const worker = new Worker(code, { eval: true, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    const outcome = await new Promise<string>((resolve) => {
+      worker.once('message', resolve);
+      worker.once('error', (error: Error & { code?: string }) => resolve(`${error.code}: ${error.message}`));
+    });
+    await worker.terminate();
+    expect(outcome).toMatch(/^Malformed frame: it ends inside a value/);
   });
 
   test(`nesting is bounded (${MAX_FRAME_DEPTH} containers) and costs no call stack`, () => {

@@ -55,6 +55,19 @@ function fail(what: string): never {
   throw protocolError(`Malformed value: a clone holds ${what}`);
 }
 
+/**
+ * Whether a short array's own keys are its items and nothing else. Counting them is not enough: a
+ * named key and a hole make the count equal again, and the hole is not seen by the walk over the
+ * items when an index is inherited (a property someone set on `Array.prototype` or
+ * `Object.prototype` reads there as the item). Own keys list the indices in ascending order
+ * before any named key, so with as many keys as items the last is the last index exactly when
+ * none is named, and then none is missing.
+ */
+function itemsOnly(value: unknown[], length: number): boolean {
+  const keys = keysOf(value);
+  return keys.length === length && (length === 0 || keys[length - 1] === `${length - 1}`);
+}
+
 export class CloneCheck {
   /** What objects met became; undefined for a tree, where no object comes twice. */
   private readonly done: Map<object, unknown> | undefined;
@@ -171,8 +184,8 @@ export class CloneCheck {
   private array(value: unknown[]): unknown[] {
     const length = value.length;
     // A frame's arrays have items only. Otherwise an array is kept only when it has no key but
-    // its items (a hole would make the count equal again, and is refused below).
-    const rebuild = this.copy || (this.done !== undefined && (length >= SMALL || keysOf(value).length !== length));
+    // its items: see itemsOnly.
+    const rebuild = this.copy || (this.done !== undefined && (length >= SMALL || !itemsOnly(value, length)));
     const out: unknown[] = rebuild ? new Array(length) : value;
     const steps = this.walked;
     if (rebuild || this.all) this.keep(value, out);

@@ -293,6 +293,8 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
   let result: unknown;
   /** The deepest container opened, counting the message as 1. */
   let deepest = 0;
+  /** Array slots this frame may still allocate before their items arrive (see below). */
+  let unsized = bytes.length;
   // Each turn reads one value: a scalar is stored at once, a container is opened and filled by
   // the turns that follow; a filled container is stored in its parent.
   for (;;) {
@@ -403,7 +405,15 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
       const opensMap = opens === OPEN_MAP;
       const count = reader.count(size, opensMap ? 2 : 1);
       // Sized up front only within a bound: a peer's count costs memory only as items arrive.
-      const opened = opensMap ? {} : count <= PREALLOCATE ? new Array<unknown>(count) : [];
+      // The bound is per frame too: each of many nested arrays may announce PREALLOCATE items
+      // with the bytes left, which the items of all of them share; a real frame's arrays hold
+      // fewer items than it has bytes.
+      let opened: unknown[] | { [key: string]: unknown };
+      if (opensMap) opened = {};
+      else if (count <= PREALLOCATE && count <= unsized) {
+        unsized -= count;
+        opened = new Array<unknown>(count);
+      } else opened = [];
       if (count > 0) {
         if (target !== undefined) {
           targets.push(target);
