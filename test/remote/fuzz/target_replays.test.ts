@@ -17,7 +17,7 @@ interface FuzzTarget {
   dispose(): void;
 }
 const { createFuzzTarget } = require('../../fixtures/remote/fuzz_target.js') as {
-  createFuzzTarget(r: typeof remote, options: { now: () => number }): FuzzTarget;
+  createFuzzTarget(r: typeof remote, options: { now: () => number; slowMs?: number }): FuzzTarget;
 };
 
 /** A clock on which each timed run takes 1 ms, except the next one after `slowNext()`. */
@@ -89,7 +89,8 @@ let tools: number;
 beforeEach(() => {
   clock = new ScriptedClock();
   peer = new RecordingPeer();
-  target = createFuzzTarget(remote, { now: clock.now });
+  // The bound the scripted times are written against, whatever FUZZ_SLOW_MS says (the ASan run).
+  target = createFuzzTarget(remote, { now: clock.now, slowMs: 100 });
   target.serve(peer.transport);
   peer.post({ op: 'hello', seq: 1, protocol: remote.PROTOCOL_NAME, version: remote.PROTOCOL_VERSION });
   peer.post({ op: 'require', seq: 2, name: 'tools' });
