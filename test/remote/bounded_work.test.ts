@@ -60,6 +60,13 @@ function nestedWire(depth: number): unknown {
   return value;
 }
 
+/**
+ * "At once", for a message that names 2^32 - 1 slots: visiting each slot, even a hole, takes
+ * about 70 s on this machine (16 ns per slot), so a bound 35 times smaller still fails any code
+ * that walks the length, and is 20 times what the answer takes under ASan on a loaded machine.
+ */
+const AT_ONCE_MS = 2_000;
+
 function sparse(length: number, first?: unknown): unknown[] {
   const array: unknown[] = [];
   array.length = length;
@@ -87,7 +94,7 @@ describe('a hostile peer cannot make one message cost more than its size', () =>
   }
 
   test('a FREE whose entry list is a sparse array of length 2^32 - 1', async () => {
-    expect(await costOf({ op: 'free', e: sparse(2 ** 32 - 1, [toolsId, 0]) })).toBeLessThan(100);
+    expect(await costOf({ op: 'free', e: sparse(2 ** 32 - 1, [toolsId, 0]) })).toBeLessThan(AT_ONCE_MS);
     expect(peer.session.stats().objects).toBe(1);
   });
 
@@ -100,7 +107,7 @@ describe('a hostile peer cannot make one message cost more than its size', () =>
   test('a copied array that is sparse, of length 2^32 - 1, gets an error answer at once', async () => {
     const started = performance.now();
     const answer = await peer.ask({ op: 'call', target: toolsId, path: ['echo'], args: [{ $: 'array', v: sparse(2 ** 32 - 1) }] });
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(AT_ONCE_MS);
     expect(answer.error.message).toMatch(/sparse/);
   });
 
