@@ -14,6 +14,7 @@ import type { Transport, WireMessage } from '../transport';
 import { protocolError } from '../errors';
 import { MAX_TIMEOUT_MS } from '../limits';
 import { describeValue } from '../protocol';
+import { guardIpcReader } from './ipc_reader_guard';
 import { Backlog, BaseTransport, isWireMessage } from './kit';
 
 /**
@@ -25,6 +26,7 @@ export interface IpcEndpoint {
   readonly connected?: boolean;
   on(event: string, listener: (...args: any[]) => void): unknown;
   removeListener(event: string, listener: (...args: any[]) => void): unknown;
+  disconnect?(): void;
   /** Present on a `ChildProcess`: lets the parent say how the child ended. */
   readonly pid?: number;
   /** `process.exitCode` (our own, in the child) may be a string too: only the parent reads it. */
@@ -97,6 +99,8 @@ class ChildProcessTransport extends BaseTransport {
   private inFlight: number[] = [];
   /** Whether Node's queue passed its threshold; until it drains, messages are counted. */
   private congested = false;
+  /** Takes the guard off Node's IPC reader (undefined where there was none to put on). */
+  private readonly unguard: (() => void) | undefined;
 
   constructor(
     private readonly endpoint: IpcEndpoint,
@@ -116,6 +120,8 @@ class ChildProcessTransport extends BaseTransport {
     endpoint.on('disconnect', this.onDisconnect);
     // In the child, process 'exit' is our own exit, not the peer's.
     if (this.isChildProcess) endpoint.on('exit', this.onExit);
+    // A message Node's reader cannot read would otherwise end this process (ipc_reader_guard.ts).
+    this.unguard = guardIpcReader(endpoint, this.onUnreadable);
     if (endpoint.connected === false) this.finish(new Error('the IPC channel is already closed'));
   }
 
@@ -174,7 +180,12 @@ class ChildProcessTransport extends BaseTransport {
     this.endpoint.removeListener('message', this.onMessage);
     this.endpoint.removeListener('disconnect', this.onDisconnect);
     this.endpoint.removeListener('exit', this.onExit);
+    this.unguard?.();
   }
+
+  private readonly onUnreadable = (error: Error): void => {
+    this.finish(error);
+  };
 
   private readonly onMessage = (raw: unknown): void => {
     if (!isEnvelope(raw, this.channel)) return;

@@ -9,6 +9,34 @@ import { HostedWire } from './hosted_wire';
 
 const TAG = 'weakwire';
 
+/**
+ * Node's IPC reader deserializes on the pipe's read callback, where V8's deserializer runs out of
+ * stack somewhere past 1,000 levels (986 in one fuzz case). A message nested deeper than this is
+ * one this wire does not carry: the guard on the reader then ends the channel, which is its own
+ * specification (test/remote/attacks/ipc_reader.test.ts), not a session the fuzzer can go on with.
+ */
+const READER_SAFE_DEPTH = 500;
+
+/** Whether `value` nests objects deeper than `limit` (a walk without recursion, each object once). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const seen = new Set<object>();
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null || seen.has(current)) continue;
+    if (depth >= limit) return true;
+    seen.add(current);
+    if (current instanceof Map) {
+      for (const [k, v] of current) stack.push([k, depth + 1], [v, depth + 1]);
+    } else if (current instanceof Set) {
+      for (const v of current) stack.push([v, depth + 1]);
+    } else {
+      for (const key of Object.keys(current)) stack.push([(current as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return false;
+}
+
 const IPC_JUNK: readonly unknown[] = [
   { weakwire: TAG, message: 5 },
   { weakwire: TAG, message: null },
@@ -47,6 +75,11 @@ export class ChildProcessWire extends HostedWire {
   }
 
   send(message: unknown): boolean {
+    try {
+      if (nestsDeeperThan(message, READER_SAFE_DEPTH)) return false;
+    } catch {
+      // A value that throws when walked: structured clone will refuse it in write().
+    }
     return this.write({ weakwire: TAG, message });
   }
 

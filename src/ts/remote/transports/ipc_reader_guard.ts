@@ -1,0 +1,131 @@
+/**
+ * Node.js reads an IPC channel in the pipe's read callback, before any 'message' listener runs.
+ * When it cannot read a message there (a structured clone nested deeper than V8's deserializer
+ * can follow on its stack, bytes that are no serialized value, a line that is not JSON), the
+ * error it throws is uncaught and ends the process. A peer process could end ours with one
+ * message, whatever our listeners do.
+ *
+ * While a weakwire transport is attached to a channel, this guard wraps the channel handle's read
+ * callback. A message Node cannot read then ends the channel instead of the process: every
+ * transport on it closes with ERR_REMOTE_PROTOCOL naming the cause, and the channel is
+ * disconnected, because Node's reader has no supported way to skip a message and its state after
+ * the throw is its own (in 'json' mode it keeps a stale part of the line it was reading).
+ *
+ * The handle is Node's own (`child[kChannelHandle]`, also on `process` in a child). Where it is
+ * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
+ * and the runtime's reader decides, as before.
+ */
+import { Object, Set, WeakMap } from '../builtins';
+import { protocolError } from '../errors';
+import type { RemoteError } from '../errors';
+
+type ReadCallback = (this: unknown, ...args: unknown[]) => unknown;
+
+interface ChannelHandle {
+  onread: ReadCallback;
+  /** Node's flag for a message read in part; a disconnect waits for the rest while it is set. */
+  buffering?: boolean;
+}
+
+/** What a transport is told when the channel ends this way. */
+export type UnreadableListener = (error: RemoteError) => void;
+
+interface Guard {
+  readonly original: ReadCallback;
+  readonly wrapper: ReadCallback;
+  readonly listeners: Set<UnreadableListener>;
+  /** Set once Node's reader threw: from then on its state is not to be trusted. */
+  broken: boolean;
+}
+
+const guards = new WeakMap<ChannelHandle, Guard>();
+
+/** Node's description of the symbol under which a ChildProcess and a child's `process` keep the channel handle. */
+const HANDLE_SYMBOL = 'kChannelHandle';
+
+function channelHandleOf(endpoint: object): ChannelHandle | undefined {
+  for (const symbol of Object.getOwnPropertySymbols(endpoint)) {
+    if (symbol.description !== HANDLE_SYMBOL) continue;
+    const handle = (endpoint as Record<symbol, unknown>)[symbol];
+    if (typeof handle === 'object' && handle !== null && typeof (handle as ChannelHandle).onread === 'function') {
+      return handle as ChannelHandle;
+    }
+  }
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  try {
+    if (typeof error === 'object' && error !== null && typeof (error as Error).message === 'string') {
+      return `${(error as Error).name ?? 'Error'}: ${(error as Error).message}`;
+    }
+  } catch {
+    // A value that throws when read says nothing more.
+  }
+  return typeof error;
+}
+
+function install(handle: ChannelHandle, connected: () => boolean, disconnect: () => void): Guard {
+  const original = handle.onread;
+  const listeners = new Set<UnreadableListener>();
+  const wrapper: ReadCallback = function guardedRead(this: unknown, ...args: unknown[]): unknown {
+    // After a throw, what Node still holds of the stream is the peer's: bytes are dropped, and the
+    // end of the stream goes to Node only while it has not been told to disconnect (else it would
+    // report that disconnect as an 'error' event nobody listens to).
+    if (guard.broken && (args[0] !== undefined || !connected())) return undefined;
+    try {
+      return original.apply(this, args);
+    } catch (error) {
+      guard.broken = true;
+      const closed = protocolError(
+        `the peer process sent a message Node.js could not read (${describe(error)}); the IPC channel was disconnected`,
+      );
+      // The transports close first, so they report this error rather than the disconnect.
+      for (const listener of [...listeners]) listener(closed);
+      // The message that threw is gone: a disconnect must not wait for the rest of it.
+      handle.buffering = false;
+      try {
+        if (connected()) disconnect();
+      } catch {
+        // Already disconnected: nothing more to end.
+      }
+      return undefined;
+    }
+  };
+  handle.onread = wrapper;
+  const guard: Guard = { original, wrapper, listeners, broken: false };
+  guards.set(handle, guard);
+  return guard;
+}
+
+/**
+ * Guards `endpoint`'s IPC channel while `listener` is attached; returns the function that
+ * detaches it. The last detach puts Node's read callback back, unless Node replaced it since (as
+ * it does when the channel ends) or its reader threw. Returns undefined when there is no channel
+ * handle to guard.
+ */
+export function guardIpcReader(
+  endpoint: { readonly connected?: boolean; disconnect?(): void },
+  listener: UnreadableListener,
+): (() => void) | undefined {
+  const handle = channelHandleOf(endpoint);
+  if (handle === undefined) return undefined;
+  let guard = guards.get(handle);
+  // A guard whose wrapper Node has since replaced (a channel that ended) no longer guards.
+  if (guard === undefined || handle.onread !== guard.wrapper) {
+    guard = install(
+      handle,
+      () => endpoint.connected !== false,
+      () => endpoint.disconnect?.(),
+    );
+  }
+  const current = guard;
+  current.listeners.add(listener);
+  return () => {
+    if (!current.listeners.delete(listener) || current.listeners.size > 0) return;
+    // A broken channel keeps its guard until Node closes it.
+    if (current.broken) return;
+    if (guards.get(handle) === current) guards.delete(handle);
+    if (handle.onread === current.wrapper) handle.onread = current.original;
+  };
+}

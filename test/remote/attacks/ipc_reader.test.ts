@@ -1,0 +1,89 @@
+/**
+ * docs/security.md: a peer process cannot end ours with a message Node.js cannot read. Node reads
+ * an IPC channel before any listener runs, and what it cannot read (a clone nested past V8's
+ * deserializer stack, bytes that are no serialized value, a line that is not JSON) is an uncaught
+ * exception. While a weakwire transport is attached, the channel ends instead: its sessions close
+ * with ERR_REMOTE_PROTOCOL and the channel disconnects. Each victim runs in a fresh process
+ * (test/fixtures/remote/ipc_unreadable.js) and prints its report only if it lived.
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { transports } from '../../../src/ts/remote';
+
+const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'remote', 'ipc_unreadable.js');
+
+interface VictimReport {
+  alive: boolean;
+  code: string;
+  message: string;
+  disconnected: boolean;
+}
+
+function run(...args: string[]): any {
+  const out = execFileSync(process.execPath, [FIXTURE, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop() as string);
+}
+
+function expectChannelEnded(report: VictimReport, cause: RegExp): void {
+  expect(report).toMatchObject({ alive: true, code: 'ERR_REMOTE_PROTOCOL', disconnected: true });
+  expect(report.message).toMatch(/could not read/);
+  expect(report.message).toMatch(cause);
+}
+
+describe('a parent serving a hostile child', () => {
+  test("lives through a clone nested deeper than V8's deserializer follows", () => {
+    expectChannelEnded(run('victim-parent', 'advanced', 'deep'), /Maximum call stack/);
+  });
+
+  test('lives through bytes that are no serialized value (advanced serialization)', () => {
+    expectChannelEnded(run('victim-parent', 'advanced', 'garbage'), /deserialize/);
+  });
+
+  test('lives through a line that is not JSON (json serialization)', () => {
+    expectChannelEnded(run('victim-parent', 'json', 'garbage'), /JSON/);
+  });
+});
+
+describe('a child serving a hostile parent', () => {
+  test('lives through a clone nested deeper than its deserializer follows, and exits on its own', () => {
+    const outcome = run('hostile-parent');
+    expect(outcome).toMatchObject({ exit: 0, signal: null });
+    expectChannelEnded(outcome.report, /Maximum call stack/);
+  });
+});
+
+describe("the guard on Node's IPC reader", () => {
+  let child: ChildProcess;
+  beforeEach(() => {
+    child = fork(FIXTURE, ['idle'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  });
+  afterEach(async () => {
+    const exited = once(child, 'exit');
+    child.kill();
+    await exited;
+  });
+
+  function readCallback(): unknown {
+    const symbol = Object.getOwnPropertySymbols(child).find((s) => s.description === 'kChannelHandle');
+    return (child as any)[symbol as symbol].onread;
+  }
+
+  test("stays while any transport is on the channel, and gives Node's reader back after the last", () => {
+    const nodes = readCallback();
+    const first = transports.childProcess(child, { channel: 'first' });
+    const second = transports.childProcess(child, { channel: 'second' });
+    first.start({ message() {}, close() {} });
+    second.start({ message() {}, close() {} });
+    expect(readCallback()).not.toBe(nodes);
+    first.close();
+    expect(readCallback()).not.toBe(nodes);
+    second.close();
+    expect(readCallback()).toBe(nodes);
+    expect(child.connected).toBe(true);
+  });
+});
