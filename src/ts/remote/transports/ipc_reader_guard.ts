@@ -15,7 +15,7 @@
  * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
  * and the runtime's reader decides, as before.
  */
-import { Object, Set, WeakMap } from '../builtins';
+import { Array, Object, Set, WeakMap } from '../builtins';
 import { protocolError } from '../errors';
 import type { RemoteError } from '../errors';
 
@@ -80,14 +80,17 @@ function install(handle: ChannelHandle, connected: () => boolean, disconnect: ()
       const closed = protocolError(
         `the peer process sent a message Node.js could not read (${describe(error)}); the IPC channel was disconnected`,
       );
-      // The transports close first, so they report this error rather than the disconnect.
-      for (const listener of [...listeners]) listener(closed);
-      // The message that threw is gone: a disconnect must not wait for the rest of it.
-      handle.buffering = false;
       try {
-        if (connected()) disconnect();
-      } catch {
-        // Already disconnected: nothing more to end.
+        // The transports close first, so they report this error rather than the disconnect.
+        for (const listener of Array.from(listeners)) listener(closed);
+      } finally {
+        // The message that threw is gone: a disconnect must not wait for the rest of it.
+        handle.buffering = false;
+        try {
+          if (connected()) disconnect();
+        } catch {
+          // Already disconnected: nothing more to end.
+        }
       }
       return undefined;
     }
