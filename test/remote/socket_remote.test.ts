@@ -1,15 +1,12 @@
 // weakwire/remote end to end over real TCP sockets on 127.0.0.1 (and TLS with a self-signed
 // certificate made at test time): a net.Server serves every connection; clients connect in
 // async mode. Client and server share this process, each side with its own real GC bookkeeping.
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import tls from 'node:tls';
 import { connect, release, transports, RemoteServer, type RemoteClient } from '../../src/ts/remote';
 import { gcUntil } from '../../src/ts/testing';
+import { selfSignedCertificate } from './socket_pair';
 
 const { makeServer } = require('../fixtures/remote/child_socket_electron_store.js') as {
   makeServer(remote: { RemoteServer: typeof RemoteServer }): { server: RemoteServer };
@@ -185,21 +182,11 @@ describe('over TCP on 127.0.0.1', () => {
 });
 
 describe('over TLS on 127.0.0.1 with a self-signed certificate made at test time', () => {
-  let dir: string;
   let key: Buffer;
   let cert: Buffer;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'weakwire-tls-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(join(dir, 'key.pem'));
-    cert = readFileSync(join(dir, 'cert.pem'));
+    ({ key, cert } = selfSignedCertificate());
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test('identity, calls, errors and release of everything on close', async () => {
     const { server } = makeServer({ RemoteServer });

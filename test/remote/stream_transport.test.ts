@@ -4,11 +4,7 @@
 // does (ordering, close, peer death, oversize, backlog, malformed input) is in the conformance
 // suite (test/remote/transports/stream.test.ts).
 import { once } from 'node:events';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Transport, WireMessage } from '../../src/ts/remote/transport';
@@ -18,7 +14,7 @@ import {
   streamTransport,
 } from '../../src/ts/remote/transports/stream';
 import { frameOf as rawFrameOf, frameOfJson, messageOfFrame, msgpackOfJson } from './frames';
-import { socketPair } from './socket_pair';
+import { selfSignedCertificate, socketPair } from './socket_pair';
 
 /** Records what a transport reports. */
 function record(transport: Transport, problem?: (error: Error) => void) {
@@ -324,22 +320,10 @@ describe('how a stream ends', () => {
 });
 
 describe('TLS', () => {
-  let dir: string | undefined;
   let key: Buffer | undefined;
   let cert: Buffer | undefined;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'weakwire-tls-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    key = readFileSync(join(dir, 'key.pem'));
-    cert = readFileSync(join(dir, 'cert.pem'));
-  });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    ({ key, cert } = selfSignedCertificate());
   });
 
   test('frames cross a TLS socket with a self-signed certificate made at test time', async () => {
