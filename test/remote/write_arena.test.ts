@@ -251,6 +251,49 @@ describe('frames in the arena', () => {
     expect(decoded.map((m) => (m as { fill: number }).fill)).toEqual([1, 2, 3, 4, 5]);
     expect(decoded.every(intact)).toBe(true);
   });
+
+  // A logger, a test spy or a subclass that keeps what write() is given would see it change.
+  test.each([
+    ['whose write() is wrapped', (socket: net.Socket, keep: (chunk: Buffer) => void) => {
+      const write = socket.write;
+      socket.write = function (this: net.Socket, chunk: any, ...rest: any[]) {
+        keep(chunk);
+        return write.call(this, chunk, ...rest);
+      } as typeof socket.write;
+    }],
+    ['whose _writev() is its own', (socket: net.Socket, keep: (chunk: Buffer) => void) => {
+      const writev = socket._writev!;
+      socket._writev = function (this: net.Socket, chunks, callback) {
+        for (const { chunk } of chunks) keep(chunk);
+        return writev.call(this, chunks, callback);
+      };
+      const write1 = socket._write;
+      socket._write = function (this: net.Socket, chunk, encoding, callback) {
+        keep(chunk);
+        return write1.call(this, chunk, encoding, callback);
+      };
+    }],
+  ])('a socket %s gets frames of their own', async (_name, instrument) => {
+    await warmArena();
+    const [client, server] = await socketPair();
+    const kept: Array<{ chunk: Buffer; copy: Buffer }> = [];
+    instrument(client, (chunk) => kept.push({ chunk, copy: Buffer.from(chunk) }));
+    try {
+      const sender = streamTransport(client);
+      received(sender);
+      const messages = received(streamTransport(server));
+      // One at a time, each read before the next: an arena would lend the same memory every time.
+      for (let i = 1; i <= 5; i++) {
+        sender.send(filled(i, 64 * KB));
+        await until(() => messages.length === i, `frame ${i}`);
+      }
+      expect(kept.length).toBeGreaterThanOrEqual(5);
+      expect(kept.every(({ chunk, copy }) => chunk.equals(copy))).toBe(true);
+    } finally {
+      client.destroy();
+      server.destroy();
+    }
+  });
 });
 
 describe('WriteArena', () => {

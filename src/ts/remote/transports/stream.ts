@@ -243,6 +243,18 @@ function writeCallbackMeansCopied(): boolean {
   return g.Bun === undefined && g.Deno === undefined;
 }
 
+/**
+ * Whether `stream` is a socket that writes the way Node's sockets do: its `write`, `_write` and
+ * `_writev` are net.Socket's own (tls.TLSSocket inherits them). A subclass, a logger or a test
+ * spy that replaces one of them may keep the chunks it is given, which the arena would later
+ * overwrite; such a socket's frames get memory of their own.
+ */
+function writesAsNodeSocket(stream: DuplexLike): boolean {
+  if (!(stream instanceof Socket)) return false;
+  const socket = Socket.prototype;
+  return stream.write === socket.write && stream._write === socket._write && stream._writev === socket._writev;
+}
+
 class StreamTransport extends BaseTransport {
   private readonly decoder: FrameDecoder;
   private readonly backlog: Backlog;
@@ -264,7 +276,7 @@ class StreamTransport extends BaseTransport {
     super();
     this.decoder = new FrameDecoder(maxFrameBytes, kind);
     this.backlog = new Backlog(maxBufferedBytes, kind, 'maxBufferedBytes');
-    this.arena = stream instanceof Socket && writeCallbackMeansCopied() ? writeArena() : undefined;
+    this.arena = writesAsNodeSocket(stream) && writeCallbackMeansCopied() ? writeArena() : undefined;
     // Listen for failure at once, so an error before start() is neither lost nor unhandled.
     stream.on('error', this.onError);
     stream.on('close', this.onClose);
