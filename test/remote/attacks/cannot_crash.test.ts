@@ -69,3 +69,10 @@ describe("the server's own function coming home as a member JavaScript calls by 
     });
   });
 });
+
+describe('a WebSocket peer that answers the closing handshake with an invalid frame', () => {
+  test('after the session closed: the socket still has a listener for its error, and the process lives', () => {
+    const report = run('websocket-late-invalid-frame');
+    expect(report.outcome).toEqual({ answered: true });
+  });
+});

@@ -106,7 +106,9 @@ class WebSocketTransport extends BaseTransport {
   protected release(): void {
     this.socket.removeEventListener('message', this.onMessage);
     this.socket.removeEventListener('close', this.onClose);
-    this.socket.removeEventListener('error', this.onError);
+    // The 'error' listener stays: the socket is closed below, and a peer can still make it fail
+    // (a `ws` socket emits 'error' for a bad frame during the closing handshake) while nobody
+    // else may listen; an 'error' event with no listener would end the process.
     this.socket.removeEventListener('open', this.onOpen);
     this.waiting = [];
     this.backlog.clear();
