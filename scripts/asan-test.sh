@@ -35,9 +35,9 @@ export ASAN_OPTIONS="detect_leaks=1:exitcode=0:abort_on_error=1:halt_on_error=1:
 export LSAN_OPTIONS="suppressions=$root/scripts/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$logs/ubsan"
 
-# The fuzzer's bound on one message's time (100 ms) is for plain builds: with the sanitizer's
+# The fuzzer's bound on one message's time (500 ms) is for plain builds: with the sanitizer's
 # allocator under all of V8, a message takes several times as long.
-export FUZZ_SLOW_MS=1000
+export FUZZ_SLOW_MS=2000
 
 echo "[asan] binary: $binary"
 echo "[asan] running jest (in band) with $libasan preloaded"

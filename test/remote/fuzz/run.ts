@@ -3,7 +3,8 @@
  * them against a real session, and after each batch the invariants are checked:
  * - the server process is alive (it answered the probe) and the session still open;
  * - no unhandled rejection and no uncaught exception happened (counted on the real process);
- * - no single message kept the server's event loop busy for more than 100 ms;
+ * - no single message kept the server's event loop busy for more than 500 ms (FUZZ_SLOW_MS),
+ *   three times running;
  * - every request with a usable seq got exactly one answer per copy sent (sync ones: exactly one
  *   answer, carrying its seq);
  * - no prototype was polluted and the served objects are unchanged;

@@ -1,6 +1,6 @@
 /**
- * The fuzz target's replays (test/fixtures/remote/fuzz_target.js): a message that took over
- * 100 ms on the wall clock is handled again (a duplicate to the session) to tell a busy machine
+ * The fuzz target's replays (test/fixtures/remote/fuzz_target.js): a message that took longer
+ * than the slow bound on the wall clock is handled again (a duplicate to the session) to tell a busy machine
  * from a slow handler, and its seq goes into `probe().replayed`, for which the hostile peer then
  * expects one more answer on the transport. So every copy's answer must go out on the transport,
  * references and all. Before the fix a synchronous request's copy was answered into a no-op:
