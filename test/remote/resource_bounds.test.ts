@@ -145,7 +145,9 @@ describe('a message too large for the transport', () => {
 });
 
 describe('a thread blocked on a sync request', () => {
-  test('wakes within 100 ms of the answering thread being terminated', async () => {
+  // It looks at the closed flag every 20 ms (9-29 ms from terminate() in three runs at load 7);
+  // the bound only has to tell that from its callTimeoutMs of 30 s, on a loaded machine too.
+  test('wakes when the answering thread is terminated, long before its call timeout', async () => {
     const server = new Worker(join(__dirname, '..', 'fixtures', 'remote', 'server_worker.js'), {
       workerData: { mode: 'sync' },
     });
@@ -161,7 +163,7 @@ describe('a thread blocked on a sync request', () => {
     await server.terminate();
     const [report] = await failed;
     expect(report.code).toBe('ERR_REMOTE_CLOSED');
-    expect(report.failedAt - terminatedAt).toBeLessThan(100);
+    expect(report.failedAt - terminatedAt).toBeLessThan(3_000);
     await requester.terminate();
   });
 });
