@@ -54,11 +54,6 @@ uint64_t EnvState::GcEpoch(napi_env env) {
   return gc_epoch_;
 }
 
-void EnvState::OnRegistrationFinalized(FinalizerToken token) {
-  if (accepting_) queue_.Push(token);
-  Release();
-}
-
 void EnvState::ReleaseAddon() {
   if (hook_registered_) {
     // A runtime that frees instance data before running cleanup hooks: tear down here instead.

@@ -59,7 +59,11 @@ class EnvState {
     generation_ = NextGeneration();
     Hold();
   }
-  void OnRegistrationFinalized(FinalizerToken token);
+  // Inline: the finalizer of every registration calls it.
+  void OnRegistrationFinalized(FinalizerToken token) {
+    if (accepting_) queue_.Push(token);
+    Release();
+  }
 
   // IDWeakMap entries held by all maps of this environment.
   void AddMapEntry() { ++map_entries_; }

@@ -1,7 +1,9 @@
 #include "finalizer_queue.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <new>
 
 #include "env_state.h"
@@ -45,26 +47,24 @@ napi_status FinalizerQueue::SetDispatcher(napi_env env, napi_value fn) {
   return napi_ok;
 }
 
-void FinalizerQueue::Push(FinalizerToken token) noexcept {
-  if (tail_ == nullptr || tail_count_ == kPageTokens) {
-    Page* page = spare_ != nullptr ? spare_ : new (std::nothrow) Page;
-    if (page == nullptr) {
-      ++dropped_;
-      Wake();
-      return;
-    }
-    if (page == spare_) spare_ = nullptr;
-    page->next = nullptr;
-    if (tail_ == nullptr) {
-      head_ = page;
-      head_index_ = 0;
-    } else {
-      tail_->next = page;
-    }
-    tail_ = page;
-    tail_count_ = 0;
+void FinalizerQueue::PushToNewPage(FinalizerToken token) noexcept {
+  Page* page = spare_ != nullptr ? spare_ : new (std::nothrow) Page;
+  if (page == nullptr) {
+    ++dropped_;
+    Wake();
+    return;
   }
-  tail_->tokens[tail_count_++] = token;
+  if (page == spare_) spare_ = nullptr;
+  page->next = nullptr;
+  if (tail_ == nullptr) {
+    head_ = page;
+    head_index_ = 0;
+  } else {
+    tail_->next = page;
+  }
+  tail_ = page;
+  page->tokens[0] = token;
+  tail_count_ = 1;
   ++size_;
   Wake();
 }
@@ -90,6 +90,12 @@ void FinalizerQueue::PopFront(size_t count) {
   }
 }
 
+// A token is laid out as the pair JavaScript reads, so each page's run of tokens is one copy.
+static_assert(sizeof(FinalizerToken) == 2 * sizeof(uint32_t) &&
+                  offsetof(FinalizerToken, index) == 0 &&
+                  offsetof(FinalizerToken, generation) == sizeof(uint32_t),
+              "a FinalizerToken must be an [index, generation] pair of uint32");
+
 void FinalizerQueue::CopyPairs(uint32_t* out, size_t skip, size_t count) const {
   const Page* page = head_;
   size_t index = head_index_ + skip;
@@ -97,13 +103,13 @@ void FinalizerQueue::CopyPairs(uint32_t* out, size_t skip, size_t count) const {
     index -= kPageTokens;
     page = page->next;
   }
-  for (size_t i = 0; i < count && page != nullptr; ++i) {
-    out[2 * i] = page->tokens[index].index;
-    out[2 * i + 1] = page->tokens[index].generation;
-    if (++index == kPageTokens) {
-      index = 0;
-      page = page->next;
-    }
+  while (count > 0 && page != nullptr) {
+    size_t run = std::min(count, kPageTokens - index);
+    std::memcpy(out, page->tokens + index, run * sizeof(FinalizerToken));
+    out += 2 * run;
+    count -= run;
+    index = 0;
+    page = page->next;
   }
 }
 

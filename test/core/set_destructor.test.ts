@@ -306,6 +306,34 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       }
     });
 
+    test('called from callbacks of a collection larger than one batch, counts exactly the callbacks still to run', async () => {
+      // 70,000 deaths: more than one native batch (65,536 pairs) and many pages of the native
+      // queue, so the pairs counted behind the batch in flight start pages after the queue's head.
+      const count = 70_000;
+      const samples: Array<{ ran: number; pendingCallbacks: number; trackedObjects: number }> = [];
+      let ran = 0;
+      const onDeath = () => {
+        ran++;
+        // stats() walks every registration: sampled, or the test would be quadratic.
+        if (ran % 4999 === 1) {
+          const { pendingCallbacks, trackedObjects } = stats();
+          samples.push({ ran, pendingCallbacks, trackedObjects });
+        }
+      };
+      // Every target stays reachable until all are registered, so they die together.
+      (() => {
+        const targets = Array.from({ length: count }, (_, i) => ({ i }));
+        for (const target of targets) setDestructor(target, onDeath);
+      })();
+      await gcUntil(() => ran === count, { attempts: 200 });
+      expect(samples.length).toBe(Math.ceil(count / 4999));
+      // One collection kills every target before the first callback runs, so each sample sees
+      // all of them dead and its own callback already counted out.
+      for (const sample of samples) {
+        expect(sample).toEqual({ ran: sample.ran, pendingCallbacks: count - sample.ran, trackedObjects: 0 });
+      }
+    });
+
     test('registrations with different callbacks and held values each get their own (seeded model)', async () => {
       // A random mix of shared callbacks, fresh closures, held values and none, cancels and deaths,
       // against a model: every callback that ran got its own registration's held value, once.
