@@ -1,7 +1,7 @@
 // The message <-> bytes codec of byte transports (codec/frames.ts): what it carries, and what
 // hostile bytes cannot make it do.
 import fc from 'fast-check';
-import { decodeFrame, encodeFrame, MAX_FRAME_DEPTH } from '../../src/ts/remote/codec/frames';
+import { decodeFrame, encodeFrame, largeBinaryAt, MAX_FRAME_DEPTH, type FrameHole } from '../../src/ts/remote/codec/frames';
 import { takePlainFrameDepth as plainFrameDepth } from '../../src/ts/remote/codec/plain_frames';
 import { RemoteError } from '../../src/ts/remote/errors';
 import { join } from 'node:path';
@@ -287,5 +287,93 @@ describe('a 16 MB buffer over a stream transport with default options', () => {
     expect((message.b as Uint8Array).length).toBe(16_000_000);
     expect(Buffer.from(message.b as Uint8Array).equals(Buffer.from(bytes))).toBe(true);
     receiver.close();
+  });
+});
+
+/** `frame` with bytes [at, at + length) cut out into memory of their own, as a stream joins it. */
+function cut(frame: Uint8Array, at: number, length: number): { rest: Uint8Array; hole: FrameHole } {
+  const rest = new Uint8Array(frame.length - length);
+  rest.set(frame.subarray(0, at));
+  rest.set(frame.subarray(at + length), at);
+  return { rest, hole: { at, bytes: frame.slice(at, at + length) } };
+}
+
+describe('frames with a hole (a large binary value cut out by the stream that joined the frame)', () => {
+  test('largeBinaryAt finds the data of the large binary value in a real message frame', () => {
+    const value = new Uint8Array(100_000).fill(9);
+    const frame = encodeFrame({ op: 'call', id: 7, a: [{ $: 'arraybuffer', b: value }] });
+    const found = largeBinaryAt(frame.subarray(0, 64), frame.length)!;
+    expect(found.length).toBe(100_000);
+    expect(Buffer.from(frame.subarray(found.at, found.at + found.length)).equals(Buffer.from(value))).toBe(true);
+    // Small values, and values that are not most of the frame, are not cut out.
+    expect(largeBinaryAt(encodeFrame({ b: new Uint8Array(1000) }), 1010)).toBeUndefined();
+    expect(largeBinaryAt(frame.subarray(0, 64), 4 * frame.length)).toBeUndefined();
+    // A prefix cut before the value's header says nothing.
+    expect(largeBinaryAt(frame.subarray(0, found.at - 3), frame.length)).toBeUndefined();
+  });
+
+  test('largeBinaryAt never points past the frame, whatever the prefix holds', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), fc.integer({ min: 0, max: 1 << 22 }), (prefix, frameLength) => {
+        const found = largeBinaryAt(prefix, frameLength);
+        if (found !== undefined) expect(found.at + found.length).toBeLessThanOrEqual(frameLength);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('the value whose bytes are the hole is the hole itself: memory of its own, not a view', () => {
+    const frame = encodeFrame({ op: 'x', b: new Uint8Array(100_000).fill(3), n: 1 });
+    const found = largeBinaryAt(frame, frame.length)!;
+    const { rest, hole } = cut(frame, found.at, found.length);
+    const message = decodeFrame(rest, true, hole);
+    expect(message.b).toBe(hole.bytes);
+    expect(message.n).toBe(1);
+    expect((message.b as Uint8Array).buffer).not.toBe(rest.buffer);
+    // Not a view of the frame, so the message is vouched for as any copied one.
+    expect(plainFrameDepth(message)).toBe(1);
+  });
+
+  test('a hole anywhere, of any length, decodes as the whole frame does (crafted frames included)', () => {
+    const frames = [
+      encodeFrame({ op: 'x', b: new Uint8Array(70_000).fill(1), s: 'tail' }),
+      encodeFrame({ op: 'y', s: 'é'.repeat(40), a: [1, 2, 3], b: new Uint8Array(300).fill(2) }),
+    ];
+    fc.assert(
+      fc.property(fc.nat(frames.length - 1), fc.nat(), fc.nat(), fc.boolean(), (which, start, size, mutate) => {
+        const frame = frames[which].slice();
+        if (mutate) frame[start % frame.length] ^= 0xff;
+        const at = start % frame.length;
+        const length = 1 + (size % (frame.length - at));
+        const { rest, hole } = cut(frame, at, length);
+        const outcome = (decode: () => unknown) => {
+          try {
+            return { value: decode() };
+          } catch (error) {
+            return { error: (error as Error).message };
+          }
+        };
+        expect(outcome(() => decodeFrame(rest, true, hole))).toEqual(outcome(() => decodeFrame(frame, true)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('a hole that starts where a value does but is not all of it (or more) is read as the whole frame', () => {
+    const value = new Uint8Array(100_000).map((_, i) => i % 251);
+    const frame = encodeFrame({ op: 'x', b: value, s: 'after' });
+    const found = largeBinaryAt(frame, frame.length)!;
+    for (const length of [found.length - 1, found.length + 1]) {
+      const { rest, hole } = cut(frame, found.at, length);
+      const message = decodeFrame(rest, true, hole);
+      expect(message).toEqual({ op: 'x', b: value, s: 'after' });
+      expect(message.b).not.toBe(hole.bytes);
+    }
+  });
+
+  test('a hole is refused for a frame that is not owned', () => {
+    const frame = encodeFrame({ op: 'x', b: new Uint8Array(100_000) });
+    const { rest, hole } = cut(frame, 10, 100_000);
+    expect(() => decodeFrame(rest, false, hole)).toThrow(TypeError);
   });
 });

@@ -155,6 +155,28 @@ describe('framing', () => {
     expect([...frame]).toEqual([0, 0, 0, 12, 0x82, 0xa2, 0x6f, 0x70, 0xa2, 0x68, 0x69, 0xa1, 0x73, 0xa2, 0xc3, 0xbc]);
   });
 
+  test('a large binary value in a frame joined from chunks is memory of its own: a whole ArrayBuffer, no chunk\'s', async () => {
+    const raw = rawStream();
+    const seen = record(streamTransport(raw.stream));
+    const value = new Uint8Array(200_000).map((_, i) => i % 251);
+    const frame = Buffer.from(encodeFrame({ op: 'x', b: value, n: 1 }));
+    // Chunk boundaries inside the header, the value's header and the value itself.
+    const chunks = [2, 9, 30, 5000, 120_000].reduce<Buffer[]>((list, end, i, ends) => {
+      list.push(Buffer.from(frame.subarray(i === 0 ? 0 : ends[i - 1], end)));
+      return list;
+    }, []);
+    chunks.push(Buffer.from(frame.subarray(120_000)));
+    for (const chunk of chunks) raw.push(chunk);
+    await until(() => seen.messages.length === 1, 'the message');
+    const received = seen.messages[0].b as Uint8Array;
+    expect(received.byteOffset).toBe(0);
+    expect(received.buffer.byteLength).toBe(value.length);
+    // The stream's chunks may be used again: the value does not change with them.
+    for (const chunk of chunks) chunk.fill(0);
+    expect(Buffer.from(received).equals(Buffer.from(value))).toBe(true);
+    expect(seen.messages[0].n).toBe(1);
+  });
+
   test('binary data travels as raw bytes: a 1 MiB buffer costs 1 MiB and some', () => {
     const raw = rawStream();
     const transport = streamTransport(raw.stream);

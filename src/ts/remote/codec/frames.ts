@@ -134,34 +134,61 @@ const cache: Array<string | undefined> = new Array(CACHE_SIZE);
  */
 const codes: number[][] = Array.from({ length: SHORT_STRING + 1 }, (_, n) => new Array<number>(n).fill(0));
 
+/**
+ * The bytes of one large binary value, cut out of a frame by the transport that joined it (see
+ * `largeBinaryAt`): the frame is `bytes[0, at)`, then `hole`, then `bytes[at, …)`. The hole is a
+ * Uint8Array over the whole of an ArrayBuffer that nothing else holds.
+ */
+export interface FrameHole {
+  readonly at: number;
+  readonly bytes: Uint8Array;
+}
+
+/** Thrown inside decodeFrame when a frame with a hole is read other than as that one value. */
+const HOLE_MISSED = Symbol('hole missed');
+
 class Reader {
+  /** Where the next value starts, counted in the whole frame (a hole's bytes included). */
   private position = 0;
   private readonly view: DataView;
+  /** The whole frame's length, a hole's bytes included. */
+  private readonly length: number;
+  private readonly holeAt: number;
+  private readonly holeEnd: number;
   /** A binary value was left as a view of the frame (see `binary`). */
   viewed = false;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly owned: boolean,
+    private readonly hole: FrameHole | undefined,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const holeBytes = hole === undefined ? 0 : hole.bytes.length;
+    this.length = bytes.length + holeBytes;
+    this.holeAt = hole === undefined ? this.length : hole.at;
+    this.holeEnd = this.holeAt + holeBytes;
   }
 
   get left(): number {
-    return this.bytes.length - this.position;
+    return this.length - this.position;
   }
 
   get done(): boolean {
-    return this.position === this.bytes.length;
+    return this.position === this.length;
   }
 
+  /** Takes `count` bytes; returns where they start in `bytes`. */
   private need(count: number): number {
-    if (count > this.bytes.length - this.position) {
+    if (count > this.length - this.position) {
       throw protocolError(`Malformed frame: it ends inside a value (${count} bytes needed at byte ${this.position})`);
     }
     const at = this.position;
     this.position += count;
-    return at;
+    if (at + count <= this.holeAt) return at;
+    if (at >= this.holeEnd) return at - (this.holeEnd - this.holeAt);
+    // Bytes that are (partly) in the hole, read as anything but the one value it holds.
+    throw HOLE_MISSED;
   }
 
   byte(): number {
@@ -238,6 +265,11 @@ class Reader {
    * frame's memory is used again. A view when the frame is owned and the bytes are most of it.
    */
   binary(length: number): Uint8Array {
+    if (this.position === this.holeAt && length === this.holeEnd - this.holeAt && length > 0) {
+      // Memory of its own (see FrameHole): neither a view of the frame nor a copy.
+      this.position += length;
+      return this.hole!.bytes;
+    }
     const at = this.need(length);
     const bytes = this.bytes;
     if (this.owned && length >= VIEW_BYTES && length * 2 >= bytes.length) {
@@ -259,6 +291,103 @@ class Reader {
   }
 }
 
+/** Values `largeBinaryAt` reads before it gives up: a message's large value comes early. */
+const SCAN_VALUES = 64;
+
+/**
+ * Where the data of a binary value that `decodeFrame` would lend from an owned frame (see
+ * `binary`) starts in a frame of `frameLength` bytes, as far as `prefix` (its first bytes) shows;
+ * undefined when the prefix holds no such value within its first SCAN_VALUES values, or is not
+ * well-formed. A transport joining a frame from chunks copies that value's bytes into memory of
+ * their own (a `FrameHole`) instead of into the frame. Only a hint: `decodeFrame` reads the frame
+ * as it is, whatever the prefix claims.
+ */
+export function largeBinaryAt(prefix: Uint8Array, frameLength: number): { at: number; length: number } | undefined {
+  let position = 0;
+  /** Values still to read before the walk is out of containers. */
+  let pending = 1;
+  for (let scanned = 0; scanned < SCAN_VALUES && pending > 0; scanned++) {
+    if (position >= prefix.length) return undefined;
+    const head = prefix[position++];
+    pending--;
+    /** Bytes of the value after its header; for bin, its length. */
+    let skip = 0;
+    let width = 0;
+    if (head <= 0x7f || head >= 0xe0 || head === 0xc0 || head === 0xc2 || head === 0xc3) skip = 0;
+    else if (head <= 0x8f) pending += 2 * (head & 0x0f);
+    else if (head <= 0x9f) pending += head & 0x0f;
+    else if (head <= 0xbf) skip = head & 0x1f;
+    else {
+      switch (head) {
+        case 0xc4:
+        case 0xd9:
+          width = 1;
+          break;
+        case 0xc5:
+        case 0xda:
+          width = 2;
+          break;
+        case 0xc6:
+        case 0xdb:
+          width = 4;
+          break;
+        case 0xca:
+          skip = 4;
+          break;
+        case 0xcb:
+        case 0xcf:
+        case 0xd3:
+          skip = 8;
+          break;
+        case 0xcc:
+        case 0xd0:
+          skip = 1;
+          break;
+        case 0xcd:
+        case 0xd1:
+        case 0xd4:
+          skip = 2;
+          break;
+        case 0xce:
+        case 0xd2:
+          skip = 4;
+          break;
+        case 0xdc:
+        case 0xdd:
+        case 0xde:
+        case 0xdf: {
+          const size = readLength(prefix, position, head === 0xdc || head === 0xde ? 2 : 4);
+          if (size === undefined) return undefined;
+          position += head === 0xdc || head === 0xde ? 2 : 4;
+          pending += head >= 0xde ? 2 * size : size;
+          break;
+        }
+        default:
+          return undefined;
+      }
+      if (width > 0) {
+        const length = readLength(prefix, position, width);
+        if (length === undefined) return undefined;
+        position += width;
+        if (head <= 0xc6 && length >= VIEW_BYTES && length * 2 >= frameLength && position + length <= frameLength) {
+          return { at: position, length };
+        }
+        skip = length;
+      }
+    }
+    position += skip;
+  }
+  return undefined;
+}
+
+/** A big-endian length of `width` bytes at `at`, if the prefix holds it. */
+function readLength(prefix: Uint8Array, at: number, width: number): number | undefined {
+  if (at + width > prefix.length) return undefined;
+  let value = 0;
+  for (let i = 0; i < width; i++) value = value * 256 + prefix[at + i];
+  return value;
+}
+
 /** What a header byte opened, if anything. */
 const OPEN_ARRAY = 1;
 const OPEN_MAP = 2;
@@ -267,13 +396,31 @@ const OPEN_MAP = 2;
  * Decodes the bytes of one frame into a protocol message (an object; its fields are validated
  * later, like any message). `owned`: the caller gives the bytes away (nothing else holds or will
  * ever write their memory), so a large binary value may be a view of them rather than a copy.
+ * `hole` (owned frames only): the bytes of one binary value were cut out of the frame, into
+ * memory of their own, and that value is decoded as that memory. A frame that reads the hole's
+ * bytes any other way is decoded as the whole frame put back together.
  * @throws RemoteError ERR_REMOTE_PROTOCOL for bytes that are not exactly one MessagePack map in
  * the subset a message uses.
  */
-export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
+export function decodeFrame(bytes: Uint8Array, owned = false, hole?: FrameHole): WireMessage {
   // By tag, not instanceof: a Buffer or a Uint8Array of another realm is as good.
   if (Object.prototype.toString.call(bytes) !== '[object Uint8Array]') throw new TypeError('bytes must be a Uint8Array');
-  const reader = new Reader(bytes, owned);
+  if (hole === undefined) return decodeBytes(new Reader(bytes, owned, undefined));
+  if (!owned || hole.at > bytes.length || hole.bytes.length === 0) throw new TypeError('a hole needs an owned frame');
+  try {
+    return decodeBytes(new Reader(bytes, true, hole));
+  } catch (error) {
+    if (error !== HOLE_MISSED) throw error;
+  }
+  // A frame (a peer's, made so) that reads the hole's bytes otherwise: read it whole instead.
+  const whole = new Uint8Array(bytes.length + hole.bytes.length);
+  whole.set(bytes.subarray(0, hole.at));
+  whole.set(hole.bytes, hole.at);
+  whole.set(bytes.subarray(hole.at), hole.at + hole.bytes.length);
+  return decodeBytes(new Reader(whole, true, undefined));
+}
+
+function decodeBytes(reader: Reader): WireMessage {
   // What a key the peer chose may not be assigned (it would set the prototype or run a setter):
   // nothing but this decoder runs until it returns, so the set taken now holds throughout.
   const reserved = prototypeKeys();
@@ -294,7 +441,7 @@ export function decodeFrame(bytes: Uint8Array, owned = false): WireMessage {
   /** The deepest container opened, counting the message as 1. */
   let deepest = 0;
   /** Array slots this frame may still allocate before their items arrive (see below). */
-  let unsized = bytes.length;
+  let unsized = reader.left;
   // Each turn reads one value: a scalar is stored at once, a container is opened and filled by
   // the turns that follow; a filled container is stored in its parent.
   for (;;) {

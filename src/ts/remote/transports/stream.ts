@@ -14,7 +14,7 @@
  */
 import { Socket } from 'node:net';
 import { Error, Number, TypeError, Uint8Array } from '../builtins';
-import { decodeFrame, encodeFrameAfter, type FrameArena } from '../codec/frames';
+import { decodeFrame, encodeFrameAfter, largeBinaryAt, type FrameArena, type FrameHole } from '../codec/frames';
 import { protocolError, RemoteError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, tooLargeError } from './kit';
@@ -62,6 +62,8 @@ const MAX_LENGTH_FIELD = 0xffffffff;
  */
 const SMALL_READ = 4096;
 const TAIL_BYTES = 16 * 1024;
+/** How much of a payload `largeBinaryAt` is shown: a message's large value starts well before. */
+const PREFIX_BYTES = 256;
 
 /**
  * Encodes one message as a frame: its length, then its bytes. Exported for tests and for peers
@@ -154,9 +156,10 @@ class FrameDecoder {
         this.expected = length;
       }
       if (this.buffered < this.expected) break;
-      const payload = this.take(this.expected);
+      const payload = this.take(this.expected, true);
       this.expected = -1;
-      const message = this.parse(payload, this.joined);
+      const message = this.parse(payload, this.joined, this.hole);
+      this.hole = undefined;
       if (typeof message === 'string') decoded.lost.push(protocolError(`${this.kind} transport: dropped a frame: ${message}`));
       else decoded.messages.push(message);
     }
@@ -187,10 +190,10 @@ class FrameDecoder {
     this.skipping = length - now;
   }
 
-  /** The message, or why the payload is not one. `owned`: see decodeFrame. */
-  private parse(payload: Buffer, owned: boolean): WireMessage | string {
+  /** The message, or why the payload is not one. `owned`, `hole`: see decodeFrame. */
+  private parse(payload: Buffer, owned: boolean, hole: FrameHole | undefined): WireMessage | string {
     try {
-      return decodeFrame(payload, owned);
+      return decodeFrame(payload, owned, hole);
     } catch (error) {
       return error instanceof RemoteError ? error.message : String(error);
     }
@@ -202,34 +205,75 @@ class FrameDecoder {
    * of its chunks, so only a joined payload's binary values may stay views of it.
    */
   private joined = false;
+  /** The large binary value `take` cut out of the joined payload it returned last, if any. */
+  private hole: FrameHole | undefined;
 
-  /** Removes and returns the first `n` buffered bytes (n <= buffered). */
-  private take(n: number): Buffer {
+  /**
+   * Removes and returns the first `n` buffered bytes (n <= buffered). `payload`: they are a frame's
+   * payload, whose large binary value may be cut out (`hole`).
+   */
+  private take(n: number, payload = false): Buffer {
     // What is left of the tail is no longer the end of the last chunk: small reads start a new one.
     this.tail = undefined;
     const first = this.chunks[0];
     this.joined = first.length < n;
+    this.hole = undefined;
     if (first.length >= n) {
       this.buffered -= n;
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    let used = 0;
-    while (filled < n) {
-      const chunk = this.chunks[used];
-      const count = Math.min(chunk.length, n - filled);
-      chunk.copy(out, filled, 0, count);
-      filled += count;
-      if (count === chunk.length) used++;
-      else this.chunks[used] = chunk.subarray(count);
+    // A large binary value goes to memory of its own, the rest to the frame: the value is then
+    // neither copied again nor a view (an ArrayBuffer must be whole; a view keeps the frame).
+    const big = payload ? largeBinaryAt(this.prefix(first), n) : undefined;
+    this.used = 0;
+    let out: Buffer;
+    if (big === undefined) {
+      out = Buffer.allocUnsafe(n);
+      this.fill(out, 0, n);
+    } else {
+      out = Buffer.allocUnsafe(n - big.length);
+      // Not `allocUnsafe`: a pooled Buffer shares its ArrayBuffer. Every byte is written below.
+      const value = new Uint8Array(Buffer.allocUnsafeSlow(big.length).buffer);
+      this.fill(out, 0, big.at);
+      this.fill(value, 0, big.length);
+      this.fill(out, big.at, n - big.at - big.length);
+      this.hole = { at: big.at, bytes: value };
     }
     // One splice for all the chunks used up: a shift per chunk is quadratic in their number.
-    this.chunks.splice(0, used);
+    this.chunks.splice(0, this.used);
     this.buffered -= n;
     return out;
+  }
+
+  /** The first PREFIX_BYTES buffered bytes or fewer, for `largeBinaryAt`; `first` if it holds them. */
+  private prefix(first: Buffer): Uint8Array {
+    if (first.length >= PREFIX_BYTES || this.chunks.length === 1) return first;
+    const out = new Uint8Array(Math.min(PREFIX_BYTES, this.buffered));
+    for (let i = 0, filled = 0; filled < out.length; i++) {
+      const chunk = this.chunks[i];
+      const count = Math.min(chunk.length, out.length - filled);
+      out.set(chunk.subarray(0, count), filled);
+      filled += count;
+    }
+    return out;
+  }
+
+  /** Chunks `take` has used up, not yet removed. */
+  private used = 0;
+
+  /** Copies the next `count` buffered bytes into `target` at `offset`. */
+  private fill(target: Uint8Array, offset: number, count: number): void {
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.chunks[this.used];
+      const n = Math.min(chunk.length, count - filled);
+      target.set(n === chunk.length ? chunk : chunk.subarray(0, n), offset + filled);
+      filled += n;
+      if (n === chunk.length) this.used++;
+      else this.chunks[this.used] = chunk.subarray(n);
+    }
   }
 }
 
