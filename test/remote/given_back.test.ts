@@ -155,15 +155,16 @@ describe('late answers', () => {
       if (message.op === 'hello') server.postMessage({ op: 'result', seq: message.seq, value: PROTOCOL_VERSION });
       if (message.op === 'require') server.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 1 } });
       if (message.op === 'call') {
-        setTimeout(() => server.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 7 } }), 150);
+        setTimeout(() => server.postMessage({ op: 'result', seq: message.seq, value: { $: 'ref', id: 7 } }), 1_000);
       }
     });
-    const client = connect(transports.messagePort(channel.port2), { callTimeoutMs: 50 });
+    // The timeout holds for the handshake too: 300 ms, which a loaded machine under ASan still meets.
+    const client = connect(transports.messagePort(channel.port2), { callTimeoutMs: 300 });
     const remote = await client.require('tools');
     await expect(remote.slow()).rejects.toMatchObject({ code: 'ERR_REMOTE_TIMEOUT' });
     const started = Date.now();
     while (!seen.some((m) => m.op === 'free' && m.e.some(([id, n]: number[]) => id === 7 && n === 1))) {
-      if (Date.now() - started > 2_000) throw new Error('the late result was not given back');
+      if (Date.now() - started > 5_000) throw new Error('the late result was not given back');
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(client.stats()).toMatchObject({ pendingCalls: 0, dropped: 1 });

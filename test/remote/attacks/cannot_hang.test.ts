@@ -269,11 +269,12 @@ describe('a server that answers a call with a promise it never settles', () => {
 
   test('waits as long as withTimeout allows: a slow async call settles under a larger timeout', async () => {
     const server = new RemoteServer({
-      modules: { tools: () => ({ slow: () => new Promise((resolve) => setTimeout(() => resolve('done'), 400)) }) },
+      modules: { tools: () => ({ slow: () => new Promise((resolve) => setTimeout(() => resolve('done'), 1_000)) }) },
     });
     const channel = new MessageChannel();
     server.serve(transports.messagePort(channel.port2));
-    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: 100 });
+    // The handshake has this timeout too: 300 ms, which a loaded machine under ASan still meets.
+    const remote = connect(transports.messagePort(channel.port1), { callTimeoutMs: 300 });
     try {
       const tools = await withTimeout(5_000, () => remote.require('tools'));
       await expect(tools.slow()).rejects.toMatchObject({ code: 'ERR_REMOTE_TIMEOUT' });
