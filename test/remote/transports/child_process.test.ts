@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { transports } from '../../../src/ts/remote';
 import { conformanceSuite, notApplicable, type Pair } from './conformance';
-import { LocalEnd, RemoteEnd } from './ends';
+import { LocalEnd, RemoteEnd, until } from './ends';
 import { IPC_JUNK } from './junk';
 
 const PEER = join(__dirname, '..', '..', 'fixtures', 'remote', 'conformance_child_peer.js');
@@ -15,9 +15,9 @@ interface ChildPair extends Pair {
   readonly child: ChildProcess;
 }
 
-async function openChild(maxBufferedBytes?: number): Promise<ChildPair> {
+async function openChild(maxBufferedBytes?: number, serialization: 'json' | 'advanced' = 'json'): Promise<ChildPair> {
   // stderr is piped so that a deliberate crash stays out of the test output.
-  const child = fork(PEER, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const child = fork(PEER, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization });
   const ready = new Promise<void>((resolve) => {
     const onReady = (message: any) => {
       if (message?.conformance?.ready) {
@@ -27,7 +27,7 @@ async function openChild(maxBufferedBytes?: number): Promise<ChildPair> {
     };
     child.on('message', onReady);
   });
-  const local = new LocalEnd(transports.childProcess(child, { maxBufferedBytes }));
+  const local = new LocalEnd(transports.childProcess(child, { maxBufferedBytes, serialization }));
   const peer = new RemoteEnd({
     post: (command) => {
       if (child.connected) child.send({ conformance: command });
@@ -74,3 +74,31 @@ conformanceSuite<ChildPair>(() => ({
   },
   messageError: notApplicable("an IPC channel has no 'messageerror': each message is parsed by Node itself"),
 }));
+
+describe('child-process backlog on an advanced channel', () => {
+  let pair: ChildPair | undefined;
+  afterEach(async () => {
+    await pair?.dispose();
+    pair = undefined;
+  });
+
+  test('binary data waiting for a peer that stopped reading counts as its bytes, not as JSON text', async () => {
+    const MiB = 1024 * 1024;
+    pair = await openChild(16 * MiB, 'advanced');
+    await pair.local.start();
+    await pair.peer.start();
+    pair.child.kill('SIGSTOP');
+    // As JSON, each of these would count as about 7 MiB of text ({"0":0,"1":0,...}): the cap
+    // would close the transport at the third message.
+    const message = { bytes: new Uint8Array(MiB) };
+    let sent = 0;
+    for (; sent < 100 && pair.local.log.closes.length === 0; sent++) {
+      if (!(await pair.local.send(message)).sent) break;
+    }
+    await until(() => pair!.local.log.closes.length > 0, 'the backlog close');
+    expect(pair.local.log.closes).toEqual([expect.objectContaining({ code: 'ERR_REMOTE_BACKLOG' })]);
+    // 16 MiB of cap, plus what Node and the pipe took before the channel counted as congested.
+    expect(sent).toBeGreaterThanOrEqual(14);
+    expect(sent).toBeLessThanOrEqual(20);
+  });
+});

@@ -9,6 +9,7 @@
  * once more, only while congested) and counted against `maxBufferedBytes`; past it the transport
  * closes with ERR_REMOTE_BACKLOG instead of growing without bound.
  */
+import { serialize } from 'node:v8';
 import { Error, JSON, Number, TypeError, clearTimeout, setTimeout } from '../builtins';
 import type { Transport, WireMessage } from '../transport';
 import { protocolError } from '../errors';
@@ -78,10 +79,15 @@ function describeExit(pid: number | undefined, code: number | string | null, sig
   return `${who} exited with code ${code}`;
 }
 
-/** The size of `envelope` as Node's IPC serializes it ('json' mode), or an estimate of it. */
-function serializedBytes(envelope: Envelope): number {
+/**
+ * The size of `envelope` as Node's IPC serializes it: JSON text on a 'json' channel, V8's
+ * serialization format on an 'advanced' one (where JSON would count each byte of binary data as
+ * several characters, and take milliseconds per megabyte to say so). 0 if it cannot be measured;
+ * Node's own send then fails the same way.
+ */
+function serializedBytes(envelope: Envelope, advanced: boolean): number {
   try {
-    return Buffer.byteLength(JSON.stringify(envelope) ?? '');
+    return advanced ? serialize(envelope).length : Buffer.byteLength(JSON.stringify(envelope) ?? '');
   } catch {
     return 0;
   }
@@ -141,7 +147,7 @@ class ChildProcessTransport extends BaseTransport {
       return;
     }
     const envelope: Envelope = { [TAG]: this.channel, message };
-    const bytes = this.congested ? serializedBytes(envelope) : 0;
+    const bytes = this.congested ? serializedBytes(envelope, this.binary) : 0;
     if (this.congested) {
       const over = this.backlog.exceeded(bytes);
       if (over !== undefined) {
