@@ -90,12 +90,48 @@ function renamedHost(runtime, binary) {
   return result.stdout.includes('LOADED') ? undefined : `renamed host executable: ${exitOf(result)}`;
 }
 
+/**
+ * The child-process transport guards Node's IPC reader (src/ts/remote/transports/ipc_reader_guard.ts),
+ * which it finds by an internal symbol's description: on each Node.js major, a process serving a
+ * hostile peer must live through a message the reader cannot read, and end the channel instead
+ * (test/fixtures/remote/ipc_unreadable.js, the scenarios of test/remote/attacks/ipc_reader.test.ts).
+ */
+const IPC_FIXTURE = path.join(root, 'test', 'fixtures', 'remote', 'ipc_unreadable.js');
+const IPC_SCENARIOS = [
+  ['victim-parent', 'advanced', 'deep'],
+  ['victim-parent', 'advanced', 'garbage'],
+  ['victim-parent', 'json', 'garbage'],
+  ['hostile-parent'],
+];
+
+function ipcGuard(runtime, binary) {
+  for (const scenario of IPC_SCENARIOS) {
+    const result = capture(runtime, binary, [IPC_FIXTURE, ...scenario], 60_000);
+    const last = (result.stdout || '').trim().split('\n').pop();
+    let outcome;
+    try {
+      outcome = JSON.parse(last);
+    } catch {
+      return `IPC guard, ${scenario.join(' ')}: no report (${exitOf(result)})`;
+    }
+    const report = scenario[0] === 'hostile-parent' ? outcome.report : outcome;
+    const lived = scenario[0] === 'hostile-parent' ? outcome.exit === 0 : result.status === 0;
+    if (!lived || report?.code !== 'ERR_REMOTE_PROTOCOL' || report.disconnected !== true) {
+      return `IPC guard, ${scenario.join(' ')}: ${last}`;
+    }
+  }
+  return undefined;
+}
+
+const IPC_CHECK = { label: "the IPC reader guard's four scenarios", run: ipcGuard };
+
 const RUNTIMES = [
   {
     id: 'node20',
     label: `Node.js ${process.versions.node.split('.')[0]} (system)`,
     binary: () => process.execPath,
     args: ['--expose-gc'],
+    checks: [IPC_CHECK],
   },
   ...[
     [22, '22.23.3'],
@@ -107,6 +143,7 @@ const RUNTIMES = [
     spec: `node-${platformArch}@${version}`,
     binary: (dir) => path.join(dir, 'node_modules', `node-${platformArch}`, 'bin', 'node'),
     args: ['--expose-gc'],
+    checks: [IPC_CHECK],
   })),
   {
     id: 'bun',
