@@ -1,7 +1,6 @@
 #include "id_weak_map.h"
 
 #include <cmath>
-#include <memory>
 #include <utility>
 #include <vector>
 
@@ -109,24 +108,10 @@ IDWeakMap::IDWeakMap(const Napi::CallbackInfo& info)
     : ObjectWrap<IDWeakMap>(info), state_(WeakwireAddon::EnvStateOf(info.Env())) {
   state_->Hold();
   Napi::Object self = info.This().As<Napi::Object>();
-  BindFast<&IDWeakMap::Set>(self, "set");
+  BindRaw(self, "set", RawSet);
   BindRaw(self, "get", RawGet);
   BindRaw(self, "has", RawHas);
   BindRaw(self, "delete", RawDelete);
-}
-
-template <Napi::Value (IDWeakMap::*Method)(const Napi::CallbackInfo&)>
-void IDWeakMap::BindFast(Napi::Object self, const char* name) {
-  Napi::Function fn = Napi::Function::New(
-      Env(),
-      [](const Napi::CallbackInfo& info) -> Napi::Value {
-        return (static_cast<IDWeakMap*>(info.Data())->*Method)(info);
-      },
-      name, this);
-  // The function holds its map: a copy of it that outlives every other reference to the map
-  // keeps the map (and so this instance) alive instead of calling into freed memory.
-  fn.DefineProperty(Napi::PropertyDescriptor::Value("map", self, napi_default));
-  self.DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
 }
 
 void IDWeakMap::BindRaw(Napi::Object self, const char* name, napi_callback callback) {
@@ -134,7 +119,8 @@ void IDWeakMap::BindRaw(Napi::Object self, const char* name, napi_callback callb
   napi_status status = napi_create_function(Env(), name, NAPI_AUTO_LENGTH, callback, this, &raw);
   NAPI_THROW_IF_FAILED_VOID(Env(), status);
   Napi::Function fn(Env(), raw);
-  // As in BindFast: the function holds its map.
+  // The function holds its map: a copy of it that outlives every other reference to the map
+  // keeps the map (and so this instance) alive instead of calling into freed memory.
   fn.DefineProperty(Napi::PropertyDescriptor::Value("map", self, napi_default));
   self.DefineProperty(Napi::PropertyDescriptor::Value(name, fn, napi_default));
 }
@@ -247,7 +233,6 @@ void IDWeakMap::Release(napi_env env, MapCell* cell) {
   napi_delete_reference(env, cell->ref);
   state_->cells().Remove(cell->index);
   state_->RemoveMapEntry();
-  delete cell;
 }
 
 void IDWeakMap::Remove(napi_env env, MapCell* cell) {
@@ -277,38 +262,68 @@ void IDWeakMap::PruneCollected(napi_env env) {
 }
 
 Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Key key = ParseKey(info, "set");
-  Napi::Value value = info[1];
-  if (!value.IsObject() && !value.IsFunction()) {
-    throw Napi::TypeError::New(
-        env, "IDWeakMap.set: value must be an object or a function; got " + Describe(value));
+  Store(info.Env(), ParseKey(info, "set"), info[1]);
+  return info.This();
+}
+
+napi_value IDWeakMap::RawSet(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2];
+  napi_value self;
+  void* data;
+  // Node-API fills the arguments not given with undefined.
+  if (napi_get_cb_info(env, info, &argc, args, &self, &data) != napi_ok) return nullptr;
+  auto* map = static_cast<IDWeakMap*>(data);
+  try {
+    double d;
+    if (napi_get_value_double(env, args[0], &d) == napi_ok && IsSafeInteger(d)) {
+      Key key;
+      key.number = static_cast<int64_t>(d);  // -0 becomes 0, as in Map
+      map->Store(env, std::move(key), args[1]);
+    } else {
+      map->Store(env, ParseKey(Napi::Env(env), Napi::Value(env, args[0]), "set"), args[1]);
+    }
+  } catch (const Napi::Error& error) {
+    error.ThrowAsJavaScriptException();
+    return nullptr;
+  } catch (const std::exception& error) {
+    napi_throw_error(env, nullptr, error.what());
+    return nullptr;
   }
-  auto cell = std::make_unique<MapCell>(
-      MapCell{this, nullptr, nullptr, nullptr, 0, key.is_string, false, key.number, nullptr});
+  return self;
+}
+
+void IDWeakMap::Store(napi_env env, Key key, napi_value value) {
   FinalizerToken token;
-  if (!state_->cells().Add(cell.get(), &token)) {
+  MapCell* cell = state_->cells().Add(&token);
+  if (cell == nullptr) {
     throw Napi::RangeError::New(env, "IDWeakMap.set: out of memory for a new entry");
   }
-  cell->index = token.index;
+  *cell = MapCell{this,          nullptr, nullptr,    nullptr, token.index,
+                  key.is_string, false,   key.number, nullptr};
   napi_status status = napi_add_finalizer(env, value, PackToken(token.index, token.generation),
                                           OnValueFinalized, state_, &cell->ref);
   if (status != napi_ok) {
     state_->cells().Remove(token.index);
-    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+    // napi_add_finalizer accepts exactly objects and functions: it is the value's type check.
+    if (status == napi_object_expected || status == napi_invalid_arg) {
+      throw Napi::TypeError::New(env, "IDWeakMap.set: value must be an object or a function; got " +
+                                          Describe(Napi::Value(env, value)));
+    }
+    NAPI_THROW_IF_FAILED_VOID(env, status);
   }
 
   MapCell* old = nullptr;
   try {
     if (key.is_string) {
-      auto [it, inserted] = strings_.try_emplace(std::move(key.text), cell.get());
+      auto [it, inserted] = strings_.try_emplace(std::move(key.text), cell);
       if (!inserted) {
         old = it->second;
-        it->second = cell.get();
+        it->second = cell;
       }
       cell->text = &it->first;
     } else {
-      old = numbers_.Put(key.number, cell.get());
+      old = numbers_.Put(key.number, cell);
     }
   } catch (...) {
     // No room in the key index: undo, so nothing is half-stored.
@@ -317,15 +332,13 @@ Napi::Value IDWeakMap::Set(const Napi::CallbackInfo& info) {
     throw;
   }
   state_->AddMapEntry();
-  Link(cell.get(), old);
+  Link(cell, old);
   ++count_;
-  cell.release();
   if (old != nullptr) {
     // Overwrite releases the old weak reference at once; the new cell took its place in the list.
     --count_;
     Release(env, old);
   }
-  return info.This();
 }
 
 MapCell* IDWeakMap::Lookup(napi_env env, napi_callback_info info, const char* method,

@@ -8,26 +8,12 @@
 #include <string>
 #include <unordered_map>
 
+#include "map_cell.h"
 #include "number_index.h"
 
 namespace weakwire {
 
 class EnvState;
-class IDWeakMap;
-
-// One entry. Its value's finalizer finds it through the environment's CellDirectory, by index
-// and generation; the cell is freed when the entry goes, whether or not that finalizer ever runs.
-struct MapCell {
-  IDWeakMap* owner;
-  napi_ref ref;
-  MapCell* prev;
-  MapCell* next;
-  uint32_t index;  // in the CellDirectory
-  bool is_string;
-  bool collected;  // its value's finalizer ran while the map was being walked
-  int64_t number;
-  const std::string* text;  // points at the key stored in strings_
-};
 
 class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
  public:
@@ -53,13 +39,12 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   }
   // Defines `name` on this map's wrapper as a function bound to this instance, so the hot
   // methods skip the per-call napi_unwrap (a private-symbol property lookup) of ObjectWrap.
-  template <Napi::Value (IDWeakMap::*Method)(const Napi::CallbackInfo&)>
-  void BindFast(Napi::Object self, const char* name);
   void BindRaw(Napi::Object self, const char* name, napi_callback callback);
 
-  // get, has and delete run in tight loops, so they are plain Node-API callbacks (no
+  // set, get, has and delete run in tight loops, so they are plain Node-API callbacks (no
   // CallbackInfo, no C++ exception on the common path, the key read with one call when it is a
   // number).
+  static napi_value RawSet(napi_env env, napi_callback_info info);
   static napi_value RawGet(napi_env env, napi_callback_info info);
   static napi_value RawHas(napi_env env, napi_callback_info info);
   static napi_value RawDelete(napi_env env, napi_callback_info info);
@@ -69,6 +54,10 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
                          bool* failed);
 
   Napi::Value Set(const Napi::CallbackInfo& info);
+  // set's work once the key is parsed: adds or replaces the entry, refusing a value that is not
+  // an object or a function.
+  // Throws Napi::Error (C++ exceptions); RawSet turns them into JavaScript ones.
+  void Store(napi_env env, Key key, napi_value value);
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value Has(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);
@@ -82,7 +71,7 @@ class IDWeakMap : public Napi::ObjectWrap<IDWeakMap> {
   void Link(MapCell* cell, MapCell* replacing);
   // Takes the cell out of the list and the key index.
   void Unlink(MapCell* cell);
-  // Deletes the cell's reference, frees its directory entry and the cell.
+  // Deletes the cell's reference and frees the cell (its directory entry).
   void Release(napi_env env, MapCell* cell);
   // Unlink + Release.
   void Remove(napi_env env, MapCell* cell);

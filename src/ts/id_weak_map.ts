@@ -41,9 +41,15 @@ export class IDWeakMap<K extends IDWeakMapKey = number, V extends object = objec
   /** Stores `value` under `key`, replacing (and releasing) any previous value. */
   set(key: K, value: V): this {
     const native = IDWeakMap.#of(this, 'set');
-    checkKey('set', key);
-    checkMapValue(value);
-    native.set(key, value);
+    // As in get: the native side checks the key and the value and stores nothing when it refuses
+    // either; only then are they checked here again, for the TypeError of the caller's realm.
+    try {
+      native.set(key, value);
+    } catch (error) {
+      checkKey('set', key);
+      checkMapValue(value);
+      throw error;
+    }
     return this;
   }
 

@@ -344,6 +344,17 @@ describe.each(BACKENDS)('%s backend', (_backend, { IDWeakMap, createIDWeakMap, s
       expect(stats()).toEqual(before);
     });
 
+    test('a bad value under a key already in use leaves the old value there', () => {
+      const owner = new IDWeakMap<number, object>();
+      const kept = { kept: true };
+      owner.set(7, kept);
+      const before = stats();
+      expect(() => owner.set(7, 42 as never)).toThrow(/value must be an object or a function; got the number 42/);
+      expect(owner.get(7)).toBe(kept);
+      expect(owner.size).toBe(1);
+      expect(stats()).toEqual(before);
+    });
+
     test.each(['set', 'get', 'has', 'delete', 'remove', 'clear', 'forEach', 'keys'])(
       'calling %s on something that is not an IDWeakMap is a TypeError',
       (method) => {
