@@ -17,18 +17,13 @@ const PAGE_SIZE = 1 << PAGE_BITS;
 // A page's int32 array, `words`, holds everything about its slots but the JavaScript values:
 //   words[0..4095]     one word per slot: 0 while free; for a live registration
 //                        generation << 3 | kind << 1 | 1 (live)
-//   words[4096..4223]  the free bitmap: slot i is free when bit i & 31 of words[4096 + (i >>> 5)]
-//                      is set. Free slots are taken lowest first, so a run of registrations
-//                      writes neighbouring words and values, whatever order the previous ones
-//                      died in.
-//   words[4224]        FREE_COUNT: free slots
-//   words[4225]        SCAN: no bitmap word before this index has a free bit
-//   words[4226]        SHARED_COUNT: registrations of kind 0 (shared)
-// Counters in the typed array cost no boxing or overflow checks on the hot paths.
-const FREE_COUNT = 4224;
-const SCAN = 4225;
-const SHARED_COUNT = 4226;
-const WORDS_LENGTH = 4227;
+//   words[4096..8191]  the stack of free slots: the page's `free` count says how many, and
+//                      words[4096 + free - 1] is taken next. A slot freed is pushed, so the next
+//                      registrations take the slots that died last, which a batch of deaths
+//                      leaves neighbouring. A fresh page's stack gives its slots lowest first.
+// Taking or freeing a slot is one read or write of the stack: each typed-array access in the
+// hot paths costs a bounds check and reloads of the array's pointers after any store.
+const WORDS_LENGTH = 2 * PAGE_SIZE;
 //
 // A registration's generation is the count of registrations so far, masked with
 // binding.generationMask (2^28 - 1 on 64-bit platforms): the native side counts the same way
@@ -61,18 +56,21 @@ class Page {
   shared = NO_CALLBACK;
   /** Whether the page is on the table's stack of pages with free slots. */
   listed = false;
+  /** Free slots: the height of the stack in `words`. */
+  free = PAGE_SIZE;
+  /** Registrations of kind 0 (shared). */
+  sharedCount = 0;
 
   /** @param base the slot of the page's first entry */
   constructor(readonly base: number) {
-    this.words.fill(-1, PAGE_SIZE, FREE_COUNT);
-    this.words[FREE_COUNT] = PAGE_SIZE;
-    this.words[SCAN] = PAGE_SIZE;
+    const words = this.words;
+    for (let i = 0; i < PAGE_SIZE; i++) words[PAGE_SIZE + i] = PAGE_SIZE - 1 - i;
   }
 }
 
 // The page to allocate from before there is any: it has no free slot.
 const FULL_PAGE = new Page(0);
-FULL_PAGE.words[FREE_COUNT] = 0;
+FULL_PAGE.free = 0;
 
 /**
  * Every registration of this environment, by slot. JavaScript owns them: `register` picks a slot
@@ -116,28 +114,23 @@ class DestructorTable {
   /** Registers a destructor and returns its slot (its generation is then `this.generation`). */
   add<H>(target: object, callback: Destructor<H>, held: H): number {
     let page = this.current;
-    if (page.words[4224 /* FREE_COUNT */] === 0) page = this.nextPage();
+    if (page.free === 0) page = this.nextPage();
     const words = page.words;
-    let at = words[4225 /* SCAN */];
-    let bits = words[at];
-    while (bits === 0) bits = words[++at];
-    words[4225 /* SCAN */] = at;
-    const lowest = bits & -bits;
-    words[at] = bits ^ lowest;
-    words[4224 /* FREE_COUNT */]--;
-    const index = ((at - 4096) << 5) | (31 - Math.clz32(lowest));
+    const free = page.free - 1;
+    page.free = free;
+    const index = words[4096 /* PAGE_SIZE */ + free];
     const slot = page.base + index;
     const previous = this.generation;
     const generation = (previous + 1) & this.generationMask;
     this.generation = generation;
     let kind: number;
     if (callback === page.shared) {
-      words[4226 /* SHARED_COUNT */]++;
+      page.sharedCount++;
       page.values[index] = held;
       kind = 0; // shared
-    } else if (words[4226 /* SHARED_COUNT */] === 0) {
+    } else if (page.sharedCount === 0) {
       page.shared = callback as Destructor<unknown>;
-      words[4226 /* SHARED_COUNT */] = 1;
+      page.sharedCount = 1;
       page.values[index] = held;
       kind = 0; // shared
     } else if (held === undefined) {
@@ -182,7 +175,7 @@ class DestructorTable {
     let cancelled = 0;
     for (const page of this.pages) {
       const words = page.words;
-      if (words[4224 /* FREE_COUNT */] === PAGE_SIZE) continue;
+      if (page.free === PAGE_SIZE) continue;
       for (let index = 0; index < PAGE_SIZE; index++) {
         const word = words[index];
         if ((word & 1) === 0) continue;
@@ -202,7 +195,7 @@ class DestructorTable {
     let page: Page | undefined;
     while ((page = this.partial.pop()) !== undefined) {
       page.listed = false;
-      if (page.words[FREE_COUNT] > 0) return (this.current = page);
+      if (page.free > 0) return (this.current = page);
     }
     const base = this.pages.length * PAGE_SIZE;
     if (base + PAGE_SIZE > SLOT_LIMIT) throw new RangeError('setDestructor: too many pending registrations');
@@ -221,7 +214,7 @@ class DestructorTable {
     }
     // A slot is taken exactly while its registration is live.
     let live = 0;
-    for (const page of this.pages) live += PAGE_SIZE - page.words[FREE_COUNT];
+    for (const page of this.pages) live += PAGE_SIZE - page.free;
     const pending = this.countLive(queued) + this.countLive(this.batch);
     return { tracked: live - pending, pending };
   }
@@ -245,7 +238,7 @@ class DestructorTable {
     const kind = (word >>> 1) & 3;
     page.values[index] = undefined;
     if (kind === 0) {
-      if (--page.words[4226 /* SHARED_COUNT */] === 0) page.shared = NO_CALLBACK;
+      if (--page.sharedCount === 0) page.shared = NO_CALLBACK;
     } else if (kind === 2) {
       page.callbacks[index] = undefined;
     }
@@ -254,11 +247,11 @@ class DestructorTable {
   /** Frees the slot. */
   private release(page: Page, index: number): void {
     const words = page.words;
+    const free = page.free;
     words[index] = 0;
-    const at = 4096 + (index >>> 5);
-    words[at] |= 1 << (index & 31);
-    if (at < words[4225 /* SCAN */]) words[4225 /* SCAN */] = at;
-    if (words[4224 /* FREE_COUNT */]++ === 0 && page !== this.current && !page.listed) {
+    words[4096 /* PAGE_SIZE */ + free] = index;
+    page.free = free + 1;
+    if (free === 0 && page !== this.current && !page.listed) {
       page.listed = true;
       this.partial.push(page);
     }
@@ -288,9 +281,8 @@ class DestructorTable {
    */
   private settlePages(): void {
     for (const page of this.pages) {
-      const words = page.words;
-      if (words[SHARED_COUNT] === 0 && page.shared !== NO_CALLBACK) page.shared = NO_CALLBACK;
-      if (words[FREE_COUNT] > 0 && page !== this.current && !page.listed) {
+      if (page.sharedCount === 0 && page.shared !== NO_CALLBACK) page.shared = NO_CALLBACK;
+      if (page.free > 0 && page !== this.current && !page.listed) {
         page.listed = true;
         this.partial.push(page);
       }
@@ -330,7 +322,7 @@ function runPairs(pages: Page[], tokens: Uint32Array): unknown[] | undefined {
       // kind 0, shared
       callback = page.shared;
       held = value;
-      words[4226 /* SHARED_COUNT */]--;
+      page.sharedCount--;
     } else if ((word & 6) === 2) {
       // kind 1, callback
       callback = value as Destructor<unknown>;
@@ -341,11 +333,10 @@ function runPairs(pages: Page[], tokens: Uint32Array): unknown[] | undefined {
       held = value;
     }
     // release(page, index), but for listing the page
+    const free = page.free;
     words[index] = 0;
-    const at = 4096 + (index >>> 5);
-    words[at] |= 1 << (index & 31);
-    if (at < words[4225 /* SCAN */]) words[4225 /* SCAN */] = at;
-    words[4224 /* FREE_COUNT */]++;
+    words[4096 /* PAGE_SIZE */ + free] = index;
+    page.free = free + 1;
     try {
       callback(held);
     } catch (error) {
@@ -371,7 +362,9 @@ type BindingWithTable = NativeBinding & { [TABLE]?: DestructorTable };
 // and holds the realm it was made in (a test file's, under Jest), so loading weakwire or reading
 // stats() must not make it.
 const shared = binding as BindingWithTable;
-let registry: DestructorTable | undefined = shared[TABLE];
+// `var`: a `let` read from the functions below is checked for its temporal dead zone on every
+// registration.
+var registry: DestructorTable | undefined = shared[TABLE];
 
 function table(): DestructorTable {
   return (registry ??= shared[TABLE] ??= new DestructorTable(binding));
@@ -409,7 +402,7 @@ export function setDestructor<H = undefined>(
   // before anything is registered, so the common path makes no second check.
   if (typeof callback !== 'function') checkDestructorArguments(target, callback);
   try {
-    return (registry ?? table()).register(target, callback, held as H);
+    return (registry !== undefined ? registry : table()).register(target, callback, held as H);
   } catch (error) {
     checkDestructorArguments(target, callback);
     throw error;
