@@ -56,6 +56,10 @@ describe('a parent serving a hostile child', () => {
       expectChannelEnded(run('victim-parent', mode, 'handle-ack'), /NODE_HANDLE_ACK/);
     },
   );
+
+  test('lives through a handle passed along as a type Node has no conversion for', () => {
+    expectChannelEnded(run('victim-parent', 'json', 'handle-unknown'), /handle of unknown type/);
+  });
 });
 
 describe('a child serving a hostile parent', () => {

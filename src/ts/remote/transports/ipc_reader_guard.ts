@@ -11,26 +11,32 @@
  * disconnected, because Node's reader has no supported way to skip a message and its state after
  * the throw is its own (in 'json' mode it keeps a stale part of the line it was reading).
  *
- * One message Node does read ends the process a tick later: an acknowledgement of a handle
- * (NODE_HANDLE_ACK or _NACK) when none was sent, which Node's own handler asserts cannot happen.
- * The guard sees such internal messages first and ends the channel the same way.
+ * Two messages Node does read end the process a tick later, in Node's own handler of internal
+ * messages: an acknowledgement of a handle (NODE_HANDLE_ACK or _NACK) when none was sent, which
+ * it asserts cannot happen, and a handle passed along under a type it has no conversion for. The
+ * guard sees internal messages first and ends the channel the same way.
  *
  * The handle is Node's own (`child[kChannelHandle]`, also on `process` in a child). Where it is
  * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
  * and the runtime's reader decides, as before.
  */
-import { Array, Object, Set, WeakMap } from '../builtins';
+import { Array, JSON, Object, Set, WeakMap } from '../builtins';
 import { protocolError } from '../errors';
 import type { RemoteError } from '../errors';
 
 type ReadCallback = (this: unknown, ...args: unknown[]) => unknown;
 
+type InternalListener = (message: unknown, handle: unknown) => void;
+
+/** Types of handle Node's IPC reader converts (`handleConversion` in Node's internal/child_process). */
+const HANDLE_TYPES = new Set(['net.Native', 'net.Server', 'net.Socket', 'dgram.Native', 'dgram.Socket']);
+
 /** The part of a ChildProcess (or a child's `process`) the guard uses. */
 interface IpcEndpoint {
   readonly connected?: boolean;
   disconnect?(): void;
-  prependListener?(event: string, listener: (message: unknown) => void): unknown;
-  removeListener?(event: string, listener: (message: unknown) => void): unknown;
+  prependListener?(event: string, listener: InternalListener): unknown;
+  removeListener?(event: string, listener: InternalListener): unknown;
   /** Node's queue of messages waiting for a handle's acknowledgement; an array only while one is awaited. */
   _handleQueue?: unknown;
 }
@@ -48,7 +54,7 @@ interface Guard {
   readonly original: ReadCallback;
   readonly wrapper: ReadCallback;
   readonly listeners: Set<UnreadableListener>;
-  readonly onInternal: (message: unknown) => void;
+  readonly onInternal: InternalListener;
   /** Set once Node's reader threw: from then on its state is not to be trusted. */
   broken: boolean;
 }
@@ -117,9 +123,25 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
   };
   // Runs before Node's handler of the same message (prepended), which then finds the empty queue
   // it asserts and has nothing to send.
-  const onInternal = (message: unknown): void => {
+  const onInternal = (message: unknown, passed: unknown): void => {
     if (typeof message !== 'object' || message === null) return;
     const cmd = (message as { cmd?: unknown }).cmd;
+    if (cmd === 'NODE_HANDLE') {
+      const type = (message as { type?: unknown }).type;
+      if (passed === undefined || passed === null || (typeof type === 'string' && HANDLE_TYPES.has(type))) return;
+      // Node's handler converts the handle by its type, unchecked. It is given the one conversion
+      // that passes the handle on as it is, with a message for no one, and the handle is closed.
+      Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
+      try {
+        (passed as { close?(): void }).close?.();
+      } catch {
+        // A handle that will not close is the peer's problem, not a reason to stop.
+      }
+      // After Node's handler, which first acknowledges the handle over the channel.
+      const named = typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type;
+      process.nextTick(end, `a handle of unknown type ${named}`);
+      return;
+    }
     if (cmd !== 'NODE_HANDLE_ACK' && cmd !== 'NODE_HANDLE_NACK') return;
     if (Array.isArray(endpoint._handleQueue)) return;
     endpoint._handleQueue = [];
