@@ -57,8 +57,11 @@ describe('a parent serving a hostile child', () => {
     },
   );
 
-  test('lives through a handle passed along as a type Node has no conversion for', () => {
-    expectChannelEnded(run('victim-parent', 'json', 'handle-unknown'), /handle of unknown type/);
+  test.each([
+    ['a type Node has no conversion for', 'handle-unknown', /handle of unknown type "constructor"/],
+    ['a UDP socket of no socket type', 'handle-udp-untyped', /UDP socket of no socket type/],
+  ])('lives through a handle passed along as %s', (_, attack, cause) => {
+    expectChannelEnded(run('victim-parent', 'json', attack), cause);
   });
 });
 

@@ -13,8 +13,9 @@
  *
  * Two messages Node does read end the process a tick later, in Node's own handler of internal
  * messages: an acknowledgement of a handle (NODE_HANDLE_ACK or _NACK) when none was sent, which
- * it asserts cannot happen, and a handle passed along under a type it has no conversion for. The
- * guard sees internal messages first and ends the channel the same way.
+ * it asserts cannot happen, and a handle passed along under a type it has no conversion for (or a
+ * UDP socket with no socket type). The guard sees internal messages first and ends the channel
+ * the same way.
  *
  * The handle is Node's own (`child[kChannelHandle]`, also on `process` in a child). Where it is
  * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
@@ -30,6 +31,24 @@ type InternalListener = (message: unknown, handle: unknown) => void;
 
 /** Types of handle Node's IPC reader converts (`handleConversion` in Node's internal/child_process). */
 const HANDLE_TYPES = new Set(['net.Native', 'net.Server', 'net.Socket', 'dgram.Native', 'dgram.Socket']);
+
+interface HandleMessage {
+  type?: unknown;
+  dgramType?: unknown;
+}
+
+/** Why Node's reader would throw converting the handle `message` passes along, or undefined. */
+function unconvertible(message: HandleMessage): string | undefined {
+  const { type } = message;
+  if (typeof type !== 'string' || !HANDLE_TYPES.has(type)) {
+    return `a handle of unknown type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type}`;
+  }
+  // Node makes the socket with this type before it looks at the handle.
+  if (type === 'dgram.Socket' && message.dgramType !== 'udp4' && message.dgramType !== 'udp6') {
+    return 'a UDP socket of no socket type';
+  }
+  return undefined;
+}
 
 /** The part of a ChildProcess (or a child's `process`) the guard uses. */
 interface IpcEndpoint {
@@ -127,8 +146,9 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
     if (typeof message !== 'object' || message === null) return;
     const cmd = (message as { cmd?: unknown }).cmd;
     if (cmd === 'NODE_HANDLE') {
-      const type = (message as { type?: unknown }).type;
-      if (passed === undefined || passed === null || (typeof type === 'string' && HANDLE_TYPES.has(type))) return;
+      if (passed === undefined || passed === null) return;
+      const refused = unconvertible(message as HandleMessage);
+      if (refused === undefined) return;
       // Node's handler converts the handle by its type, unchecked. It is given the one conversion
       // that passes the handle on as it is, with a message for no one, and the handle is closed.
       Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
@@ -138,8 +158,7 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
         // A handle that will not close is the peer's problem, not a reason to stop.
       }
       // After Node's handler, which first acknowledges the handle over the channel.
-      const named = typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type;
-      process.nextTick(end, `a handle of unknown type ${named}`);
+      process.nextTick(end, refused);
       return;
     }
     if (cmd !== 'NODE_HANDLE_ACK' && cmd !== 'NODE_HANDLE_NACK') return;
