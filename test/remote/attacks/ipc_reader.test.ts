@@ -47,6 +47,22 @@ describe('a parent serving a hostile child', () => {
   test('lives through a line that is not JSON (json serialization)', () => {
     expectChannelEnded(run('victim-parent', 'json', 'garbage'), /JSON/);
   });
+
+  // Node's own handler of this internal message asserts that a handle was sent, and its throw
+  // comes on a later tick, outside the read callback.
+  test.each(['json', 'advanced'])(
+    'lives through an acknowledgement of a handle it never sent (%s serialization)',
+    (mode) => {
+      expectChannelEnded(run('victim-parent', mode, 'handle-ack'), /NODE_HANDLE_ACK/);
+    },
+  );
+
+  test.each([
+    ['a type Node has no conversion for', 'handle-unknown', /handle of unknown type "constructor"/],
+    ['a UDP socket of no socket type', 'handle-udp-untyped', /UDP socket of no socket type/],
+  ])('lives through a handle passed along as %s', (_, attack, cause) => {
+    expectChannelEnded(run('victim-parent', 'json', attack), cause);
+  });
 });
 
 describe('a child serving a hostile parent', () => {

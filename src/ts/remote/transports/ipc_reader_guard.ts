@@ -11,15 +11,54 @@
  * disconnected, because Node's reader has no supported way to skip a message and its state after
  * the throw is its own (in 'json' mode it keeps a stale part of the line it was reading).
  *
+ * Two messages Node does read end the process a tick later, in Node's own handler of internal
+ * messages: an acknowledgement of a handle (NODE_HANDLE_ACK or _NACK) when none was sent, which
+ * it asserts cannot happen, and a handle passed along under a type it has no conversion for (or a
+ * UDP socket with no socket type). The guard sees internal messages first and ends the channel
+ * the same way.
+ *
  * The handle is Node's own (`child[kChannelHandle]`, also on `process` in a child). Where it is
  * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
  * and the runtime's reader decides, as before.
  */
-import { Array, Object, Set, WeakMap } from '../builtins';
+import { Array, JSON, Object, Set, WeakMap } from '../builtins';
 import { protocolError } from '../errors';
 import type { RemoteError } from '../errors';
 
 type ReadCallback = (this: unknown, ...args: unknown[]) => unknown;
+
+type InternalListener = (message: unknown, handle: unknown) => void;
+
+/** Types of handle Node's IPC reader converts (`handleConversion` in Node's internal/child_process). */
+const HANDLE_TYPES = new Set(['net.Native', 'net.Server', 'net.Socket', 'dgram.Native', 'dgram.Socket']);
+
+interface HandleMessage {
+  type?: unknown;
+  dgramType?: unknown;
+}
+
+/** Why Node's reader would throw converting the handle `message` passes along, or undefined. */
+function unconvertible(message: HandleMessage): string | undefined {
+  const { type } = message;
+  if (typeof type !== 'string' || !HANDLE_TYPES.has(type)) {
+    return `a handle of unknown type ${typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type}`;
+  }
+  // Node makes the socket with this type before it looks at the handle.
+  if (type === 'dgram.Socket' && message.dgramType !== 'udp4' && message.dgramType !== 'udp6') {
+    return 'a UDP socket of no socket type';
+  }
+  return undefined;
+}
+
+/** The part of a ChildProcess (or a child's `process`) the guard uses. */
+interface IpcEndpoint {
+  readonly connected?: boolean;
+  disconnect?(): void;
+  prependListener?(event: string, listener: InternalListener): unknown;
+  removeListener?(event: string, listener: InternalListener): unknown;
+  /** Node's queue of messages waiting for a handle's acknowledgement; an array only while one is awaited. */
+  _handleQueue?: unknown;
+}
 
 interface ChannelHandle {
   onread: ReadCallback;
@@ -34,6 +73,7 @@ interface Guard {
   readonly original: ReadCallback;
   readonly wrapper: ReadCallback;
   readonly listeners: Set<UnreadableListener>;
+  readonly onInternal: InternalListener;
   /** Set once Node's reader threw: from then on its state is not to be trusted. */
   broken: boolean;
 }
@@ -65,9 +105,29 @@ function describe(error: unknown): string {
   return typeof error;
 }
 
-function install(handle: ChannelHandle, connected: () => boolean, disconnect: () => void): Guard {
+function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
   const original = handle.onread;
   const listeners = new Set<UnreadableListener>();
+  const connected = (): boolean => endpoint.connected !== false;
+  /** Ends the channel for a message Node could not read, described by `cause`. */
+  const end = (cause: string): void => {
+    guard.broken = true;
+    const closed = protocolError(
+      `the peer process sent a message Node.js could not read (${cause}); the IPC channel was disconnected`,
+    );
+    try {
+      // The transports close first, so they report this error rather than the disconnect.
+      for (const listener of Array.from(listeners)) listener(closed);
+    } finally {
+      // The message that ended the channel is gone: a disconnect must not wait for the rest of it.
+      handle.buffering = false;
+      try {
+        if (connected()) endpoint.disconnect?.();
+      } catch {
+        // Already disconnected: nothing more to end.
+      }
+    }
+  };
   const wrapper: ReadCallback = function guardedRead(this: unknown, ...args: unknown[]): unknown {
     // After a throw, what Node still holds of the stream is the peer's: bytes are dropped, and the
     // end of the stream goes to Node only while it has not been told to disconnect (else it would
@@ -76,27 +136,39 @@ function install(handle: ChannelHandle, connected: () => boolean, disconnect: ()
     try {
       return original.apply(this, args);
     } catch (error) {
-      guard.broken = true;
-      const closed = protocolError(
-        `the peer process sent a message Node.js could not read (${describe(error)}); the IPC channel was disconnected`,
-      );
-      try {
-        // The transports close first, so they report this error rather than the disconnect.
-        for (const listener of Array.from(listeners)) listener(closed);
-      } finally {
-        // The message that threw is gone: a disconnect must not wait for the rest of it.
-        handle.buffering = false;
-        try {
-          if (connected()) disconnect();
-        } catch {
-          // Already disconnected: nothing more to end.
-        }
-      }
+      end(describe(error));
       return undefined;
     }
   };
+  // Runs before Node's handler of the same message (prepended), which then finds the empty queue
+  // it asserts and has nothing to send.
+  const onInternal = (message: unknown, passed: unknown): void => {
+    if (typeof message !== 'object' || message === null) return;
+    const cmd = (message as { cmd?: unknown }).cmd;
+    if (cmd === 'NODE_HANDLE') {
+      if (passed === undefined || passed === null) return;
+      const refused = unconvertible(message as HandleMessage);
+      if (refused === undefined) return;
+      // Node's handler converts the handle by its type, unchecked. It is given the one conversion
+      // that passes the handle on as it is, with a message for no one, and the handle is closed.
+      Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
+      try {
+        (passed as { close?(): void }).close?.();
+      } catch {
+        // A handle that will not close is the peer's problem, not a reason to stop.
+      }
+      // After Node's handler, which first acknowledges the handle over the channel.
+      process.nextTick(end, refused);
+      return;
+    }
+    if (cmd !== 'NODE_HANDLE_ACK' && cmd !== 'NODE_HANDLE_NACK') return;
+    if (Array.isArray(endpoint._handleQueue)) return;
+    endpoint._handleQueue = [];
+    end(`${cmd} for no handle sent`);
+  };
   handle.onread = wrapper;
-  const guard: Guard = { original, wrapper, listeners, broken: false };
+  endpoint.prependListener?.('internalMessage', onInternal);
+  const guard: Guard = { original, wrapper, listeners, onInternal, broken: false };
   guards.set(handle, guard);
   return guard;
 }
@@ -107,20 +179,14 @@ function install(handle: ChannelHandle, connected: () => boolean, disconnect: ()
  * it does when the channel ends) or its reader threw. Returns undefined when there is no channel
  * handle to guard.
  */
-export function guardIpcReader(
-  endpoint: { readonly connected?: boolean; disconnect?(): void },
-  listener: UnreadableListener,
-): (() => void) | undefined {
+export function guardIpcReader(endpoint: IpcEndpoint, listener: UnreadableListener): (() => void) | undefined {
   const handle = channelHandleOf(endpoint);
   if (handle === undefined) return undefined;
   let guard = guards.get(handle);
   // A guard whose wrapper Node has since replaced (a channel that ended) no longer guards.
   if (guard === undefined || handle.onread !== guard.wrapper) {
-    guard = install(
-      handle,
-      () => endpoint.connected !== false,
-      () => endpoint.disconnect?.(),
-    );
+    if (guard !== undefined) endpoint.removeListener?.('internalMessage', guard.onInternal);
+    guard = install(handle, endpoint);
   }
   const current = guard;
   current.listeners.add(listener);
@@ -130,5 +196,6 @@ export function guardIpcReader(
     if (current.broken) return;
     if (guards.get(handle) === current) guards.delete(handle);
     if (handle.onread === current.wrapper) handle.onread = current.original;
+    endpoint.removeListener?.('internalMessage', current.onInternal);
   };
 }
