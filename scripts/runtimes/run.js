@@ -92,8 +92,9 @@ function renamedHost(runtime, binary) {
 
 /**
  * The child-process transport guards Node's IPC reader (src/ts/remote/transports/ipc_reader_guard.ts),
- * which it finds by an internal symbol's description: on each Node.js major, a process serving a
- * hostile peer must live through a message the reader cannot read, and end the channel instead
+ * which it finds by an internal symbol's description, and Node's internal messages: on each Node.js
+ * major, a process serving a hostile peer must live through a message the reader cannot read or
+ * whose handle Node cannot take, and end the channel instead
  * (test/fixtures/remote/ipc_unreadable.js, the scenarios of test/remote/attacks/ipc_reader.test.ts).
  */
 const IPC_FIXTURE = path.join(root, 'test', 'fixtures', 'remote', 'ipc_unreadable.js');
@@ -101,6 +102,10 @@ const IPC_SCENARIOS = [
   ['victim-parent', 'advanced', 'deep'],
   ['victim-parent', 'advanced', 'garbage'],
   ['victim-parent', 'json', 'garbage'],
+  ['victim-parent', 'json', 'handle-ack'],
+  ['victim-parent', 'advanced', 'handle-ack'],
+  ['victim-parent', 'json', 'handle-unknown'],
+  ['victim-parent', 'json', 'handle-udp-untyped'],
   ['hostile-parent'],
 ];
 
@@ -123,7 +128,7 @@ function ipcGuard(runtime, binary) {
   return undefined;
 }
 
-const IPC_CHECK = { label: "the IPC reader guard's four scenarios", run: ipcGuard };
+const IPC_CHECK = { label: "the IPC reader guard's attack scenarios", run: ipcGuard };
 
 const RUNTIMES = [
   {
