@@ -40,10 +40,9 @@ void CellDirectory::Remove(uint32_t index) {
 
 MapCell* CellDirectory::Find(FinalizerToken token) const {
   if (token.index >= end_) return nullptr;
-  const Entry& entry = At(token.index);
-  // Pages are not const: the cell is the caller's to change.
-  return entry.live && entry.generation == token.generation ? const_cast<MapCell*>(&entry.cell)
-                                                            : nullptr;
+  // Pages are not const (At gives a mutable entry): the cell is the caller's to change.
+  Entry& entry = At(token.index);
+  return entry.live && entry.generation == token.generation ? &entry.cell : nullptr;
 }
 
 }  // namespace weakwire

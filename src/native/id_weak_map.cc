@@ -21,6 +21,15 @@ bool IsSafeInteger(double d) {
          static_cast<double>(static_cast<int64_t>(d)) == d;
 }
 
+// A key that is a safe integer, read with one Node-API call; false for anything else (a string,
+// or a bad key for ParseKey to name).
+bool ReadNumberKey(napi_env env, napi_value value, int64_t* number) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok || !IsSafeInteger(d)) return false;
+  *number = static_cast<int64_t>(d);  // -0 becomes 0, as in Map
+  return true;
+}
+
 std::string Describe(const Napi::Value& value) {
   switch (value.Type()) {
     case napi_undefined:
@@ -275,11 +284,10 @@ napi_value IDWeakMap::RawSet(napi_env env, napi_callback_info info) {
   if (napi_get_cb_info(env, info, &argc, args, &self, &data) != napi_ok) return nullptr;
   auto* map = static_cast<IDWeakMap*>(data);
   try {
-    double d;
-    if (napi_get_value_double(env, args[0], &d) == napi_ok && IsSafeInteger(d)) {
-      Key key;
-      key.number = static_cast<int64_t>(d);  // -0 becomes 0, as in Map
-      map->Store(env, std::move(key), args[1]);
+    // The general path only for a string or a bad key: ParseKey is a call and a Key of its own.
+    int64_t number;
+    if (ReadNumberKey(env, args[0], &number)) {
+      map->Store(env, Key{false, number, {}}, args[1]);
     } else {
       map->Store(env, ParseKey(Napi::Env(env), Napi::Value(env, args[0]), "set"), args[1]);
     }
@@ -349,10 +357,8 @@ MapCell* IDWeakMap::Lookup(napi_env env, napi_callback_info info, const char* me
   *failed = napi_get_cb_info(env, info, &argc, &key, nullptr, &data) != napi_ok;
   if (*failed) return nullptr;
   *map = static_cast<IDWeakMap*>(data);
-  double d;
-  if (argc >= 1 && napi_get_value_double(env, key, &d) == napi_ok && IsSafeInteger(d)) {
-    return (*map)->numbers_.Find(static_cast<int64_t>(d));  // -0 becomes 0, as in Map
-  }
+  int64_t number;
+  if (argc >= 1 && ReadNumberKey(env, key, &number)) return (*map)->numbers_.Find(number);
   // A string, or a bad key: the general path, whose C++ exceptions become JavaScript ones here.
   try {
     return (*map)->Find(ParseKey(Napi::Env(env), Napi::Value(env, key), method));

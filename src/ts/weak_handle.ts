@@ -402,6 +402,7 @@ export function setDestructor<H = undefined>(
   // before anything is registered, so the common path makes no second check.
   if (typeof callback !== 'function') checkDestructorArguments(target, callback);
   try {
+    // `!== undefined` rather than `??`: one comparison on every registration instead of two.
     return (registry !== undefined ? registry : table()).register(target, callback, held as H);
   } catch (error) {
     checkDestructorArguments(target, callback);
