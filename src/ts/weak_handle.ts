@@ -14,16 +14,16 @@ export type Destructor<H> = (held: H) => void;
 const PAGE_BITS = 12;
 const PAGE_SIZE = 1 << PAGE_BITS;
 //
-// A page's int32 array, `words`, holds everything about its slots but the JavaScript values:
-//   words[0..4095]     one word per slot: 0 while free; for a live registration
-//                        generation << 3 | kind << 1 | 1 (live)
-//   words[4096..8191]  the stack of free slots: the page's `free` count says how many, and
-//                      words[4096 + free - 1] is taken next. A slot freed is pushed, so the next
-//                      registrations take the slots that died last, which a batch of deaths
-//                      leaves neighbouring. A fresh page's stack gives its slots lowest first.
-// Taking or freeing a slot is one read or write of the stack: each typed-array access in the
+// A page's int32 array, `words`, holds everything about its slots but the JavaScript values,
+// one word per slot:
+//   live: generation << 3 | kind << 1 | 1
+//   free: next << 1, where next is the page's free slot taken after this one
+// The free slots form a list through their words: the page's `head` is taken next, and a slot
+// freed becomes the head, so the next registrations take the slots that died last, which a batch
+// of deaths leaves neighbouring. A fresh page's list gives its slots lowest first. The page's
+// `free` count says how many there are (the last one's `next` is never read).
+// Taking or freeing a slot is one read or one write of the array: each typed-array access in the
 // hot paths costs a bounds check and reloads of the array's pointers after any store.
-const WORDS_LENGTH = 2 * PAGE_SIZE;
 //
 // A registration's generation is the count of registrations so far, masked with
 // binding.generationMask (2^28 - 1 on 64-bit platforms): the native side counts the same way
@@ -49,22 +49,24 @@ const NO_BATCH: Uint32Array = new Uint32Array(0);
 class Page {
   /** Held values (or callbacks, kind 1). Filled so that every page's array has one elements kind. */
   readonly values: unknown[] = new Array(PAGE_SIZE).fill(undefined);
-  readonly words = new Int32Array(WORDS_LENGTH);
+  readonly words = new Int32Array(PAGE_SIZE);
   /** Callbacks of kind 2 (both): a real array from the first one on. */
   callbacks = NO_CALLBACKS;
   /** The callback of this page's kind 0 (shared) registrations, while it has any. */
   shared = NO_CALLBACK;
   /** Whether the page is on the table's stack of pages with free slots. */
   listed = false;
-  /** Free slots: the height of the stack in `words`. */
+  /** Free slots: the length of the list through `words`. */
   free = PAGE_SIZE;
+  /** The free slot taken next (meaningless while `free` is 0). */
+  head = 0;
   /** Registrations of kind 0 (shared). */
   sharedCount = 0;
 
   /** @param base the slot of the page's first entry */
   constructor(readonly base: number) {
     const words = this.words;
-    for (let i = 0; i < PAGE_SIZE; i++) words[PAGE_SIZE + i] = PAGE_SIZE - 1 - i;
+    for (let i = 0; i < PAGE_SIZE; i++) words[i] = (i + 1) << 1;
   }
 }
 
@@ -116,9 +118,9 @@ class DestructorTable {
     let page = this.current;
     if (page.free === 0) page = this.nextPage();
     const words = page.words;
-    const free = page.free - 1;
-    page.free = free;
-    const index = words[4096 /* PAGE_SIZE */ + free];
+    page.free--;
+    const index = page.head;
+    page.head = words[index] >>> 1;
     const slot = page.base + index;
     const previous = this.generation;
     const generation = (previous + 1) & this.generationMask;
@@ -246,10 +248,9 @@ class DestructorTable {
 
   /** Frees the slot. */
   private release(page: Page, index: number): void {
-    const words = page.words;
     const free = page.free;
-    words[index] = 0;
-    words[4096 /* PAGE_SIZE */ + free] = index;
+    page.words[index] = page.head << 1;
+    page.head = index;
     page.free = free + 1;
     if (free === 0 && page !== this.current && !page.listed) {
       page.listed = true;
@@ -333,10 +334,9 @@ function runPairs(pages: Page[], tokens: Uint32Array): unknown[] | undefined {
       held = value;
     }
     // release(page, index), but for listing the page
-    const free = page.free;
-    words[index] = 0;
-    words[4096 /* PAGE_SIZE */ + free] = index;
-    page.free = free + 1;
+    words[index] = page.head << 1;
+    page.head = index;
+    page.free++;
     try {
       callback(held);
     } catch (error) {

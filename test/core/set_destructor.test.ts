@@ -287,6 +287,55 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       expect(staleCancel()).toBe(false);
       await gcUntil(() => calls.length === 20);
     });
+
+    test('slots freed by cancels and by callbacks are taken again, over several pages, without touching live registrations', async () => {
+      // Registrations live in pages of 4,096 slots; each round registers more than a page's worth,
+      // then cancels a third of what is live and lets another third die, so the next rounds take
+      // freed slots of both kinds in a random order, beside slots still in use.
+      const random = prng(0x5107);
+      const ran = new Map<number, number>();
+      const onDeath = (id: number) => ran.set(id, (ran.get(id) ?? 0) + 1);
+      const live = new Map<number, { target: object | undefined; cancel: () => boolean }>();
+      const died: number[] = [];
+      const cancelled: number[] = [];
+      let next = 0;
+      // Both in frames of their own, so nothing on the test's stack keeps a target alive.
+      const registerMore = () => {
+        for (let i = 0; i < 6000; i++) {
+          const id = next++;
+          const target = { id };
+          live.set(id, { target, cancel: setDestructor(target, onDeath, id) });
+        }
+      };
+      const cancelOrDrop = (share: number) => {
+        for (const [id, entry] of live) {
+          const action = random();
+          if (action < share) {
+            expect(entry.cancel()).toBe(true);
+            cancelled.push(id);
+          } else if (action < 2 * share) {
+            entry.target = undefined;
+            died.push(id);
+          } else {
+            continue;
+          }
+          live.delete(id);
+        }
+      };
+      for (let round = 0; round < 3; round++) {
+        registerMore();
+        cancelOrDrop(1 / 3);
+        await gcUntil(() => ran.size === died.length);
+      }
+      // Last, every registration left is cancelled or dies.
+      cancelOrDrop(0.5);
+      await gcUntil(() => ran.size === died.length);
+      // A repeated or cancelled callback would have been delivered by the time a later death is.
+      await destructorBatchProven(setDestructor);
+      expect(died.filter((id) => ran.get(id) !== 1)).toEqual([]);
+      expect(cancelled.filter((id) => ran.has(id))).toEqual([]);
+      expect(ran.size).toBe(died.length);
+    });
   });
 
   describe('stats()', () => {
