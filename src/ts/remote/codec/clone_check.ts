@@ -38,6 +38,8 @@ import { TYPED_ARRAYS } from './kinds';
 import { isObjectPrototype, isPlainArray } from './realm';
 
 const getPrototypeOf = Object.getPrototypeOf;
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
 const keysOf = Object.keys;
 
 /**
@@ -141,8 +143,12 @@ export class CloneCheck {
         return known;
       }
     }
-    if (isPlainArray(value)) return this.array(value);
-    if (isObjectPrototype(getPrototypeOf(value))) return this.object(value as Record<string, unknown>);
+    // This realm's plain objects and arrays first, with one prototype read (a deserializer makes
+    // no proxy); then the same kinds of another realm.
+    const proto = getPrototypeOf(value);
+    if (proto === OBJECT_PROTO) return this.object(value as Record<string, unknown>);
+    if (proto === ARRAY_PROTO ? Array.isArray(value) : isPlainArray(value)) return this.array(value as unknown[]);
+    if (isObjectPrototype(proto)) return this.object(value as Record<string, unknown>);
     if (types.isMap(value)) {
       const out = new Map<unknown, unknown>();
       this.keep(value, out);
