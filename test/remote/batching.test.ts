@@ -173,8 +173,14 @@ test('a client sends no batch before the handshake, so a peer of another version
   const remote = connect(transports.messagePort(channel.port2), { sync: false });
   remote.require('a').catch(() => {});
   remote.require('b').catch(() => {});
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(seen.map((message: any) => message.op)).toEqual(['hello', 'require', 'require']);
+  // Bounded wait for what the client sent (a slow runner, ASan, takes longer than a few
+  // milliseconds): three messages, or a batch, which ends the wait early and fails below.
+  const ops = () => seen.map((message: any) => message.op);
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    if (ops().length >= 3 || ops().includes('batch')) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  expect(ops()).toEqual(['hello', 'require', 'require']);
   remote.close();
   channel.port1.close();
 });
