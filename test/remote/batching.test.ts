@@ -9,6 +9,7 @@ import { connect, RemoteServer, transfer, transports, type RemoteClient } from '
 import { WIRE_LIMITS } from '../../src/ts/remote/limits';
 import { asyncPair } from './pair';
 import { rawPeer, type RawPeer } from './raw_peer';
+import { until } from './transports/ends';
 
 const SERVER = join(__dirname, '..', 'fixtures', 'remote', 'server_worker.js');
 
@@ -176,10 +177,7 @@ test('a client sends no batch before the handshake, so a peer of another version
   // Bounded wait for what the client sent (a slow runner, ASan, takes longer than a few
   // milliseconds): three messages, or a batch, which ends the wait early and fails below.
   const ops = () => seen.map((message: any) => message.op);
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-    if (ops().length >= 3 || ops().includes('batch')) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await until(() => ops().length >= 3 || ops().includes('batch'), "the client's first messages");
   expect(ops()).toEqual(['hello', 'require', 'require']);
   remote.close();
   channel.port1.close();
