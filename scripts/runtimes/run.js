@@ -106,6 +106,12 @@ const IPC_SCENARIOS = [
   ['victim-parent', 'advanced', 'handle-ack'],
   ['victim-parent', 'json', 'handle-unknown'],
   ['victim-parent', 'json', 'handle-udp-untyped'],
+  ['victim-parent', 'json', 'handle-connected-as-server'],
+  ['victim-parent', 'json', 'handle-pipe-connected-as-server'],
+  ['victim-parent', 'json', 'handle-udp-as-server'],
+  ['victim-parent', 'json', 'handle-udp-as-socket'],
+  ['victim-parent', 'json', 'handle-tcp-as-udp'],
+  ['victim-parent', 'json', 'handle-on-envelope'],
   ['hostile-parent'],
 ];
 
@@ -121,7 +127,9 @@ function ipcGuard(runtime, binary) {
     }
     const report = scenario[0] === 'hostile-parent' ? outcome.report : outcome;
     const lived = scenario[0] === 'hostile-parent' ? outcome.exit === 0 : result.status === 0;
-    if (!lived || report?.code !== 'ERR_REMOTE_PROTOCOL' || report.disconnected !== true) {
+    // A handle the peer passed is closed (a victim that cannot list its handles reports none).
+    const closed = (report?.sockets?.length ?? 0) === 0;
+    if (!lived || report?.code !== 'ERR_REMOTE_PROTOCOL' || report.disconnected !== true || !closed) {
       return `IPC guard, ${scenario.join(' ')}: ${last}`;
     }
   }

@@ -8,6 +8,7 @@
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import * as net from 'node:net';
 import { join } from 'node:path';
 import { transports } from '../../../src/ts/remote';
 
@@ -18,6 +19,8 @@ interface VictimReport {
   code: string;
   message: string;
   disconnected: boolean;
+  /** TCP, UDP and Unix socket handles the victim still holds when it reports. */
+  sockets: string[];
 }
 
 function run(...args: string[]): any {
@@ -63,6 +66,25 @@ describe('a parent serving a hostile child', () => {
   ])('lives through a handle passed along as %s', (_, attack, cause) => {
     expectChannelEnded(run('victim-parent', 'json', attack), cause);
   });
+
+  // Node converts these, and fails where only an 'error' event on an object of its own would say.
+  test.each([
+    ['a connected TCP socket', 'a server', 'handle-connected-as-server', /cannot listen \(EINVAL\) passed as net\.Server/],
+    ['a connected Unix socket', 'a server', 'handle-pipe-connected-as-server', /cannot listen \(EINVAL\) passed as net\.Server/],
+    ['a UDP socket', 'a server', 'handle-udp-as-server', /cannot listen passed as net\.Server/],
+    ['a UDP socket', 'a stream socket', 'handle-udp-as-socket', /no stream passed as net\.Socket/],
+    ['a TCP server', 'a UDP socket', 'handle-tcp-as-udp', /no UDP socket passed as dgram\.Socket/],
+  ])('lives through %s passed along as %s, and closes it', (_, __, attack, cause) => {
+    const report = run('victim-parent', 'json', attack);
+    expectChannelEnded(report, cause);
+    expect(report.sockets).toEqual([]);
+  });
+
+  test('closes a handle that comes with a weakwire message, and ends the channel', () => {
+    const report = run('victim-parent', 'json', 'handle-on-envelope');
+    expectChannelEnded(report, /a handle with a weakwire message/);
+    expect(report.sockets).toEqual([]);
+  });
 });
 
 describe('a child serving a hostile parent', () => {
@@ -101,5 +123,50 @@ describe("the guard on Node's IPC reader", () => {
     second.close();
     expect(readCallback()).toBe(nodes);
     expect(child.connected).toBe(true);
+  });
+
+  describe("with the application's own handles", () => {
+    let receiver: ChildProcess;
+    beforeEach(async () => {
+      receiver = fork(FIXTURE, ['receiver'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      await once(receiver, 'spawn');
+    });
+    afterEach(async () => {
+      if (receiver.exitCode !== null) return;
+      const exited = once(receiver, 'exit');
+      receiver.kill();
+      await exited;
+    });
+
+    test('lets a listening server through to the listener it was sent for', async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const answer = once(receiver, 'message');
+        receiver.send({ app: 'server' }, server);
+        expect((await answer)[0]).toEqual({ app: 'listening', port: (server.address() as net.AddressInfo).port });
+        expect(receiver.connected).toBe(true);
+      } finally {
+        server.close();
+      }
+    });
+
+    test('lets a connected socket through to the listener it was sent for', async () => {
+      const server = net.createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const accepted = once(server, 'connection');
+        const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+        const [socket] = await accepted;
+        receiver.send({ app: 'socket' }, socket);
+        let text = '';
+        client.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        await once(client, 'end');
+        expect(text).toBe('hello from the child');
+        expect(receiver.connected).toBe(true);
+      } finally {
+        server.close();
+      }
+    });
   });
 });

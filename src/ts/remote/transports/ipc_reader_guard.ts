@@ -11,17 +11,22 @@
  * disconnected, because Node's reader has no supported way to skip a message and its state after
  * the throw is its own (in 'json' mode it keeps a stale part of the line it was reading).
  *
- * Two messages Node does read end the process a tick later, in Node's own handler of internal
- * messages: an acknowledgement of a handle (NODE_HANDLE_ACK or _NACK) when none was sent, which
- * it asserts cannot happen, and a handle passed along under a type it has no conversion for (or a
- * UDP socket with no socket type). The guard sees internal messages first and ends the channel
- * the same way.
+ * Messages Node does read can end the process too, in Node's own handler of internal messages:
+ * an acknowledgement of a handle (NODE_HANDLE_ACK or _NACK) when none was sent, which it asserts
+ * cannot happen; a handle passed along under a type it has no conversion for (or a UDP socket
+ * with no socket type); and a real handle passed along as a kind it is not (a connected socket
+ * as a server Node then listens on, a UDP socket as a TCP server or stream socket, a stream as a
+ * UDP socket), whose failure Node reports as an 'error' event on an object nobody can listen to.
+ * The guard sees internal messages first, closes such a handle, and ends the channel the same
+ * way. It refuses any handle that comes with a weakwire envelope as well: weakwire never sends
+ * one, and a transport would never close it.
  *
  * The handle is Node's own (`child[kChannelHandle]`, also on `process` in a child). Where it is
  * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
  * and the runtime's reader decides, as before.
  */
-import { Array, JSON, Object, Set, WeakMap } from '../builtins';
+import { getSystemErrorName } from 'node:util';
+import { Array, JSON, Number, Object, Set, WeakMap } from '../builtins';
 import { protocolError } from '../errors';
 import type { RemoteError } from '../errors';
 
@@ -35,6 +40,29 @@ const HANDLE_TYPES = new Set(['net.Native', 'net.Server', 'net.Socket', 'dgram.N
 interface HandleMessage {
   type?: unknown;
   dgramType?: unknown;
+  msg?: unknown;
+}
+
+/** The methods of a handle from Node's reader (a TCP, Pipe or UDP wrap) that Node's conversions use. */
+interface PassedHandle {
+  close?(): void;
+  listen?(backlog: number): unknown;
+  readStart?: unknown;
+  recvStart?: unknown;
+}
+
+/** Node's backlog for a server made from a handle (net.Server's default). */
+const BACKLOG = 511;
+
+function errnoName(status: unknown): string {
+  if (typeof status === 'number' && Number.isInteger(status) && status < 0) {
+    try {
+      return getSystemErrorName(status);
+    } catch {
+      // Not an errno this platform names.
+    }
+  }
+  return `${status}`;
 }
 
 /** Why Node's reader would throw converting the handle `message` passes along, or undefined. */
@@ -48,6 +76,38 @@ function unconvertible(message: HandleMessage): string | undefined {
     return 'a UDP socket of no socket type';
   }
   return undefined;
+}
+
+/**
+ * Why Node's conversion of `handle` to `type` would fail where no listener can see it, or
+ * undefined. A server listens on the handle, a stream socket reads from it, a UDP socket takes
+ * it over by its receive method (or, without one, throws on its descriptor).
+ */
+function unusable(type: string, handle: PassedHandle): string | undefined {
+  if (type === 'net.Socket' && typeof handle.readStart !== 'function') {
+    return 'a handle that is no stream passed as net.Socket';
+  }
+  if (type === 'dgram.Socket' && typeof handle.recvStart !== 'function') {
+    return 'a handle that is no UDP socket passed as dgram.Socket';
+  }
+  if (type === 'net.Server') {
+    if (typeof handle.listen !== 'function') return 'a handle that cannot listen passed as net.Server';
+    // What Node's server does next, with the same backlog; a socket already listening takes it
+    // again. A connected socket refuses (EINVAL), which Node would report to no one.
+    let status: unknown;
+    try {
+      status = handle.listen(BACKLOG);
+    } catch (error) {
+      status = describe(error);
+    }
+    if (status !== 0) return `a socket that cannot listen (${errnoName(status)}) passed as net.Server`;
+  }
+  return undefined;
+}
+
+/** Whether `msg` is a weakwire envelope (any channel's): the key is fixed, the channel its value. */
+function isWeakwireEnvelope(msg: unknown): boolean {
+  return typeof msg === 'object' && msg !== null && typeof (msg as { weakwire?: unknown }).weakwire === 'string';
 }
 
 /** The part of a ChildProcess (or a child's `process`) the guard uses. */
@@ -147,13 +207,17 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
     const cmd = (message as { cmd?: unknown }).cmd;
     if (cmd === 'NODE_HANDLE') {
       if (passed === undefined || passed === null) return;
-      const refused = unconvertible(message as HandleMessage);
+      const handleMessage = message as HandleMessage;
+      const refused =
+        unconvertible(handleMessage) ??
+        (isWeakwireEnvelope(handleMessage.msg) ? 'a handle with a weakwire message' : undefined) ??
+        unusable(handleMessage.type as string, passed as PassedHandle);
       if (refused === undefined) return;
       // Node's handler converts the handle by its type, unchecked. It is given the one conversion
       // that passes the handle on as it is, with a message for no one, and the handle is closed.
       Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
       try {
-        (passed as { close?(): void }).close?.();
+        (passed as PassedHandle).close?.();
       } catch {
         // A handle that will not close is the peer's problem, not a reason to stop.
       }
