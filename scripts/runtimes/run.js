@@ -112,6 +112,8 @@ const IPC_SCENARIOS = [
   ['victim-parent', 'json', 'handle-udp-as-socket'],
   ['victim-parent', 'json', 'handle-tcp-as-udp'],
   ['victim-parent', 'json', 'handle-on-envelope'],
+  ['victim-parent', 'json', 'handle-internal-socket'],
+  ['victim-parent', 'json', 'handle-untaken'],
   ['hostile-parent'],
 ];
 
@@ -129,7 +131,9 @@ function ipcGuard(runtime, binary) {
     const lived = scenario[0] === 'hostile-parent' ? outcome.exit === 0 : result.status === 0;
     // A handle the peer passed is closed (a victim that cannot list its handles reports none).
     const closed = (report?.sockets?.length ?? 0) === 0;
-    if (!lived || report?.code !== 'ERR_REMOTE_PROTOCOL' || report.disconnected !== true || !closed) {
+    // A handle nobody takes is closed without ending the channel: the hostile peer ends its session itself.
+    const code = scenario[2] === 'handle-untaken' ? undefined : 'ERR_REMOTE_PROTOCOL';
+    if (!lived || report?.code !== code || report.disconnected !== true || !closed) {
       return `IPC guard, ${scenario.join(' ')}: ${last}`;
     }
   }

@@ -85,6 +85,19 @@ describe('a parent serving a hostile child', () => {
     expectChannelEnded(report, /a handle with a weakwire message/);
     expect(report.sockets).toEqual([]);
   });
+
+  test('closes a socket made for an internal message, and ends the channel', () => {
+    const report = run('victim-parent', 'json', 'handle-internal-socket');
+    expectChannelEnded(report, /socket or server for an internal message/);
+    expect(report.sockets).toEqual([]);
+  });
+
+  test("closes a socket that comes with the application's message when only weakwire listens, and keeps the channel", () => {
+    // The hostile child closes its session afterwards, then disconnects: the victim reports then.
+    const report = run('victim-parent', 'json', 'handle-untaken');
+    expect(report).toMatchObject({ alive: true, message: 'the child-process transport closed', sockets: [] });
+    expect(report.code).toBeUndefined();
+  });
 });
 
 describe('a child serving a hostile parent', () => {

@@ -127,7 +127,7 @@ class ChildProcessTransport extends BaseTransport {
     // In the child, process 'exit' is our own exit, not the peer's.
     if (this.isChildProcess) endpoint.on('exit', this.onExit);
     // A message Node's reader cannot read would otherwise end this process (ipc_reader_guard.ts).
-    this.unguard = guardIpcReader(endpoint, this.onUnreadable);
+    this.unguard = guardIpcReader(endpoint, this.onUnreadable, this.onMessage);
     if (endpoint.connected === false) this.finish(new Error('the IPC channel is already closed'));
   }
 

@@ -18,8 +18,14 @@
  * as a server Node then listens on, a UDP socket as a TCP server or stream socket, a stream as a
  * UDP socket), whose failure Node reports as an 'error' event on an object nobody can listen to.
  * The guard sees internal messages first, closes such a handle, and ends the channel the same
- * way. It refuses any handle that comes with a weakwire envelope as well: weakwire never sends
- * one, and a transport would never close it.
+ * way. It refuses any handle that comes with a weakwire envelope as well (weakwire never sends
+ * one, and a transport would never close it), and one that Node would make a socket or server of
+ * for an internal message (Node's own internal messages pass raw handles only).
+ *
+ * A handle that comes with one of the application's messages while only weakwire listens for
+ * messages is closed, and the message delivered without it: nobody could take the handle, so it
+ * would stay open (a descriptor per message, for as long as the process runs), and a socket or
+ * server made of it would report its errors to no listener, which ends the process.
  *
  * The handle is Node's own (`child[kChannelHandle]`, also on `process` in a child). Where it is
  * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
@@ -105,6 +111,16 @@ function unusable(type: string, handle: PassedHandle): string | undefined {
   return undefined;
 }
 
+/** Conversions that make an object emitting 'error' events of the handle (the others pass it on raw). */
+const EMITTING_TYPES = new Set(['net.Server', 'net.Socket', 'dgram.Socket']);
+
+/** Whether Node delivers `msg` as an 'internalMessage' (its test in internal/child_process). */
+function isInternal(msg: unknown): boolean {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const cmd = (msg as { cmd?: unknown }).cmd;
+  return typeof cmd === 'string' && cmd.length > 4 && cmd.startsWith('NODE_');
+}
+
 /** Whether `msg` is a weakwire envelope (any channel's): the key is fixed, the channel its value. */
 function isWeakwireEnvelope(msg: unknown): boolean {
   return typeof msg === 'object' && msg !== null && typeof (msg as { weakwire?: unknown }).weakwire === 'string';
@@ -116,6 +132,7 @@ interface IpcEndpoint {
   disconnect?(): void;
   prependListener?(event: string, listener: InternalListener): unknown;
   removeListener?(event: string, listener: InternalListener): unknown;
+  listeners?(event: string): readonly unknown[];
   /** Node's queue of messages waiting for a handle's acknowledgement; an array only while one is awaited. */
   _handleQueue?: unknown;
 }
@@ -133,6 +150,8 @@ interface Guard {
   readonly original: ReadCallback;
   readonly wrapper: ReadCallback;
   readonly listeners: Set<UnreadableListener>;
+  /** The transports' own 'message' listeners: the ones that never take a handle. */
+  readonly readers: Set<unknown>;
   readonly onInternal: InternalListener;
   /** Set once Node's reader threw: from then on its state is not to be trusted. */
   broken: boolean;
@@ -168,6 +187,7 @@ function describe(error: unknown): string {
 function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
   const original = handle.onread;
   const listeners = new Set<UnreadableListener>();
+  const readers = new Set<unknown>();
   const connected = (): boolean => endpoint.connected !== false;
   /** Ends the channel for a message Node could not read, described by `cause`. */
   const end = (cause: string): void => {
@@ -187,6 +207,14 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
         // Already disconnected: nothing more to end.
       }
     }
+  };
+  /** Whether a 'message' listener other than the transports' own would receive a handle. */
+  const othersListen = (): boolean => {
+    const all = endpoint.listeners?.('message');
+    // An endpoint that cannot list its listeners is taken to have others.
+    if (!Array.isArray(all)) return true;
+    for (let i = 0; i < all.length; i++) if (!readers.has(all[i])) return true;
+    return false;
   };
   const wrapper: ReadCallback = function guardedRead(this: unknown, ...args: unknown[]): unknown {
     // After a throw, what Node still holds of the stream is the peer's: bytes are dropped, and the
@@ -208,21 +236,26 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
     if (cmd === 'NODE_HANDLE') {
       if (passed === undefined || passed === null) return;
       const handleMessage = message as HandleMessage;
+      const { msg } = handleMessage;
+      const emitting = EMITTING_TYPES.has(handleMessage.type as string);
       const refused =
         unconvertible(handleMessage) ??
-        (isWeakwireEnvelope(handleMessage.msg) ? 'a handle with a weakwire message' : undefined) ??
+        (isWeakwireEnvelope(msg) ? 'a handle with a weakwire message' : undefined) ??
+        (emitting && isInternal(msg) ? 'a handle made a socket or server for an internal message' : undefined) ??
         unusable(handleMessage.type as string, passed as PassedHandle);
-      if (refused === undefined) return;
+      const untaken = refused === undefined && !isInternal(msg) && !othersListen();
+      if (refused === undefined && !untaken) return;
       // Node's handler converts the handle by its type, unchecked. It is given the one conversion
-      // that passes the handle on as it is, with a message for no one, and the handle is closed.
-      Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
+      // that passes the handle on as it is and the handle is closed: a refused one with a message
+      // for no one, an untaken one with its own message, which goes on as if it came alone.
+      Object.assign(message, untaken ? { type: 'net.Native' } : { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
       try {
         (passed as PassedHandle).close?.();
       } catch {
         // A handle that will not close is the peer's problem, not a reason to stop.
       }
       // After Node's handler, which first acknowledges the handle over the channel.
-      process.nextTick(end, refused);
+      if (refused !== undefined) process.nextTick(end, refused);
       return;
     }
     if (cmd !== 'NODE_HANDLE_ACK' && cmd !== 'NODE_HANDLE_NACK') return;
@@ -232,18 +265,22 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
   };
   handle.onread = wrapper;
   endpoint.prependListener?.('internalMessage', onInternal);
-  const guard: Guard = { original, wrapper, listeners, onInternal, broken: false };
+  const guard: Guard = { original, wrapper, listeners, readers, onInternal, broken: false };
   guards.set(handle, guard);
   return guard;
 }
 
 /**
  * Guards `endpoint`'s IPC channel while `listener` is attached; returns the function that
- * detaches it. The last detach puts Node's read callback back, unless Node replaced it since (as
+ * detaches it. `reader` is the transport's own 'message' listener, which takes no handle. The last detach puts Node's read callback back, unless Node replaced it since (as
  * it does when the channel ends) or its reader threw. Returns undefined when there is no channel
  * handle to guard.
  */
-export function guardIpcReader(endpoint: IpcEndpoint, listener: UnreadableListener): (() => void) | undefined {
+export function guardIpcReader(
+  endpoint: IpcEndpoint,
+  listener: UnreadableListener,
+  reader: unknown,
+): (() => void) | undefined {
   const handle = channelHandleOf(endpoint);
   if (handle === undefined) return undefined;
   let guard = guards.get(handle);
@@ -254,8 +291,11 @@ export function guardIpcReader(endpoint: IpcEndpoint, listener: UnreadableListen
   }
   const current = guard;
   current.listeners.add(listener);
+  current.readers.add(reader);
   return () => {
-    if (!current.listeners.delete(listener) || current.listeners.size > 0) return;
+    if (!current.listeners.delete(listener)) return;
+    current.readers.delete(reader);
+    if (current.listeners.size > 0) return;
     // A broken channel keeps its guard until Node closes it.
     if (current.broken) return;
     if (guards.get(handle) === current) guards.delete(handle);
