@@ -19,7 +19,7 @@ interface VictimReport {
   code: string;
   message: string;
   disconnected: boolean;
-  /** TCP, UDP and Unix socket handles the victim still holds when it reports. */
+  /** Socket descriptors the victim still holds when it reports. */
   sockets: string[];
 }
 
@@ -151,18 +151,48 @@ describe("the guard on Node's IPC reader", () => {
       await exited;
     });
 
-    test('lets a listening server through to the listener it was sent for', async () => {
-      const server = net.createServer();
+    /** Sends `server` (listening at `where`) to the receiver, closes ours, and reads what a connection to it gets. */
+    async function handOver(server: net.Server, where: string | number): Promise<{ answer: unknown; read: string }> {
+      // A receiver that dies of the handle fails the test at once.
+      const died = once(receiver, 'exit').then(([code, signal]) => {
+        throw new Error(`the receiver exited (${code ?? signal})`);
+      });
+      const answer = once(receiver, 'message');
+      receiver.send({ app: 'server' }, server);
+      const [message] = await Promise.race([answer, died]);
+      died.catch(() => {}); // it exits when the test ends
+      // From now on only the receiver's copy listens.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const client = typeof where === 'number' ? net.connect(where, '127.0.0.1') : net.connect(where);
+      let read = '';
+      client.setEncoding('utf8').on('data', (chunk: string) => (read += chunk));
+      await once(client, 'end');
+      return { answer: message, read };
+    }
+
+    test('lets a listening TCP server through to the listener it was sent for, and it takes connections', async () => {
+      const server = net.createServer((socket) => socket.end('hello from the parent'));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      try {
-        const answer = once(receiver, 'message');
-        receiver.send({ app: 'server' }, server);
-        expect((await answer)[0]).toEqual({ app: 'listening', port: (server.address() as net.AddressInfo).port });
-        expect(receiver.connected).toBe(true);
-      } finally {
-        server.close();
-      }
+      const { port } = server.address() as net.AddressInfo;
+      const { answer, read } = await handOver(server, port);
+      expect(answer).toMatchObject({ app: 'listening', address: { port } });
+      expect(read).toBe('hello from the child server');
+      expect(receiver.connected).toBe(true);
     });
+
+    // An abstract socket (Linux): closing our server does not unlink a path the receiver listens on.
+    (process.platform === 'linux' ? test : test.skip)(
+      'lets a listening Unix socket server through to the listener it was sent for, and it takes connections',
+      async () => {
+        const path = `\0weakwire-ipc-reader-${process.pid}`;
+        const server = net.createServer((socket) => socket.end('hello from the parent'));
+        await new Promise<void>((resolve) => server.listen(path, resolve));
+        const { answer, read } = await handOver(server, path);
+        expect(answer).toMatchObject({ app: 'listening' });
+        expect(read).toBe('hello from the child server');
+        expect(receiver.connected).toBe(true);
+      },
+    );
 
     test('lets a connected socket through to the listener it was sent for', async () => {
       const server = net.createServer();

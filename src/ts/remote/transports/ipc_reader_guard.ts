@@ -17,8 +17,8 @@
  * with no socket type); and a real handle passed along as a kind it is not (a connected socket
  * as a server Node then listens on, a UDP socket as a TCP server or stream socket, a stream as a
  * UDP socket), whose failure Node reports as an 'error' event on an object nobody can listen to.
- * The guard sees internal messages first, closes such a handle, and ends the channel the same
- * way. It refuses any handle that comes with a weakwire envelope as well (weakwire never sends
+ * The guard sees internal messages first, closes such a handle (or, for a server, makes the
+ * server itself and listens for its failure), and ends the channel the same way. It refuses any handle that comes with a weakwire envelope as well (weakwire never sends
  * one, and a transport would never close it), and one that Node would make a socket or server of
  * for an internal message (Node's own internal messages pass raw handles only).
  *
@@ -31,8 +31,8 @@
  * not found (other runtimes, an emitter that only looks like a ChildProcess), nothing is wrapped
  * and the runtime's reader decides, as before.
  */
-import { getSystemErrorName } from 'node:util';
-import { Array, JSON, Number, Object, Set, WeakMap } from '../builtins';
+import { Server } from 'node:net';
+import { Array, JSON, Object, Set, WeakMap } from '../builtins';
 import { protocolError } from '../errors';
 import type { RemoteError } from '../errors';
 
@@ -52,23 +52,9 @@ interface HandleMessage {
 /** The methods of a handle from Node's reader (a TCP, Pipe or UDP wrap) that Node's conversions use. */
 interface PassedHandle {
   close?(): void;
-  listen?(backlog: number): unknown;
+  listen?: unknown;
   readStart?: unknown;
   recvStart?: unknown;
-}
-
-/** Node's backlog for a server made from a handle (net.Server's default). */
-const BACKLOG = 511;
-
-function errnoName(status: unknown): string {
-  if (typeof status === 'number' && Number.isInteger(status) && status < 0) {
-    try {
-      return getSystemErrorName(status);
-    } catch {
-      // Not an errno this platform names.
-    }
-  }
-  return `${status}`;
 }
 
 /** Why Node's reader would throw converting the handle `message` passes along, or undefined. */
@@ -85,9 +71,10 @@ function unconvertible(message: HandleMessage): string | undefined {
 }
 
 /**
- * Why Node's conversion of `handle` to `type` would fail where no listener can see it, or
- * undefined. A server listens on the handle, a stream socket reads from it, a UDP socket takes
- * it over by its receive method (or, without one, throws on its descriptor).
+ * Why Node's conversion of `handle` to `type` would fail before any listener could see it, or
+ * undefined. A stream socket reads from the handle, a UDP socket takes it over by its receive
+ * method (or, without one, throws on its descriptor), a server listens on it (whether it can is
+ * found out by listening: see `takeServer`).
  */
 function unusable(type: string, handle: PassedHandle): string | undefined {
   if (type === 'net.Socket' && typeof handle.readStart !== 'function') {
@@ -96,17 +83,8 @@ function unusable(type: string, handle: PassedHandle): string | undefined {
   if (type === 'dgram.Socket' && typeof handle.recvStart !== 'function') {
     return 'a handle that is no UDP socket passed as dgram.Socket';
   }
-  if (type === 'net.Server') {
-    if (typeof handle.listen !== 'function') return 'a handle that cannot listen passed as net.Server';
-    // What Node's server does next, with the same backlog; a socket already listening takes it
-    // again. A connected socket refuses (EINVAL), which Node would report to no one.
-    let status: unknown;
-    try {
-      status = handle.listen(BACKLOG);
-    } catch (error) {
-      status = describe(error);
-    }
-    if (status !== 0) return `a socket that cannot listen (${errnoName(status)}) passed as net.Server`;
+  if (type === 'net.Server' && typeof handle.listen !== 'function') {
+    return 'a handle that cannot listen passed as net.Server';
   }
   return undefined;
 }
@@ -133,6 +111,7 @@ interface IpcEndpoint {
   prependListener?(event: string, listener: InternalListener): unknown;
   removeListener?(event: string, listener: InternalListener): unknown;
   listeners?(event: string): readonly unknown[];
+  emit?(event: string, ...args: unknown[]): unknown;
   /** Node's queue of messages waiting for a handle's acknowledgement; an array only while one is awaited. */
   _handleQueue?: unknown;
 }
@@ -208,6 +187,25 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
       }
     }
   };
+  /**
+   * Does what Node's conversion of a handle to `net.Server` does (a new server listening on it,
+   * handed to the 'message' listeners once it listens), with a listener for the failure Node
+   * would report to no one: a connected socket cannot listen (EINVAL). Node's server closes the
+   * handle it failed to listen on (for a Unix socket, one it made on the same descriptor; the
+   * handle passed is then Node's leftover, its descriptor closed), and the channel ends.
+   */
+  const takeServer = (msg: unknown, handle: unknown): void => {
+    const server = new Server();
+    const failed = (error: unknown): void => {
+      const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+      end(`a socket that cannot listen (${typeof code === 'string' ? code : describe(error)}) passed as net.Server`);
+    };
+    server.once('error', failed);
+    server.listen(handle as never, () => {
+      server.removeListener('error', failed);
+      endpoint.emit?.('message', msg, server);
+    });
+  };
   /** Whether a 'message' listener other than the transports' own would receive a handle. */
   const othersListen = (): boolean => {
     const all = endpoint.listeners?.('message');
@@ -244,6 +242,13 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
         (emitting && isInternal(msg) ? 'a handle made a socket or server for an internal message' : undefined) ??
         unusable(handleMessage.type as string, passed as PassedHandle);
       const untaken = refused === undefined && !isInternal(msg) && !othersListen();
+      if (refused === undefined && !untaken && handleMessage.type === 'net.Server') {
+        // Node's conversion, with a listener for its failure; Node is given the raw handle with a
+        // message for no one.
+        takeServer(msg, passed);
+        Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_TAKEN' } });
+        return;
+      }
       if (refused === undefined && !untaken) return;
       // Node's handler converts the handle by its type, unchecked. It is given the one conversion
       // that passes the handle on as it is and the handle is closed: a refused one with a message
