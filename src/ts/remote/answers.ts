@@ -24,7 +24,7 @@ export function answerResult(ctx: SessionContext, seq: number, outcome: unknown,
   let answer: WireMessage;
   try {
     answer =
-      outcome instanceof ByReference
+      ByReference.is(outcome)
         ? { op: 'result', seq, value: encoder.encode(outcome.value, true) }
         : encodeValues(encoder, { op: 'result', seq }, [outcome]);
   } catch (error) {

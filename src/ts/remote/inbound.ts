@@ -187,7 +187,7 @@ export class Inbound {
       sendAnswer(this.ctx, { op: 'result', seq: message.seq, stale: true }, reply);
       return;
     }
-    if (keep) this.ctx.answers.keep(message.seq, true, outcome instanceof ByReference ? outcome.value : outcome);
+    if (keep) this.ctx.answers.keep(message.seq, true, ByReference.is(outcome) ? outcome.value : outcome);
     answerResult(this.ctx, message.seq, outcome, reply);
   }
 

@@ -30,7 +30,16 @@ export type DecodeValues = <K extends Op>(message: MessageOf<K>) => ValuesOf<K>;
 
 /** A result that must go by reference whatever it is (a module, a served global object). */
 export class ByReference {
+  #brand = true;
   constructor(readonly value: object) {}
+
+  /**
+   * Whether `outcome` is one. A brand check, not `instanceof`: that reads the prototype of what
+   * served code returned, and a revoked Proxy throws there, outside any answer.
+   */
+  static is(outcome: unknown): outcome is ByReference {
+    return typeof outcome === 'object' && outcome !== null && #brand in outcome;
+  }
 }
 
 /** A request that runs on an object: `root` is its target, or the kept answer it names. */

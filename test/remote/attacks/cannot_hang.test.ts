@@ -393,3 +393,24 @@ describe('an answer whose value is a thenable (a copied object with a remote `th
     }
   });
 });
+
+describe('a served function that returns a value which throws when its prototype is read', () => {
+  // A revoked Proxy (a capability the application revoked) as a call's result: checking the
+  // result threw out of the request handler, into the 'error' channel, and the call was never
+  // answered: the caller waited for callTimeoutMs (for ever with 0). It goes by reference now.
+  test('still answers the call (it was never answered)', async () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const server = new RemoteServer({ modules: { tools: () => ({ revoked: () => revoked.proxy }) } });
+    const channel = new MessageChannel();
+    server.serve(transports.messagePort(channel.port2));
+    const remote = connect(transports.messagePort(channel.port1));
+    try {
+      const tools = await remote.require('tools');
+      expect(await rejectionWithin(2_000, tools.revoked())).toBe('fulfilled');
+    } finally {
+      remote.close();
+      channel.port2.close();
+    }
+  });
+});
