@@ -369,6 +369,26 @@ describe('Electron transports over the stand-in', () => {
     expect(seen.closes).toEqual([]);
   });
 
+  test('an open from a frame that is already gone (senderFrame null) is refused and leaves the page its session', () => {
+    // Electron gives senderFrame null when the frame navigated or was destroyed before main read
+    // the message: a subframe that sends 'open' and navigates away at once looked like the main
+    // frame, closed the page's session and bound one of its own.
+    const ipcMain = new EventEmitter();
+    const webContents = Object.assign(new EventEmitter(), {
+      id: 98,
+      send: () => {},
+      isDestroyed: () => false,
+    });
+    const seen = record(electronMainTransport(ipcMain, webContents));
+    const mainFrame = { sender: webContents, senderFrame: { parent: null }, returnValue: undefined };
+    ipcMain.emit('weakwire', mainFrame, { k: 'open', n: 'b'.repeat(32) });
+    expect(mainFrame.returnValue).toEqual({ k: 'ok' });
+    const gone = { sender: webContents, senderFrame: null, returnValue: undefined };
+    ipcMain.emit('weakwire', gone, { k: 'open', n: 'c'.repeat(32) });
+    expect(seen.closes).toEqual([]);
+    expect(gone.returnValue).toEqual({ k: 'error', e: 'the frame that sent the open is gone (it navigated or was destroyed)' });
+  });
+
   describe('bad input', () => {
     test('TypeErrors name the argument', () => {
       const ipcMain = new EventEmitter();

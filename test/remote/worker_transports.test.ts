@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { connect, transports, type RemoteClient } from '../../src/ts/remote';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'remote', 'server_worker.js');
@@ -113,6 +113,22 @@ describe('worker-sync transport (main thread blocks, worker answers)', () => {
   test('workerSyncClient rejects what is not a channel end', () => {
     expect(() => transports.workerSyncClient({} as never)).toThrow(TypeError);
     expect(() => transports.workerSyncChannel({ bufferSize: 1 })).toThrow(/bufferSize/);
+  });
+
+  test('workerSyncClient refuses a shared buffer too small for the header with a TypeError naming `end`', () => {
+    const data = new MessageChannel();
+    const answers = new MessageChannel();
+    try {
+      // It made an Int32Array over the header without looking: a RangeError, "Invalid typed array length: 4".
+      expect(() =>
+        transports.workerSyncClient({ port: data.port1, answers: answers.port1, buffer: new SharedArrayBuffer(8) }),
+      ).toThrow(
+        expect.objectContaining({ name: 'TypeError', message: 'workerSyncClient: end must be the `end` of a workerSyncChannel()' }),
+      );
+    } finally {
+      data.port1.close();
+      answers.port1.close();
+    }
   });
 });
 

@@ -38,7 +38,10 @@ export interface ElectronWebContentsLike {
 /** The part of Electron's `IpcMainEvent` the main transport uses. */
 export interface ElectronIpcMainEventLike {
   readonly sender: ElectronWebContentsLike;
-  /** The sending frame; a subframe (one with a parent) is refused. May be null or missing. */
+  /**
+   * The sending frame: an open from a subframe (one with a parent) or from a frame that is gone
+   * (null) is refused. May be missing.
+   */
   readonly senderFrame?: { readonly parent: unknown } | null;
   /** Setting it answers the renderer's `sendSync`. */
   returnValue: any;
@@ -55,9 +58,17 @@ function routeKey(webContentsId: number, nonce: string): string {
   return `${webContentsId}/${nonce}`;
 }
 
-function fromSubframe(event: ElectronIpcMainEventLike): boolean {
+/**
+ * Why an 'open' from this event's frame is refused, or undefined for a main frame. Electron gives
+ * `senderFrame` null when the frame navigated or was destroyed before we read the message: that
+ * may have been a subframe, so it is refused too. A missing `senderFrame` (an older Electron) is
+ * taken as the main frame.
+ */
+function frameRefusal(event: ElectronIpcMainEventLike): string | undefined {
   const frame = event.senderFrame;
-  return typeof frame === 'object' && frame !== null && frame.parent != null;
+  if (frame === null) return 'the frame that sent the open is gone (it navigated or was destroyed)';
+  if (typeof frame === 'object' && frame.parent != null) return 'weakwire serves the main frame of a page, not subframes';
+  return undefined;
 }
 
 /** Answers a sendSync (harmless for an async send: the renderer never reads it). */
@@ -126,8 +137,9 @@ class MainRouter {
   };
 
   private open(event: ElectronIpcMainEventLike, envelope: Envelope): void {
-    if (fromSubframe(event)) {
-      answer(event, { k: 'error', e: 'weakwire serves the main frame of a page, not subframes' });
+    const refusal = frameRefusal(event);
+    if (refusal !== undefined) {
+      answer(event, { k: 'error', e: refusal });
       return;
     }
     const page = event.sender.id;

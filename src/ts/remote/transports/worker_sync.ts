@@ -359,6 +359,7 @@ export function workerSyncClient(end: WorkerSyncEnd, options: { timeoutMs?: numb
     typeof end !== 'object' ||
     end === null ||
     !types.isSharedArrayBuffer(end.buffer) ||
+    end.buffer.byteLength < HEADER_BYTES ||
     typeof end.port?.postMessage !== 'function' ||
     typeof end.answers?.postMessage !== 'function'
   ) {
