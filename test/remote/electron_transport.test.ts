@@ -348,15 +348,16 @@ describe('Electron transports over the stand-in', () => {
     expect((await w.next('rawSync')).value).toEqual({ k: 'error', e: 'malformed weakwire envelope' });
   });
 
+  /** A main transport on a hand-made ipcMain and webContents (id `id`), for events the stand-in cannot make. */
+  function handMadePage(id: number) {
+    const ipcMain = new EventEmitter();
+    const webContents = Object.assign(new EventEmitter(), { id, send: () => {}, isDestroyed: () => false });
+    return { ipcMain, webContents, seen: record(electronMainTransport(ipcMain, webContents)) };
+  }
+
   test('an open from a subframe is refused (webContents.send only reaches the main frame)', () => {
     // Hand-made events: the stand-in has no subframes.
-    const ipcMain = new EventEmitter();
-    const webContents = Object.assign(new EventEmitter(), {
-      id: 99,
-      send: () => {},
-      isDestroyed: () => false,
-    });
-    const seen = record(electronMainTransport(ipcMain, webContents));
+    const { ipcMain, webContents, seen } = handMadePage(99);
     const event = { sender: webContents, senderFrame: { parent: {} }, returnValue: undefined };
     ipcMain.emit('weakwire', event, { k: 'open', n: 'a'.repeat(32) });
     expect(event.returnValue).toEqual({
@@ -373,13 +374,7 @@ describe('Electron transports over the stand-in', () => {
     // Electron gives senderFrame null when the frame navigated or was destroyed before main read
     // the message: a subframe that sends 'open' and navigates away at once looked like the main
     // frame, closed the page's session and bound one of its own.
-    const ipcMain = new EventEmitter();
-    const webContents = Object.assign(new EventEmitter(), {
-      id: 98,
-      send: () => {},
-      isDestroyed: () => false,
-    });
-    const seen = record(electronMainTransport(ipcMain, webContents));
+    const { ipcMain, webContents, seen } = handMadePage(98);
     const mainFrame = { sender: webContents, senderFrame: { parent: null }, returnValue: undefined };
     ipcMain.emit('weakwire', mainFrame, { k: 'open', n: 'b'.repeat(32) });
     expect(mainFrame.returnValue).toEqual({ k: 'ok' });

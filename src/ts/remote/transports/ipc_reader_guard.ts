@@ -18,9 +18,10 @@
  * as a server Node then listens on, a UDP socket as a TCP server or stream socket, a stream as a
  * UDP socket), whose failure Node reports as an 'error' event on an object nobody can listen to.
  * The guard sees internal messages first, closes such a handle (or, for a server, makes the
- * server itself and listens for its failure), and ends the channel the same way. It refuses any handle that comes with a weakwire envelope as well (weakwire never sends
- * one, and a transport would never close it), and one that Node would make a socket or server of
- * for an internal message (Node's own internal messages pass raw handles only).
+ * server itself and listens for its failure), and ends the channel the same way. It refuses any
+ * handle that comes with a weakwire envelope as well (weakwire never sends one, and a transport
+ * would never close it), and one that Node would make a socket or server of for an internal
+ * message (Node's own internal messages pass raw handles only).
  *
  * A handle that comes with one of the application's messages while only weakwire listens for
  * messages is closed, and the message delivered without it: nobody could take the handle, so it
@@ -102,6 +103,27 @@ function isInternal(msg: unknown): boolean {
 /** Whether `msg` is a weakwire envelope (any channel's): the key is fixed, the channel its value. */
 function isWeakwireEnvelope(msg: unknown): boolean {
   return typeof msg === 'object' && msg !== null && typeof (msg as { weakwire?: unknown }).weakwire === 'string';
+}
+
+/** Why the guard refuses the handle `message` passes along (see above), or undefined. */
+function refusal(message: HandleMessage, handle: PassedHandle): string | undefined {
+  const { msg } = message;
+  return (
+    unconvertible(message) ??
+    (isWeakwireEnvelope(msg) ? 'a handle with a weakwire message' : undefined) ??
+    (EMITTING_TYPES.has(message.type as string) && isInternal(msg)
+      ? 'a handle made a socket or server for an internal message'
+      : undefined) ??
+    unusable(message.type as string, handle)
+  );
+}
+
+function closeQuietly(handle: PassedHandle): void {
+  try {
+    handle.close?.();
+  } catch {
+    // A handle that will not close is the peer's problem, not a reason to stop.
+  }
 }
 
 /** The part of a ChildProcess (or a child's `process`) the guard uses. */
@@ -214,6 +236,32 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
     for (let i = 0; i < all.length; i++) if (!readers.has(all[i])) return true;
     return false;
   };
+  /**
+   * A handle passed along, before Node's handler converts it by its type, unchecked. Node is
+   * given the conversion that passes the handle on raw where the guard takes over: with a message
+   * for no one when the handle is refused (closed; the channel ends after Node's handler, which
+   * first acknowledges the handle) or made a server here, with its own message when nobody would
+   * take it (closed; the message goes on as if it came alone).
+   */
+  const onHandle = (message: HandleMessage, passed: PassedHandle): void => {
+    const refused = refusal(message, passed);
+    if (refused !== undefined) {
+      Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
+      closeQuietly(passed);
+      process.nextTick(end, refused);
+      return;
+    }
+    const { msg } = message;
+    if (!isInternal(msg) && !othersListen()) {
+      message.type = 'net.Native';
+      closeQuietly(passed);
+      return;
+    }
+    if (message.type === 'net.Server') {
+      takeServer(msg, passed);
+      Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_TAKEN' } });
+    }
+  };
   const wrapper: ReadCallback = function guardedRead(this: unknown, ...args: unknown[]): unknown {
     // After a throw, what Node still holds of the stream is the peer's: bytes are dropped, and the
     // end of the stream goes to Node only while it has not been told to disconnect (else it would
@@ -232,35 +280,7 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
     if (typeof message !== 'object' || message === null) return;
     const cmd = (message as { cmd?: unknown }).cmd;
     if (cmd === 'NODE_HANDLE') {
-      if (passed === undefined || passed === null) return;
-      const handleMessage = message as HandleMessage;
-      const { msg } = handleMessage;
-      const emitting = EMITTING_TYPES.has(handleMessage.type as string);
-      const refused =
-        unconvertible(handleMessage) ??
-        (isWeakwireEnvelope(msg) ? 'a handle with a weakwire message' : undefined) ??
-        (emitting && isInternal(msg) ? 'a handle made a socket or server for an internal message' : undefined) ??
-        unusable(handleMessage.type as string, passed as PassedHandle);
-      const untaken = refused === undefined && !isInternal(msg) && !othersListen();
-      if (refused === undefined && !untaken && handleMessage.type === 'net.Server') {
-        // Node's conversion, with a listener for its failure; Node is given the raw handle with a
-        // message for no one.
-        takeServer(msg, passed);
-        Object.assign(message, { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_TAKEN' } });
-        return;
-      }
-      if (refused === undefined && !untaken) return;
-      // Node's handler converts the handle by its type, unchecked. It is given the one conversion
-      // that passes the handle on as it is and the handle is closed: a refused one with a message
-      // for no one, an untaken one with its own message, which goes on as if it came alone.
-      Object.assign(message, untaken ? { type: 'net.Native' } : { type: 'net.Native', msg: { cmd: 'NODE_WEAKWIRE_REFUSED' } });
-      try {
-        (passed as PassedHandle).close?.();
-      } catch {
-        // A handle that will not close is the peer's problem, not a reason to stop.
-      }
-      // After Node's handler, which first acknowledges the handle over the channel.
-      if (refused !== undefined) process.nextTick(end, refused);
+      if (passed !== undefined && passed !== null) onHandle(message as HandleMessage, passed as PassedHandle);
       return;
     }
     if (cmd !== 'NODE_HANDLE_ACK' && cmd !== 'NODE_HANDLE_NACK') return;
@@ -277,9 +297,9 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
 
 /**
  * Guards `endpoint`'s IPC channel while `listener` is attached; returns the function that
- * detaches it. `reader` is the transport's own 'message' listener, which takes no handle. The last detach puts Node's read callback back, unless Node replaced it since (as
- * it does when the channel ends) or its reader threw. Returns undefined when there is no channel
- * handle to guard.
+ * detaches it. `reader` is the transport's own 'message' listener, which takes no handle. The
+ * last detach puts Node's read callback back, unless Node replaced it since (as it does when the
+ * channel ends) or its reader threw. Returns undefined when there is no channel handle to guard.
  */
 export function guardIpcReader(
   endpoint: IpcEndpoint,
