@@ -57,6 +57,24 @@ export function codeOf(error: unknown): string | undefined {
 }
 
 /**
+ * What a thrown value says, in words, without ever throwing itself. The value may be anything: what
+ * a getter of the application's value threw (a revoked Proxy throws on `instanceof` and on string
+ * conversion), or what a peer's bytes made a decoder throw. Describing one failure must not raise a
+ * second one, which would turn the failure of one message into the loss of the pipe. A Proxy is
+ * not asked anything (its traps could run, or be a request to the peer).
+ */
+export function describeThrown(thrown: unknown): string {
+  try {
+    if (typeof thrown !== 'object' || thrown === null) return String(thrown);
+    if (types.isProxy(thrown)) return 'a Proxy';
+    const message = (thrown as { message?: unknown }).message;
+    return typeof message === 'string' ? message : Object.prototype.toString.call(thrown);
+  } catch {
+    return 'a value that cannot be described';
+  }
+}
+
+/**
  * Whether a failure to send concerned only that one message (it was too large, too deep or could
  * not be cloned) and the transport is still usable. Anything else means the pipe is gone.
  */

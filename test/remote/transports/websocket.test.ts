@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import { transports } from '../../../src/ts/remote';
 import { encodeFrame } from '../../../src/ts/remote/codec/frames';
 import { conformanceSuite, notApplicable, type Pair } from './conformance';
-import { LocalEnd } from './ends';
+import { LocalEnd, until } from './ends';
 import { webSocketPair } from './websocket_pair';
 
 interface SocketPair extends Pair {
@@ -59,3 +59,24 @@ conformanceSuite<SocketPair>(() => ({
   },
   messageError: notApplicable("a WebSocket has no 'messageerror': frames are decoded by the transport itself"),
 }));
+
+describe('webSocket: what a dropped frame reports', () => {
+  test('a binary frame that is no message is reported as the stream transport reports one, by what is wrong with it', async () => {
+    const pair = await openSockets();
+    try {
+      await pair.local.start();
+      await pair.peer.start();
+      const frame = encodeFrame({ op: 'cut', pad: 'x'.repeat(40) });
+      pair.peerSocket.send(frame.subarray(0, frame.byteLength >> 1));
+      await until(() => pair.local.log.problems.length > 0, 'the report of the cut frame');
+      expect(pair.local.log.problems).toEqual([
+        expect.objectContaining({
+          code: 'ERR_REMOTE_PROTOCOL',
+          message: expect.stringMatching(/^websocket transport: dropped a frame: Malformed frame: it ends inside a value/),
+        }),
+      ]);
+    } finally {
+      await pair.dispose();
+    }
+  });
+});

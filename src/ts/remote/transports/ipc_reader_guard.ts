@@ -34,7 +34,7 @@
  */
 import { Server } from 'node:net';
 import { Array, JSON, Object, Set, WeakMap } from '../builtins';
-import { protocolError } from '../errors';
+import { describeThrown, protocolError } from '../errors';
 import type { RemoteError } from '../errors';
 
 type ReadCallback = (this: unknown, ...args: unknown[]) => unknown;
@@ -174,17 +174,6 @@ function channelHandleOf(endpoint: object): ChannelHandle | undefined {
   return undefined;
 }
 
-function describe(error: unknown): string {
-  try {
-    if (typeof error === 'object' && error !== null && typeof (error as Error).message === 'string') {
-      return `${(error as Error).name ?? 'Error'}: ${(error as Error).message}`;
-    }
-  } catch {
-    // A value that throws when read says nothing more.
-  }
-  return typeof error;
-}
-
 function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
   const original = handle.onread;
   const listeners = new Set<UnreadableListener>();
@@ -220,7 +209,7 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
     const server = new Server();
     const failed = (error: unknown): void => {
       const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-      end(`a socket that cannot listen (${typeof code === 'string' ? code : describe(error)}) passed as net.Server`);
+      end(`a socket that cannot listen (${typeof code === 'string' ? code : describeThrown(error)}) passed as net.Server`);
     };
     server.once('error', failed);
     server.listen(handle as never, () => {
@@ -270,7 +259,7 @@ function install(handle: ChannelHandle, endpoint: IpcEndpoint): Guard {
     try {
       return original.apply(this, args);
     } catch (error) {
-      end(describe(error));
+      end(describeThrown(error));
       return undefined;
     }
   };

@@ -10,7 +10,7 @@
  * - `Backlog`: the byte count behind that cap.
  */
 import { Array, Error } from '../builtins';
-import { isMessageFailure, RemoteError } from '../errors';
+import { describeThrown, isMessageFailure, RemoteError } from '../errors';
 import type { Transport, TransportHandlers, WireMessage } from '../transport';
 
 type Reply = (answer: WireMessage) => void;
@@ -43,20 +43,7 @@ export function backlogError(kind: string, bytes: number, cap: number, option: s
 
 /** A send failure of the underlying pipe that concerns only that message (a clone failure). */
 export function unencodableError(kind: string, cause: unknown): RemoteError {
-  return new RemoteError('ERR_REMOTE_UNENCODABLE', `${kind} transport could not send a message: ${describeCause(cause)}`, { cause });
-}
-
-/**
- * What a write threw, in words. It may be anything a getter of the application's value threw (a
- * revoked Proxy throws on `instanceof` and on string conversion): reading it must not throw again,
- * or the failure of one message would look like a dead pipe and close the session.
- */
-function describeCause(cause: unknown): string {
-  try {
-    return String(cause instanceof Error ? cause.message : cause);
-  } catch {
-    return 'it threw a value that cannot be described';
-  }
+  return new RemoteError('ERR_REMOTE_UNENCODABLE', `${kind} transport could not send a message: ${describeThrown(cause)}`, { cause });
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { ArrayBuffer, Error, Number, Set, TypeError, Uint8Array } from '../builtins';
 import { decodeFrame, encodeFrame } from '../codec/frames';
-import { isMessageFailure, protocolError, RemoteError } from '../errors';
+import { describeThrown, isMessageFailure, protocolError, RemoteError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, backlogError, tooLargeError } from './kit';
 
@@ -147,7 +147,7 @@ class WebSocketTransport extends BaseTransport {
     try {
       message = decodeFrame(new Uint8Array(data));
     } catch (error) {
-      this.problem(isMessageFailure(error) ? (error as Error) : protocolError(`websocket transport: ${String(error)}`));
+      this.problem(protocolError(`websocket transport: dropped a frame: ${describeThrown(error)}`));
       return;
     }
     this.deliver(message);
