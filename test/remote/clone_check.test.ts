@@ -334,6 +334,27 @@ describe('a clone of this realm is checked as a plain walk with a record checks 
   });
 });
 
+describe('a key named constructor is data', () => {
+  // The check tells this realm's plain objects and arrays by their inherited `constructor`: a clone
+  // may carry a key of that name, which must neither pass for a plain object's kind nor hide one.
+  test('objects and arrays whose own constructor key holds data are checked as the reference checks them', () => {
+    const build = (): unknown[] => {
+      const named: any = [1, 2];
+      named.constructor = 'not Array';
+      return [{ constructor: 'x' }, { constructor: { constructor: [] } }, { constructor: null }, named, [{ constructor: new Map() }]];
+    };
+    expectAsReference(build, 8);
+    const out = (outcome(build(), 8, false) as { out: any[] }).out;
+    expect(out.slice(0, 3)).toEqual([{ constructor: 'x' }, { constructor: { constructor: [] } }, { constructor: null }]);
+    expect(Object.keys(out[3])).toEqual(['0', '1']);
+  });
+
+  test('an object whose own constructor key holds something that is not data is refused', () => {
+    const got = outcome([{ constructor: new WeakMap() }], 8, false);
+    expect(got).toMatchObject({ ok: false, code: 'ERR_REMOTE_PROTOCOL' });
+  });
+});
+
 describe('a clone of this realm is checked as the walk with a record checks it', () => {
   test('on random graphs (trees, shared parts, cycles, Dates), several values per message, any maxDepth', () => {
     fc.assert(

@@ -143,8 +143,15 @@ export class CloneCheck {
         return known;
       }
     }
-    // This realm's plain objects and arrays first, with one prototype read (a deserializer makes
-    // no proxy); then the same kinds of another realm.
+    // This realm's plain objects and arrays first. Their `constructor` is one inherited data
+    // property load, about half the cost of the prototype read (which calls into the runtime for a
+    // value of unknown shape). It is exact for a clone: no value a deserializer or the frame
+    // decoder makes has a getter, a Proxy, or a function of its own under that key, so `Object`
+    // or `Array` there is what this realm's prototype holds. Anything else (a data key named
+    // `constructor`, another realm, another kind) takes the prototype read.
+    const ctor = (value as { constructor?: unknown }).constructor;
+    if (ctor === Object) return this.object(value as Record<string, unknown>);
+    if (ctor === Array && Array.isArray(value)) return this.array(value as unknown[]);
     const proto = getPrototypeOf(value);
     if (proto === OBJECT_PROTO) return this.object(value as Record<string, unknown>);
     if (proto === ARRAY_PROTO ? Array.isArray(value) : isPlainArray(value)) return this.array(value as unknown[]);
