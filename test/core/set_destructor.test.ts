@@ -288,6 +288,22 @@ describe.each(BACKENDS)('%s backend', (_backend, { setDestructor, stats, IDWeakM
       await gcUntil(() => calls.length === 20);
     });
 
+    test('when every registration of a page was cancelled, its slots are taken again and the old cancel functions stay harmless', async () => {
+      // More than a page (4,096 slots), all cancelled at once while their targets live: the pages
+      // start over, and the next registrations take the same slots.
+      const kept = Array.from({ length: 5000 }, (_, i) => ({ i }));
+      const oldCalls: number[] = [];
+      const oldCancels = kept.map((target, i) => setDestructor(target, (n: number) => oldCalls.push(n), i));
+      expect(oldCancels.every((cancel) => cancel())).toBe(true);
+      const calls: string[] = [];
+      registerGarbage(5000, (name: string) => calls.push(name), (i) => `new-${i}`);
+      expect(oldCancels.some((cancel) => cancel())).toBe(false);
+      await gcUntil(() => calls.length === 5000);
+      expect(new Set(calls).size).toBe(5000);
+      expect(oldCalls).toEqual([]);
+      expect(kept).toHaveLength(5000);
+    });
+
     test('slots freed by cancels and by callbacks are taken again, over several pages, without touching live registrations', async () => {
       // Registrations live in pages of 4,096 slots; each round registers more than a page's worth,
       // then cancels a third of what is live and lets another third die, so the next rounds take
