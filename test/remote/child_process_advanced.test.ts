@@ -46,6 +46,15 @@ test('binary data crosses as bytes and comes back as the same kind', async () =>
   expect(new Uint8Array(back.raw)).toEqual(new Uint8Array([9, 8, 7]));
 });
 
+test('typed arrays in plain data cross on their own, though Node.js gives each as a view of its message', async () => {
+  const back = await echo.echo({ floats: Float64Array.of(1.5, -2), ints: Int32Array.of(7), view: new DataView(new ArrayBuffer(4)) });
+  expect(back.floats).toBeInstanceOf(Float64Array);
+  expect([...back.floats]).toEqual([1.5, -2]);
+  expect([...back.ints]).toEqual([7]);
+  expect(back.view).toBeInstanceOf(DataView);
+  expect(back.view.byteLength).toBe(4);
+});
+
 test('1 MB of bytes comes back intact', async () => {
   const big = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;

@@ -86,9 +86,13 @@ function reference(values: readonly unknown[], maxDepth: number): Outcome {
     if (types.isDate(v)) return done.set(v, new Date((v as Date).getTime())).get(v);
     if (types.isRegExp(v)) return done.set(v, new RegExp((v as RegExp).source, (v as RegExp).flags)).get(v);
     if (types.isArrayBuffer(v)) return done.set(v, (v as ArrayBuffer).slice(0)).get(v);
-    if (ArrayBuffer.isView(v) && types.isArrayBuffer(v.buffer) && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) {
+    if (ArrayBuffer.isView(v) && types.isArrayBuffer(v.buffer)) {
       const View = VIEWS.find((C) => tag(v) === C.name);
-      if (View !== undefined) return done.set(v, new (View as typeof DataView)(v.buffer.slice(0) as ArrayBuffer)).get(v);
+      const width = (View as { BYTES_PER_ELEMENT?: number } | undefined)?.BYTES_PER_ELEMENT ?? 1;
+      if (View !== undefined) {
+        const buffer = walk(v.buffer) as ArrayBuffer;
+        return done.set(v, new (View as typeof DataView)(buffer, v.byteOffset, v.byteLength / width)).get(v);
+      }
     }
     return refuse(`${tag(v)} that is not plain data`);
   };
@@ -262,6 +266,34 @@ const deepMessages = fc
     for (const at of holes) arrays[at % arrays.length].length += 1;
     return picks.map((i) => nodes[i % nodes.length]);
   });
+
+describe('views of part of a buffer', () => {
+  // Node.js's advanced serialization (child processes) gives every typed array as a view of the
+  // message's memory; a port peer may send one too. Nothing about them is unsafe: the memory is
+  // an ordinary ArrayBuffer the receiver owns.
+  const build = (): unknown[] => {
+    const buffer = new ArrayBuffer(16);
+    return [{ low: new Float32Array(buffer, 0, 2), high: new Uint8Array(buffer, 8, 8), data: new DataView(buffer, 4, 4) }];
+  };
+
+  test('are kept as they are in this realm', () => {
+    const values = build();
+    const got = outcome(values, 8, false) as { ok: true; out: any[] };
+    expect(got.ok).toBe(true);
+    expect(got.out[0].low).toBe((values[0] as any).low);
+    expect(got.out[0].high.byteOffset).toBe(8);
+  });
+
+  test('are copied from another realm over one copy of their buffer, which they still share', () => {
+    const got = outcome(build(), 8, true) as { ok: true; out: any[] };
+    expect(got.ok).toBe(true);
+    const { low, high, data } = got.out[0];
+    expect(low.buffer).toBe(high.buffer);
+    expect(data.buffer).toBe(low.buffer);
+    expect([low.byteOffset, high.byteOffset, data.byteOffset, high.length]).toEqual([0, 8, 4, 8]);
+    expectAsReference(build, 8);
+  });
+});
 
 describe('a clone of this realm is checked as a plain walk with a record checks it', () => {
   test('on random messages: shared and cyclic arrays, Maps and Sets, arrays with named properties, holes, things that are not data', () => {

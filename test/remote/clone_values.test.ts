@@ -1,14 +1,18 @@
 // Values on message-channel transports go through structured clone as they are (issue 12): what
 // the receiver gets, what goes on the wire, and what a hostile peer's clone records cannot do.
 import { MessageChannel } from 'node:worker_threads';
-import { RemoteServer } from '../../src/ts/remote';
+import fc from 'fast-check';
+import { connect, RemoteServer, transports } from '../../src/ts/remote';
+import { graphs, sameShape } from './graph';
 import { asyncPair, type Pair } from './pair';
 import { rawPeer, type RawPeer } from './raw_peer';
 
 const tools = {
   echo: (...values: unknown[]) => values,
+  identity: (value: unknown) => value,
   same: (a: unknown, b: unknown) => a === b,
   ping: () => 'pong',
+  mixed: () => ({ run: () => 1, items: [{ a: 1 }, { b: [2, new Date(3)] }], bytes: Buffer.from('hi') }),
 };
 
 describe('plain data on a MessagePort session', () => {
@@ -64,6 +68,102 @@ describe('plain data on a MessagePort session', () => {
     const [looksLikeRef] = (await remote.echo({ $: 'ref', id: 1 })) as [unknown];
     expect(looksLikeRef).toEqual({ $: 'ref', id: 1 });
   });
+
+  describe('plain parts beside what cannot go as a clone', () => {
+    // A function, a class instance, a Buffer or a hole somewhere in a value keeps the value from
+    // going as one clone record. Its plain parts still go as clone records, each hanging off the
+    // tagged path to what needs the tagged encoding.
+    test('on the wire: a clone record for each plain part, tagged records only on the way to the function and the Buffer', async () => {
+      const peer = rawPeer(new RemoteServer({ modules: { tools: () => tools } }));
+      try {
+        await peer.hello();
+        const toolsId = (await peer.ask({ op: 'require', name: 'tools' })).value.id;
+        const answer = await peer.ask({ op: 'call', target: toolsId, path: ['mixed'], args: [] });
+        expect(answer.value).toEqual({
+          $: 'object',
+          e: [
+            ['run', expect.objectContaining({ $: 'ref' })],
+            ['items', { $: 'clone', v: [{ a: 1 }, { b: [2, new Date(3)] }] }],
+            ['bytes', { $: 'buffer', b: expect.any(Uint8Array) }],
+          ],
+        });
+      } finally {
+        peer.close();
+      }
+    });
+
+    test('a plain part arrives equal, the function as a proxy, the Buffer as a Buffer', async () => {
+      const items = Array.from({ length: 100 }, (_, i) => ({ id: i, tags: [`t${i}`], at: new Date(i) }));
+      const [out] = (await remote.echo({ run: (x: number) => x + 1, items, bytes: Buffer.from('hi') })) as [
+        { run: (x: number) => Promise<number>; items: unknown; bytes: Buffer },
+      ];
+      expect(out.items).toEqual(items);
+      expect(await out.run(1)).toBe(2);
+      expect(Buffer.isBuffer(out.bytes)).toBe(true);
+      expect(out.bytes.toString()).toBe('hi');
+    });
+
+    test('a part shared between a clone record and the tagged path, or between two records, arrives as one object', async () => {
+      const shared = { name: 'shared', list: [1, 2] };
+      const value = { run: () => 1, a: shared, b: [shared, () => 2], c: new Map([[shared, [shared]]]) };
+      const [out] = (await remote.echo(value, shared)) as [typeof value, typeof shared];
+      expect(out.b[0]).toBe(out.a);
+      const [[key, list]] = [...out.c];
+      expect(key).toBe(out.a);
+      expect(list[0]).toBe(out.a);
+      expect(out.a).toEqual(shared);
+    });
+
+    test('a cycle through the tagged path is kept, and so is one inside a plain part', async () => {
+      const plain: { self?: unknown; n: number } = { n: 1 };
+      plain.self = plain;
+      const value: { run: () => number; self?: unknown; plain: unknown } = { run: () => 1, plain };
+      value.self = value;
+      const [out] = (await remote.echo(value)) as [{ self: unknown; plain: { self: unknown; n: number } }];
+      expect(out.self).toBe(out);
+      expect(out.plain.self).toBe(out.plain);
+      expect(out.plain.n).toBe(1);
+    });
+
+    test('random graphs with a Buffer added somewhere keep their shape, their shared parts and their cycles', async () => {
+      await fc.assert(
+        fc.asyncProperty(graphs, async (values) => {
+          const first = values[0];
+          const bytes = Buffer.from([1, 2, 3]);
+          if (first instanceof Map) first.set('bytes', bytes);
+          else if (first instanceof Set) first.add(bytes);
+          else if (Array.isArray(first)) first.push(bytes);
+          else if (first instanceof Date) (values as unknown[]).push(bytes);
+          else (first as Record<string, unknown>).bytes = bytes;
+          const out = await remote.echo(...values);
+          expect(sameShape(values, out)).toBe(true);
+        }),
+        { numRuns: 150 },
+      );
+    });
+
+    test('maxDepth counts the tagged levels and the plain part under them together', async () => {
+      const channel = new MessageChannel();
+      const client = connect(transports.messagePort(channel.port2), { sync: false, maxDepth: 8 });
+      new RemoteServer({ modules: { tools: () => tools } }).serve(transports.messagePort(channel.port1));
+      try {
+        const { identity } = (await client.require('tools')) as { identity(value: unknown): Promise<unknown> };
+        const nest = (levels: number): unknown => {
+          let value: unknown = 0;
+          for (let i = 0; i < levels; i++) value = [value];
+          return value;
+        };
+        // Two tagged levels (the object and its array), then the plain part's levels.
+        const within = { run: () => 1, list: [nest(6)] };
+        await expect(identity(within)).resolves.toMatchObject({ list: [nest(6)] });
+        const deeper = { run: () => 1, list: [nest(7)] };
+        await expect(identity(deeper)).rejects.toMatchObject({ code: 'ERR_REMOTE_TOO_DEEP' });
+      } finally {
+        client.close();
+        channel.port1.close();
+      }
+    });
+  });
 });
 
 describe('a hostile peer sending clone records', () => {
@@ -94,6 +194,16 @@ describe('a hostile peer sending clone records', () => {
     for (let i = 0; i < 60; i++) deep = [deep];
     const answer = await call([{ $: 'clone', v: deep }]);
     expect(answer.error.message).toMatch(/nested more than 50 levels deep/);
+  });
+
+  test('a clone record under tagged levels counts them towards maxDepth', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 30; i++) deep = [deep];
+    let tagged: unknown = { $: 'clone', v: deep };
+    for (let i = 0; i < 30; i++) tagged = { $: 'array', v: [tagged] };
+    // `same` answers with a boolean: the refusal is the receiver's, not the echo's.
+    const answer = await peer.ask({ op: 'call', target: toolsId, path: ['same'], args: [tagged, 1] });
+    expect(answer.error.message).toMatch(/^Malformed value: nested more than 50 levels deep/);
   });
 
   test('shared memory is refused: the peer could change it after the check', async () => {

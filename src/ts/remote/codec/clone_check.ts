@@ -1,7 +1,7 @@
 /**
  * A received clone (`{ $: 'clone', v }`): what the peer sent as plain data through structured
  * clone. The peer may be hostile, so the value is checked before the application sees it: only
- * plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer and whole standard views over an
+ * plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer and standard views over an
  * ordinary ArrayBuffer (never shared memory the peer could still write), no holes, at most
  * `maxDepth` levels deep. The walk stops at the first thing that is not data: a sparse array of
  * length 2^32 - 1 is refused at its first hole, not walked.
@@ -80,6 +80,8 @@ export class CloneCheck {
   private walked = 0;
   /** The values of this message checked so far (a walk that gives up walks them again). */
   private readonly values: unknown[] = [];
+  /** The levels above each of `values` in the message. */
+  private readonly aboves: number[] = [];
   /** After the quick walk gave up: what it recorded, to the object it came from, to walk again. */
   private unfinished: Map<unknown, object> | undefined;
 
@@ -94,12 +96,17 @@ export class CloneCheck {
     this.all = copy;
   }
 
-  /** The checked value (itself, or its copy into this realm). Throws a protocol error. */
-  value(value: unknown): unknown {
+  /**
+   * The checked value (itself, or its copy into this realm). Throws a protocol error. `above`: the
+   * levels of the message's tagged tree over this clone, which count towards `maxDepth` with its own.
+   */
+  value(value: unknown, above = 0): unknown {
+    this.depth = above;
     if (this.all || this.done === undefined) return this.walk(value);
     try {
       const out = this.walk(value);
       this.values.push(value);
+      this.aboves.push(above);
       return out;
     } catch {
       // Given up, or refused: a cycle through the part being walked can reach a refusal before
@@ -114,9 +121,13 @@ export class CloneCheck {
     for (const [from, out] of this.done) if (from === out && !unfinished.has(out)) unfinished.set(out, from);
     this.unfinished = unfinished;
     this.all = true;
-    this.depth = 0;
-    for (const earlier of this.values) this.walk(earlier);
+    for (let i = 0; i < this.values.length; i++) {
+      this.depth = this.aboves[i];
+      this.walk(this.values[i]);
+    }
     this.values.length = 0;
+    this.aboves.length = 0;
+    this.depth = above;
     return this.walk(value);
   }
 
@@ -184,11 +195,22 @@ export class CloneCheck {
         const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
         return whole ? value : (value as Uint8Array).slice();
       }
-      if (Object.hasOwn(TYPED_ARRAYS, name) && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) {
+      if (Object.hasOwn(TYPED_ARRAYS, name)) {
+        const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
         if (!this.copy && getPrototypeOf(value) === TYPED_ARRAYS[name].prototype) return this.keep(value, value);
-        const bytes = new Uint8Array(value.byteLength);
-        bytes.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-        return this.keep(value, new TYPED_ARRAYS[name](bytes.buffer));
+        if (whole) {
+          const bytes = new Uint8Array(value.byteLength);
+          bytes.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+          return this.keep(value, new TYPED_ARRAYS[name](bytes.buffer));
+        }
+        // A view of part of a buffer: Node.js's advanced serialization (child processes) gives
+        // every typed array as a view of the message's memory. Rebuilt over this realm's copy of
+        // that buffer, made once per buffer (views of one buffer still share it, and many views
+        // of a large one cost one copy).
+        const buffer = this.walk(value.buffer) as ArrayBuffer;
+        const Ctor = TYPED_ARRAYS[name] as unknown as new (buffer: ArrayBuffer, offset: number, length: number) => ArrayBufferView;
+        const width = (Ctor as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+        return this.keep(value, new Ctor(buffer, value.byteOffset, value.byteLength / width));
       }
     }
     return fail(`${Object.prototype.toString.call(value).slice(8, -1) || 'an object'} that is not plain data`);

@@ -22,13 +22,27 @@ import { isBuffer, types } from '../platform';
 import { TYPED_ARRAYS } from './kinds';
 import { isObjectPrototype, isPlainArray } from './realm';
 
-const OBJECT_PROTO = Object.prototype;
-const ARRAY_PROTO = Array.prototype;
-const DATE_PROTO = Date.prototype;
-const REGEXP_PROTO = RegExp.prototype;
-const MAP_PROTO = Map.prototype;
-const SET_PROTO = Set.prototype;
-const ARRAYBUFFER_PROTO = ArrayBuffer.prototype;
+/**
+ * This realm's prototypes of the kinds structured clone gives back as they are (clone_parts.ts
+ * tells them apart the same way). Each module keeps them in constants of its own: a compiled
+ * module reads its own exports as properties, on every use.
+ */
+export const PROTOTYPES = {
+  object: Object.prototype,
+  array: Array.prototype,
+  date: Date.prototype,
+  regexp: RegExp.prototype,
+  map: Map.prototype,
+  set: Set.prototype,
+  arrayBuffer: ArrayBuffer.prototype,
+} as const;
+const OBJECT_PROTO = PROTOTYPES.object;
+const ARRAY_PROTO = PROTOTYPES.array;
+const DATE_PROTO = PROTOTYPES.date;
+const REGEXP_PROTO = PROTOTYPES.regexp;
+const MAP_PROTO = PROTOTYPES.map;
+const SET_PROTO = PROTOTYPES.set;
+const ARRAYBUFFER_PROTO = PROTOTYPES.arrayBuffer;
 const getPrototypeOf = Object.getPrototypeOf;
 // Read once: the module's `types` export is a getter in the compiled code, read per object.
 const hostTypes = types;

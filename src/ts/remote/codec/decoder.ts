@@ -338,9 +338,10 @@ export class Decoder {
     // A plain-tree frame no deeper than the bound: the clone, nested inside it, passes the check
     // as it is (it has no other kind, no hole, no shared part, no view of the frame).
     if (this.frameDepth !== undefined && this.frameDepth <= this.maxDepth) return value;
-    // One check per message: parts shared between its clones are checked (and copied) once.
+    // One check per message: parts shared between its clones are checked (and copied) once. The
+    // tagged levels over the clone count towards maxDepth with its own.
     this.clones ??= new CloneCheck(this.maxDepth, isForeign(value as object), this.trees);
-    return this.clones.value(value);
+    return this.clones.value(value, this.depth);
   }
 
   private decodeSet(value: unknown): Set<unknown> {

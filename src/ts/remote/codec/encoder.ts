@@ -19,6 +19,7 @@ import type { Tagged, Wire } from '../protocol';
 import { encodeNumber, ERROR_OWN_FIELDS, TYPED_ARRAYS } from './kinds';
 import { transferablesOf } from '../transfer';
 import { PlainScan } from './clone_scan';
+import { plainParts } from './clone_parts';
 import { outgoingStack, type ErrorStacks } from './stacks';
 
 /** What the encoder needs from the session it encodes for. */
@@ -109,6 +110,8 @@ export class Encoder {
   private depth = 0;
   private dataOnly = false;
   private readonly binary: boolean;
+  /** The plain parts of this message's values, which go in clone records (see clone_parts.ts). */
+  private plain: ReadonlyMap<object, number> | undefined;
 
   constructor(
     private readonly host: EncoderHost,
@@ -150,6 +153,15 @@ export class Encoder {
     }
     // Primitives alone gain nothing; the wrapper array is one level the values do not have.
     return objects && (scanner ??= new PlainScan()).isPlain(values as unknown[], this.options.maxDepth + 1, trees);
+  }
+
+  /**
+   * When `canClone` refused `values` on a structured-clone transport: finds their plain parts, so
+   * that the tagged tree encoded next holds each in a clone record instead of copying it object by
+   * object. Nothing changes when there is no such plan (clone_parts.ts).
+   */
+  planParts(values: readonly unknown[]): void {
+    if (this.options.clone === true) this.plain = plainParts(values, this.options.maxDepth);
   }
 
   /** A value `canClone` accepted: an object in one clone record, a primitive as usual. */
@@ -235,6 +247,7 @@ export class Encoder {
     const index = this.seen?.get(value);
     if (index !== undefined) return { $: 'dup', n: index };
     if (byReference || types.isProxy(value)) return this.byReference(value);
+    if (this.plain !== undefined && (this.plain.get(value) ?? -1) >= 0) return { $: 'clone', v: value as unknown as Wire };
     if (types.isPromise(value)) {
       if (this.dataOnly) throw NOT_DATA;
       return { $: 'promise', id: this.host.exportPromise(value as Promise<unknown>) };

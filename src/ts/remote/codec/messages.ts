@@ -24,7 +24,8 @@ export function encodeValues<K extends Op>(
     if (fields[i].kind !== 'values') encoder.noteTransfer(value);
     else for (const item of value as readonly unknown[]) encoder.noteTransfer(item);
   }
-  if (!failed && encoder.canClone(cloneCandidates(fields, values))) {
+  const candidates = failed ? undefined : cloneCandidates(fields, values);
+  if (candidates !== undefined && encoder.canClone(candidates)) {
     for (let i = 0; i < fields.length; i++) {
       const { name, kind } = fields[i];
       const value: unknown = values[i];
@@ -39,6 +40,8 @@ export function encodeValues<K extends Op>(
     }
     return message as unknown as MessageOf<K>;
   }
+  // A failure field is encoded its own way: no plan then (cloneCandidates gave a function).
+  if (candidates !== undefined && candidates[0] !== cloneCandidates) encoder.planParts(candidates);
   for (let i = 0; i < fields.length; i++) {
     const { name, kind } = fields[i];
     const value: unknown = values[i];
