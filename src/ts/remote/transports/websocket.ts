@@ -12,7 +12,7 @@
  *   `error` event, closes the transport with an Error saying why.
  */
 import { ArrayBuffer, Error, Number, Set, TypeError, Uint8Array } from '../builtins';
-import { decodeFrame, encodeFrame } from '../codec/frames';
+import { decodeFrame, encodeFrame, frameHead } from '../codec/frames';
 import { isMessageFailure, protocolError, RemoteError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, backlogError, tooLargeError } from './kit';
@@ -143,11 +143,15 @@ class WebSocketTransport extends BaseTransport {
       this.problem(tooLargeError(this.kind, data.byteLength, this.maxFrameBytes, 'maxFrameBytes'));
       return;
     }
+    const bytes = new Uint8Array(data);
     let message: WireMessage;
     try {
-      message = decodeFrame(new Uint8Array(data));
+      message = decodeFrame(bytes);
     } catch (error) {
-      this.problem(isMessageFailure(error) ? (error as Error) : protocolError(`websocket transport: ${String(error)}`));
+      this.problem(
+        isMessageFailure(error) ? (error as Error) : protocolError(`websocket transport: ${String(error)}`),
+        frameHead(bytes),
+      );
       return;
     }
     this.deliver(message);
