@@ -258,7 +258,7 @@ export class Inbound {
    * settle under the request's own deadline: `callTimeoutMs` bounds the whole call, so a peer
    * that never settles cannot hold the caller, or a place under `maxPendingCalls`, for ever.
    */
-  private awaitSettle(request: PendingRequest, promise: Promise<unknown>): void {
+  awaitSettle(request: PendingRequest, promise: Promise<unknown>): void {
     const requests = this.ctx.requests;
     const promises = this.ctx.promises;
     requests.awaitSettle(request, () => promises.abandon(promise));
