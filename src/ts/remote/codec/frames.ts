@@ -15,7 +15,7 @@
  *
  * No Node.js built-ins: the same file runs in browsers. `Uint8Array` in, `Uint8Array` out.
  */
-import { Array, Object, TextDecoder, TypeError, Uint8Array } from '../builtins';
+import { Array, Map, Object, TextDecoder, TypeError, Uint8Array } from '../builtins';
 import { protocolError } from '../errors';
 import { defineOwnKey, prototypeKeys } from './own_key';
 import { vouchPlainFrame } from './plain_frames';
@@ -692,91 +692,37 @@ function scalarOrSkip(reader: Reader): string | number | boolean | undefined {
   }
 }
 
+/** Bytes after the head byte, for the MessagePack types of fixed size: numbers, fixext 1-16. */
+const FIXED_SIZES: ReadonlyMap<number, number> = new Map([
+  [0xca, 4], [0xcb, 8], [0xcc, 1], [0xcd, 2], [0xce, 4], [0xcf, 8], [0xd0, 1], [0xd1, 2], [0xd2, 4], [0xd3, 8],
+  [0xd4, 2], [0xd5, 3], [0xd6, 5], [0xd7, 9], [0xd8, 17],
+]);
+
 /** Passes over the value whose first byte `head` was read, containers and all. */
 function skipValue(reader: Reader, head: number): void {
   /** Values still to pass over, this one included; each takes at least one byte. */
   let pending = 1;
   for (;;) {
     pending--;
+    const fixed = FIXED_SIZES.get(head);
     if (head <= 0x7f || head >= 0xe0 || head === 0xc0 || head === 0xc2 || head === 0xc3) {
       // The whole value is its head.
     } else if (head <= 0x8f) pending += 2 * (head & 0x0f);
     else if (head <= 0x9f) pending += head & 0x0f;
     else if (head <= 0xbf) reader.skip(head & 0x1f);
-    else {
-      switch (head) {
-        case 0xc4:
-        case 0xd9:
-          reader.skip(reader.byte());
-          break;
-        case 0xc5:
-        case 0xda:
-          reader.skip(reader.uint16());
-          break;
-        case 0xc6:
-        case 0xdb:
-          reader.skip(reader.uint32());
-          break;
-        // ext 8/16/32: a length, a type byte, the data.
-        case 0xc7:
-          reader.skip(reader.byte() + 1);
-          break;
-        case 0xc8:
-          reader.skip(reader.uint16() + 1);
-          break;
-        case 0xc9:
-          reader.skip(reader.uint32() + 1);
-          break;
-        case 0xcc:
-        case 0xd0:
-          reader.skip(1);
-          break;
-        case 0xcd:
-        case 0xd1:
-          reader.skip(2);
-          break;
-        case 0xca:
-        case 0xce:
-        case 0xd2:
-          reader.skip(4);
-          break;
-        case 0xcb:
-        case 0xcf:
-        case 0xd3:
-          reader.skip(8);
-          break;
-        // fixext 1/2/4/8/16: a type byte, the data.
-        case 0xd4:
-          reader.skip(2);
-          break;
-        case 0xd5:
-          reader.skip(3);
-          break;
-        case 0xd6:
-          reader.skip(5);
-          break;
-        case 0xd7:
-          reader.skip(9);
-          break;
-        case 0xd8:
-          reader.skip(17);
-          break;
-        case 0xdc:
-          pending += reader.uint16();
-          break;
-        case 0xdd:
-          pending += reader.uint32();
-          break;
-        case 0xde:
-          pending += 2 * reader.uint16();
-          break;
-        case 0xdf:
-          pending += 2 * reader.uint32();
-          break;
-        default:
-          throw protocolError(`Malformed frame: type byte 0x${head.toString(16)} is not MessagePack`);
-      }
-    }
+    else if (fixed !== undefined) reader.skip(fixed);
+    // bin and str 8/16/32: a length, the bytes; ext 8/16/32: a length, a type byte, the data.
+    else if (head === 0xc4 || head === 0xd9) reader.skip(reader.byte());
+    else if (head === 0xc5 || head === 0xda) reader.skip(reader.uint16());
+    else if (head === 0xc6 || head === 0xdb) reader.skip(reader.uint32());
+    else if (head === 0xc7) reader.skip(reader.byte() + 1);
+    else if (head === 0xc8) reader.skip(reader.uint16() + 1);
+    else if (head === 0xc9) reader.skip(reader.uint32() + 1);
+    else if (head === 0xdc) pending += reader.uint16();
+    else if (head === 0xdd) pending += reader.uint32();
+    else if (head === 0xde) pending += 2 * reader.uint16();
+    else if (head === 0xdf) pending += 2 * reader.uint32();
+    else throw protocolError(`Malformed frame: type byte 0x${head.toString(16)} is not MessagePack`);
     if (pending === 0) return;
     if (pending > reader.left) throw protocolError('Malformed frame: more values announced than bytes left');
     head = reader.byte();
