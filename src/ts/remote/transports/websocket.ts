@@ -166,7 +166,13 @@ class WebSocketTransport extends BaseTransport {
 
   private readonly onError = (event: { error?: unknown; message?: unknown }): void => {
     const cause = event.error;
-    const why = cause instanceof Error ? cause.message : typeof event.message === 'string' ? event.message : 'an error event';
+    // Node 24+ (undici) gives a TypeError with an empty message when the server drops the connection.
+    const why =
+      cause instanceof Error && cause.message !== ''
+        ? cause.message
+        : typeof event.message === 'string' && event.message !== ''
+          ? event.message
+          : 'its error event gave no reason';
     this.finish(new RemoteError('ERR_REMOTE_CLOSED', `The WebSocket failed: ${why}`, { cause }));
   };
 }
