@@ -1,7 +1,8 @@
 // The message <-> bytes codec of byte transports (codec/frames.ts): what it carries, and what
 // hostile bytes cannot make it do.
 import fc from 'fast-check';
-import { decodeFrame, encodeFrame, largeBinaryAt, MAX_FRAME_DEPTH, type FrameHole } from '../../src/ts/remote/codec/frames';
+import { decodeFrame, encodeFrame, frameHead, largeBinaryAt, MAX_FRAME_DEPTH, type FrameHole } from '../../src/ts/remote/codec/frames';
+import { Packr } from 'msgpackr';
 import { takePlainFrameDepth as plainFrameDepth } from '../../src/ts/remote/codec/plain_frames';
 import { RemoteError } from '../../src/ts/remote/errors';
 import { join } from 'node:path';
@@ -255,6 +256,61 @@ function pipedStreams() {
   });
   return { sender, receiver: streamTransport(wire) };
 }
+
+describe('frameHead: what a frame decodeFrame refuses still says about itself', () => {
+  /**
+   * What the frame encoder (msgpackr, with the options frames.ts packs with) writes for values a
+   * message never holds: timestamp extensions of every size (Date), 64-bit integers (bigint),
+   * maps with number keys (Map), arrays (Set).
+   */
+  const anyPacked = fc.oneof(
+    messageValue,
+    fc.date({ noInvalidDate: true }),
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+    fc.array(fc.integer()).map((items) => new Set(items)),
+    fc.array(fc.tuple(fc.integer(), messageValue), { maxLength: 4 }).map((entries) => new Map(entries)),
+  );
+  const packr = new Packr({ useRecords: false, moreTypes: false, structuredClone: false, variableMapSize: true });
+
+  test('reads op, seq, id and keep past any values, whatever decodeFrame thinks of them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anyPacked, { maxLength: 4 }),
+        fc.nat({ max: 2 ** 40 }).map((n) => n + 1),
+        fc.boolean(),
+        (values, seq, keep) => {
+          const message: Record<string, unknown> = { before: values[0], op: 'call', seq, args: values };
+          if (keep) message.keep = true;
+          message.id = seq + 1;
+          expect(frameHead(packr.pack(message))).toEqual({ op: 'call', seq, id: seq + 1, keep });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test('any bytes give a head or undefined, nothing thrown', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const head = frameHead(bytes);
+        if (head !== undefined) expect(typeof head.op).toBe('string');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('counts announced beyond the bytes left end the read at once', () => {
+    // A map of 2^32 - 1 entries whose first value is an array of 2^32 - 1 items, in 18 bytes.
+    const bytes = Uint8Array.from([0xdf, 0xff, 0xff, 0xff, 0xff, 0xa2, 0x6f, 0x70, 0xdd, 0xff, 0xff, 0xff, 0xff, 0x90, 0x90, 0x90, 0x90, 0x90]);
+    expect(frameHead(bytes)).toBeUndefined();
+  });
+
+  test('a frame with no string op, or with bytes after its map, has no head', () => {
+    expect(frameHead(packr.pack({ op: 1, seq: 2 }))).toBeUndefined();
+    expect(frameHead(Uint8Array.from([...packr.pack({ op: 'call', seq: 2 }), 0xc0]))).toBeUndefined();
+    expect(frameHead(packr.pack(['call', 2]))).toBeUndefined();
+  });
+});
 
 describe('large buffers received over a stream transport', () => {
   test('are not changed by the frames that arrive after them', async () => {

@@ -143,3 +143,22 @@ test('a transport that fails closes its socket with a code a page accepts; close
   transports.webSocket(orderly.socket).close();
   expect(orderly.closes).toEqual([1000]);
 });
+
+describe('a WHATWG WebSocket whose error event gives no reason', () => {
+  // Node 24 and later (undici) fire an ErrorEvent whose error is a TypeError with an empty message
+  // when the server drops the connection; the transport closed with "The WebSocket failed: ".
+  test('closes the transport with an error that says the event gave none', () => {
+    const socket = Object.assign(new EventTarget(), {
+      readyState: 1,
+      bufferedAmount: 0,
+      binaryType: 'blob',
+      send: () => {},
+      close: () => {},
+    });
+    const transport = transports.webSocket(socket);
+    let closedWith: Error | undefined;
+    transport.start({ message: () => {}, close: (error) => (closedWith = error) });
+    socket.dispatchEvent(Object.assign(new Event('error'), { error: new TypeError(''), message: '' }));
+    expect(closedWith?.message).toMatch(/The WebSocket failed: .*gave no reason/);
+  });
+});

@@ -142,9 +142,10 @@ export class Endpoint implements SessionContext, EncoderHost, DecoderHost, Proxy
     transport.start({
       message: incoming.receive,
       close: (error) => this.close(error ?? new Error(`the ${transport.kind} transport closed`), false),
-      problem: (error) => {
+      problem: (error, lost) => {
         this.dropped();
         this.report(error);
+        if (lost !== undefined && !this.closed) this.inbound.lost(lost, error);
       },
     });
     if (options.role === 'client' && !this.closed) this.hello();

@@ -4,7 +4,7 @@
  * FREEs. A message nobody will use (refused before it ran, malformed, late, unknown) gives back
  * every reference it carried, so nothing the peer sends pins anything.
  */
-import { Array, Error, Map, Promise } from './builtins';
+import { Array, Error, Map, Object, Promise } from './builtins';
 import { setImmediate } from './platform';
 import { decodeValues } from './codec/messages';
 import type { Decoder } from './codec/decoder';
@@ -13,7 +13,8 @@ import { answerResult, failureAnswer, sendAnswer } from './answers';
 import { codeOf, protocolError } from './errors';
 import type { Handlers, Reply } from './incoming';
 import { ByReference, runOnObject, runOnPeer, type OperationContext, type PeerRequest } from './operations';
-import { isId, STALE, type Answer, type Malformed, type MessageOf } from './protocol';
+import { isId, OPS, STALE, type Answer, type Malformed, type MessageOf, type Op } from './protocol';
+import type { LostMessage } from './transport';
 import { isThenable } from './remote_promise';
 import { describeRequest, type PendingRequest } from './requests';
 import type { SessionContext } from './session_context';
@@ -69,6 +70,31 @@ export class Inbound {
     if (request !== undefined) {
       this.ctx.requests.take(problem.answers);
       request.promise.fail(protocolError(`The peer's answer to ${describeRequest(request)} was malformed: ${problem.why}`));
+    }
+  }
+
+  /**
+   * A message the transport could not read, of which it still read the operation and ids: the
+   * request it was gets an error answer (its failure kept if it asked to be kept), our request it
+   * answered fails, the peer's promise it settled rejects, each now rather than at its timeout
+   * (or never). It carried nothing this side counted.
+   */
+  lost(lost: LostMessage, error: Error): void {
+    const role = Object.hasOwn(OPS, lost.op) ? OPS[lost.op as Op].role : undefined;
+    const why = `The peer's ${lost.op} message could not be read: ${error.message}`;
+    if (role === 'request' && isId(lost.seq)) {
+      const failure = protocolError(why);
+      if (lost.keep && lost.op !== 'hello' && this.ctx.answers.hasRoom()) this.ctx.answers.keep(lost.seq, false, failure);
+      sendAnswer(this.ctx, failureAnswer(this.ctx, lost.seq, failure), undefined);
+    } else if (role === 'answer' && isId(lost.seq)) {
+      const request = this.ctx.requests.answered(lost.seq);
+      if (request === undefined) return;
+      this.ctx.requests.take(lost.seq);
+      request.promise.fail(protocolError(`The peer's answer to ${describeRequest(request)} could not be read: ${error.message}`));
+    } else if (lost.op === 'settle' && isId(lost.id)) {
+      this.ctx.promises.settle(lost.id, false, () => {
+        throw protocolError(why);
+      });
     }
   }
 
@@ -232,7 +258,7 @@ export class Inbound {
    * settle under the request's own deadline: `callTimeoutMs` bounds the whole call, so a peer
    * that never settles cannot hold the caller, or a place under `maxPendingCalls`, for ever.
    */
-  private awaitSettle(request: PendingRequest, promise: Promise<unknown>): void {
+  awaitSettle(request: PendingRequest, promise: Promise<unknown>): void {
     const requests = this.ctx.requests;
     const promises = this.ctx.promises;
     requests.awaitSettle(request, () => promises.abandon(promise));

@@ -132,11 +132,17 @@ export class Outgoing {
     const seq = ctx.requests.sequence();
     const encoder = ctx.encoder();
     const message = this.encode(seq, target, op, encoder);
-    return this.exchange(message, seq, expectsStale, encoder, timeoutMs, target?.target);
+    const label: RequestLabel = { op: op.op, target: target?.target ?? 0, key: labelKey(op) };
+    return this.exchange(message, seq, expectsStale, encoder, timeoutMs, label);
   }
 
-  /** Blocks on the transport for the answer to `message`, and reads it. */
-  exchange(message: WireMessage, seq: number, expectsStale: boolean, encoder: Encoder | undefined, timeoutMs: number, target?: number): unknown {
+  /**
+   * Blocks on the transport for the answer to `message`, and reads it. An answer that is a
+   * promise of the peer (`label`: of a request of the application) comes back as a promise that
+   * waits at most `timeoutMs` for it to settle, as an async request's answer does.
+   */
+  exchange(message: WireMessage, seq: number, expectsStale: boolean, encoder: Encoder | undefined, timeoutMs: number, label?: RequestLabel): unknown {
+    const target = label?.target;
     const { ctx } = this;
     // The peer must read what we queued before this request, which overtakes any queue.
     ctx.outbox.flush();
@@ -164,7 +170,13 @@ export class Outgoing {
       this.inbound.giveBack(raw);
       throw protocolError(`Malformed answer: expected the answer to request ${seq}`);
     }
-    return this.inbound.readAnswer(answer, expectsStale);
+    const value = this.inbound.readAnswer(answer, expectsStale);
+    if (label === undefined || timeoutMs <= 0 || !ctx.promises.isUnsettled(value)) return value;
+    // The peer's promise is the application's now: a rejection it does not await is its own.
+    const waiter = pending();
+    ctx.requests.open(seq, waiter, label, false, timeoutMs);
+    this.inbound.awaitSettle(ctx.requests.answered(seq)!, value);
+    return waiter;
   }
 
   /**

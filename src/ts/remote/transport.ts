@@ -14,6 +14,18 @@ import { Error } from './builtins';
 /** One protocol message: a JSON-compatible object (with `Uint8Array` values where `binary`). */
 export type WireMessage = { readonly [key: string]: unknown };
 
+/**
+ * What a message that arrived but could not be read still said about itself (a frame the decoder
+ * refused, of which the operation and ids could be read): 0 for an id it did not carry.
+ */
+export interface LostMessage {
+  readonly op: string;
+  readonly seq: number;
+  readonly id: number;
+  /** The request asked for its answer to be kept for pipelining. */
+  readonly keep: boolean;
+}
+
 /** What a transport calls back into. */
 export interface TransportHandlers {
   /**
@@ -25,9 +37,11 @@ export interface TransportHandlers {
   close(error?: Error): void;
   /**
    * An incoming message was lost but the pipe is still usable: it could not be deserialized
-   * ('messageerror'), was larger than the cap, or was not valid. Optional.
+   * ('messageerror'), was larger than the cap, or was not valid. Optional. `lost`: what the
+   * message still said about itself, when that could be read, so that the request it was can be
+   * answered and the answer it was can fail its request.
    */
-  problem?(error: Error): void;
+  problem?(error: Error, lost?: LostMessage): void;
 }
 
 export interface Transport {

@@ -4,7 +4,8 @@
  * assigning them.
  */
 import fc from 'fast-check';
-import { RemoteServer } from '../../../src/ts/remote';
+import { connect, RemoteServer, transports } from '../../../src/ts/remote';
+import { socketPair } from '../socket_pair';
 import { asyncPair, type Pair } from '../pair';
 import { messageOfFrame } from '../frames';
 import { frameOfSize, servedStream, trickledStream } from './trickle';
@@ -150,5 +151,24 @@ describe('a structured clone whose array carries named properties', () => {
     const checked = new CloneCheck(256, false).value({ items }) as { items: unknown[] };
     expect([...checked.items]).toEqual([1, 2]);
     expect(Object.keys(checked.items)).toEqual(['0', '1']);
+  });
+});
+
+describe('plain data with own keys "constructor" and "toJSON", over a socket', () => {
+  // The frame encoder (msgpackr) took an object whose `constructor` is not Object for a class
+  // instance and called its `toJSON`, here a number: the message could not be sent at all.
+  test('goes and comes back as the same data, both ways', async () => {
+    const [a, b] = await socketPair();
+    const server = new RemoteServer({ modules: { tools: () => ({ echo: (value: unknown) => value }) } });
+    const session = server.serve(transports.stream(b));
+    const remote = connect(transports.stream(a));
+    try {
+      const tools = (await remote.require('tools')) as unknown as { echo(value: unknown): Promise<unknown> };
+      const value = { constructor: 1, toJSON: 'not a function', nested: [{ constructor: 'x', toJSON: true }] };
+      expect(await tools.echo(value)).toEqual(value);
+    } finally {
+      remote.close();
+      session.close();
+    }
   });
 });

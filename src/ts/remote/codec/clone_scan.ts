@@ -166,8 +166,10 @@ export class PlainScan {
 
   private record(fields: Record<string, unknown>): boolean {
     for (const key in fields) {
-      // An own "__proto__" key goes the tagged way, whose decoder defines it as data.
-      if (key === '__proto__' || !this.item(fields[key])) return false;
+      // An own "__proto__" key goes the tagged way, whose decoder defines it as data. So does an
+      // own "constructor" in a frame: the frame encoder (msgpackr) takes an object whose
+      // `constructor` is not Object for a class instance, and calls its `toJSON` if it has one.
+      if (key === '__proto__' || (key === 'constructor' && this.met !== undefined) || !this.item(fields[key])) return false;
     }
     return true;
   }

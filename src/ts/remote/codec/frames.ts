@@ -15,11 +15,11 @@
  *
  * No Node.js built-ins: the same file runs in browsers. `Uint8Array` in, `Uint8Array` out.
  */
-import { Array, Object, TextDecoder, TypeError, Uint8Array } from '../builtins';
+import { Array, Map, Object, TextDecoder, TypeError, Uint8Array } from '../builtins';
 import { protocolError } from '../errors';
 import { defineOwnKey, prototypeKeys } from './own_key';
 import { vouchPlainFrame } from './plain_frames';
-import type { WireMessage } from '../transport';
+import type { LostMessage, WireMessage } from '../transport';
 
 /**
  * Containers nested inside one frame, at most. A message nests about three containers per level
@@ -280,6 +280,12 @@ class Reader {
     const copy = new Uint8Array(length);
     copy.set(this.bytes.subarray(at, at + length));
     return copy;
+  }
+
+  /** Passes over `count` bytes, whatever they hold (a hole's included). */
+  skip(count: number): void {
+    if (count > this.length - this.position) throw protocolError('Malformed frame: it ends inside a value');
+    this.position += count;
   }
 
   /** A container's item count, checked against the bytes left (each item takes at least one). */
@@ -613,4 +619,112 @@ function decodeBytes(reader: Reader): WireMessage {
   if (!reader.done) throw protocolError(`Malformed frame: ${reader.left} bytes follow the message`);
   if (!reader.viewed) vouchPlainFrame(result as object, deepest);
   return result as WireMessage;
+}
+
+/**
+ * What a frame `decodeFrame` refused (same `bytes` and `hole`) still says about itself, so that
+ * the request it carried can be answered, or our request it answered failed, instead of waiting
+ * for a timeout: its top-level map's `op`, `seq`, `id` and `keep`, every other value passed over
+ * unread whatever its kind (extensions, maps with any keys), without recursion and in steps
+ * bounded by the bytes. Undefined when the bytes are not one well-formed MessagePack map with a
+ * string `op`.
+ */
+export function frameHead(bytes: Uint8Array, hole?: FrameHole): LostMessage | undefined {
+  try {
+    return readHead(new Reader(bytes, false, hole));
+  } catch {
+    return undefined;
+  }
+}
+
+function readHead(reader: Reader): LostMessage | undefined {
+  const head = reader.byte();
+  let entries = head >= 0x80 && head <= 0x8f ? head & 0x0f : head === 0xde ? reader.uint16() : head === 0xdf ? reader.uint32() : -1;
+  if (entries < 0) return undefined;
+  let op: string | undefined;
+  let seq = 0;
+  let id = 0;
+  let keep = false;
+  for (; entries > 0; entries--) {
+    const key = scalarOrSkip(reader);
+    const value = scalarOrSkip(reader);
+    if (key === 'op' && typeof value === 'string') op = value;
+    else if (key === 'seq' && typeof value === 'number' && value > 0) seq = value;
+    else if (key === 'id' && typeof value === 'number' && value > 0) id = value;
+    else if (key === 'keep' && value === true) keep = true;
+  }
+  return op !== undefined && reader.done ? { op, seq, id, keep } : undefined;
+}
+
+/** The next value if it is a short string, a number or true; else passes over it. */
+function scalarOrSkip(reader: Reader): string | number | boolean | undefined {
+  const head = reader.byte();
+  if (head <= 0x7f) return head;
+  if (head >= 0xa0 && head <= 0xbf) return reader.string(head & 0x1f);
+  switch (head) {
+    case 0xc3:
+      return true;
+    case 0xca:
+      return reader.float32();
+    case 0xcb:
+      return reader.float64();
+    case 0xcc:
+      return reader.byte();
+    case 0xcd:
+      return reader.uint16();
+    case 0xce:
+      return reader.uint32();
+    case 0xcf:
+      return reader.uint64();
+    case 0xd0:
+      return reader.int(1);
+    case 0xd1:
+      return reader.int(2);
+    case 0xd2:
+      return reader.int(4);
+    case 0xd3:
+      return reader.int64();
+    case 0xd9:
+      return reader.string(reader.byte());
+    default:
+      skipValue(reader, head);
+      return undefined;
+  }
+}
+
+/** Bytes after the head byte, for the MessagePack types of fixed size: numbers, fixext 1-16. */
+const FIXED_SIZES: ReadonlyMap<number, number> = new Map([
+  [0xca, 4], [0xcb, 8], [0xcc, 1], [0xcd, 2], [0xce, 4], [0xcf, 8], [0xd0, 1], [0xd1, 2], [0xd2, 4], [0xd3, 8],
+  [0xd4, 2], [0xd5, 3], [0xd6, 5], [0xd7, 9], [0xd8, 17],
+]);
+
+/** Passes over the value whose first byte `head` was read, containers and all. */
+function skipValue(reader: Reader, head: number): void {
+  /** Values still to pass over, this one included; each takes at least one byte. */
+  let pending = 1;
+  for (;;) {
+    pending--;
+    const fixed = FIXED_SIZES.get(head);
+    if (head <= 0x7f || head >= 0xe0 || head === 0xc0 || head === 0xc2 || head === 0xc3) {
+      // The whole value is its head.
+    } else if (head <= 0x8f) pending += 2 * (head & 0x0f);
+    else if (head <= 0x9f) pending += head & 0x0f;
+    else if (head <= 0xbf) reader.skip(head & 0x1f);
+    else if (fixed !== undefined) reader.skip(fixed);
+    // bin and str 8/16/32: a length, the bytes; ext 8/16/32: a length, a type byte, the data.
+    else if (head === 0xc4 || head === 0xd9) reader.skip(reader.byte());
+    else if (head === 0xc5 || head === 0xda) reader.skip(reader.uint16());
+    else if (head === 0xc6 || head === 0xdb) reader.skip(reader.uint32());
+    else if (head === 0xc7) reader.skip(reader.byte() + 1);
+    else if (head === 0xc8) reader.skip(reader.uint16() + 1);
+    else if (head === 0xc9) reader.skip(reader.uint32() + 1);
+    else if (head === 0xdc) pending += reader.uint16();
+    else if (head === 0xdd) pending += reader.uint32();
+    else if (head === 0xde) pending += 2 * reader.uint16();
+    else if (head === 0xdf) pending += 2 * reader.uint32();
+    else throw protocolError(`Malformed frame: type byte 0x${head.toString(16)} is not MessagePack`);
+    if (pending === 0) return;
+    if (pending > reader.left) throw protocolError('Malformed frame: more values announced than bytes left');
+    head = reader.byte();
+  }
 }

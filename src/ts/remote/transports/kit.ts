@@ -11,7 +11,7 @@
  */
 import { Array, Error } from '../builtins';
 import { describeThrown, isMessageFailure, RemoteError } from '../errors';
-import type { Transport, TransportHandlers, WireMessage } from '../transport';
+import type { LostMessage, Transport, TransportHandlers, WireMessage } from '../transport';
 
 type Reply = (answer: WireMessage) => void;
 
@@ -112,7 +112,7 @@ export abstract class BaseTransport implements Transport {
   abstract readonly kind: string;
   private handlers: TransportHandlers | undefined;
   private early: Array<{ message: WireMessage; reply: Reply | undefined }> = [];
-  private earlyProblems: Error[] = [];
+  private earlyProblems: Array<{ error: Error; lost: LostMessage | undefined }> = [];
   private closed = false;
   /** Why the transport closed (undefined while open, and for an orderly close). */
   protected closeError: Error | undefined;
@@ -129,7 +129,7 @@ export abstract class BaseTransport implements Transport {
     const problems = this.earlyProblems;
     this.early = [];
     this.earlyProblems = [];
-    for (const problem of problems) handlers.problem?.(problem);
+    for (const { error, lost } of problems) handlers.problem?.(error, lost);
     for (const { message, reply } of early) {
       if (this.closed) break;
       handlers.message(message, reply);
@@ -193,11 +193,11 @@ export abstract class BaseTransport implements Transport {
     this.early.push({ message, reply });
   }
 
-  /** An incoming message was lost but the pipe is still usable. */
-  protected problem(error: Error): void {
+  /** An incoming message was lost but the pipe is still usable; `lost`: what it still said. */
+  protected problem(error: Error, lost?: LostMessage): void {
     if (this.closed) return;
-    if (this.handlers !== undefined) this.handlers.problem?.(error);
-    else if (this.earlyProblems.length < MAX_EARLY_MESSAGES) this.earlyProblems.push(error);
+    if (this.handlers !== undefined) this.handlers.problem?.(error, lost);
+    else if (this.earlyProblems.length < MAX_EARLY_MESSAGES) this.earlyProblems.push({ error, lost });
   }
 
   /** Closes once, for any reason; `error` says why (undefined for an orderly close). */

@@ -14,9 +14,9 @@
  */
 import { Socket } from 'node:net';
 import { Error, Number, TypeError, Uint8Array } from '../builtins';
-import { decodeFrame, encodeFrameAfter, largeBinaryAt, type FrameArena, type FrameHole } from '../codec/frames';
+import { decodeFrame, encodeFrameAfter, frameHead, largeBinaryAt, type FrameArena, type FrameHole } from '../codec/frames';
 import { protocolError, RemoteError } from '../errors';
-import type { Transport, WireMessage } from '../transport';
+import type { LostMessage, Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, tooLargeError } from './kit';
 import { writeArena, type WriteArena } from './write_arena';
 
@@ -92,11 +92,16 @@ export class FrameError extends Error {
   }
 }
 
-/** What one chunk produced: complete messages, and frames that were lost (with why). */
-interface Decoded {
-  readonly messages: WireMessage[];
-  readonly lost: Error[];
+/** A frame that was lost: why, and what it still said about itself when that could be read. */
+class LostFrame {
+  constructor(
+    readonly error: Error,
+    readonly head?: LostMessage,
+  ) {}
 }
+
+/** What one chunk produced, in order: complete messages, and frames that were lost. */
+type Decoded = Array<WireMessage | LostFrame>;
 
 /**
  * Reassembles frames from arbitrary chunk boundaries: a frame split over many chunks, many frames
@@ -129,7 +134,7 @@ class FrameDecoder {
   }
 
   push(chunk: Buffer): Decoded {
-    const decoded: Decoded = { messages: [], lost: [] };
+    const decoded: Decoded = [];
     if (this.skipping > 0) {
       const skipped = Math.min(this.skipping, chunk.length);
       this.skipping -= skipped;
@@ -141,16 +146,18 @@ class FrameDecoder {
         if (this.buffered < HEADER_BYTES) break;
         const length = this.take(HEADER_BYTES).readUInt32BE(0);
         if (length > this.maxFrameBytes) {
-          decoded.lost.push(
-            protocolError(
-              `${this.kind} transport: skipped an incoming frame of ${length} bytes, more than maxFrameBytes (${this.maxFrameBytes})`,
+          decoded.push(
+            new LostFrame(
+              protocolError(
+                `${this.kind} transport: skipped an incoming frame of ${length} bytes, more than maxFrameBytes (${this.maxFrameBytes})`,
+              ),
             ),
           );
           this.skip(length);
           continue;
         }
         if (length === 0) {
-          decoded.lost.push(protocolError(`${this.kind} transport: dropped an empty frame`));
+          decoded.push(new LostFrame(protocolError(`${this.kind} transport: dropped an empty frame`)));
           continue;
         }
         this.expected = length;
@@ -158,10 +165,8 @@ class FrameDecoder {
       if (this.buffered < this.expected) break;
       const payload = this.take(this.expected, true);
       this.expected = -1;
-      const message = this.parse(payload, this.joined, this.hole);
+      decoded.push(this.parse(payload, this.joined, this.hole));
       this.hole = undefined;
-      if (typeof message === 'string') decoded.lost.push(protocolError(`${this.kind} transport: dropped a frame: ${message}`));
-      else decoded.messages.push(message);
     }
     return decoded;
   }
@@ -191,11 +196,12 @@ class FrameDecoder {
   }
 
   /** The message, or why the payload is not one. `owned`, `hole`: see decodeFrame. */
-  private parse(payload: Buffer, owned: boolean, hole: FrameHole | undefined): WireMessage | string {
+  private parse(payload: Buffer, owned: boolean, hole: FrameHole | undefined): WireMessage | LostFrame {
     try {
       return decodeFrame(payload, owned, hole);
     } catch (error) {
-      return error instanceof RemoteError ? error.message : String(error);
+      const why = error instanceof RemoteError ? error.message : String(error);
+      return new LostFrame(protocolError(`${this.kind} transport: dropped a frame: ${why}`), frameHead(payload, hole));
     }
   }
 
@@ -443,11 +449,10 @@ class StreamTransport extends BaseTransport {
       this.fail(new TypeError(`${this.kind} delivered text, not bytes: do not call setEncoding() on it`));
       return;
     }
-    const { messages, lost } = this.decoder.push(chunk);
-    for (const error of lost) this.problem(error);
-    for (const message of messages) {
+    for (const item of this.decoder.push(chunk)) {
       if (this.isClosed) return;
-      this.deliver(message);
+      if (item instanceof LostFrame) this.problem(item.error, item.head);
+      else this.deliver(item);
     }
   };
 

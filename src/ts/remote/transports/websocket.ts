@@ -12,8 +12,8 @@
  *   `error` event, closes the transport with an Error saying why.
  */
 import { ArrayBuffer, Error, Number, Set, TypeError, Uint8Array } from '../builtins';
-import { decodeFrame, encodeFrame } from '../codec/frames';
-import { describeThrown, isMessageFailure, protocolError, RemoteError } from '../errors';
+import { decodeFrame, encodeFrame, frameHead } from '../codec/frames';
+import { describeThrown, protocolError, RemoteError } from '../errors';
 import type { Transport, WireMessage } from '../transport';
 import { Backlog, BaseTransport, backlogError, tooLargeError } from './kit';
 
@@ -143,11 +143,12 @@ class WebSocketTransport extends BaseTransport {
       this.problem(tooLargeError(this.kind, data.byteLength, this.maxFrameBytes, 'maxFrameBytes'));
       return;
     }
+    const bytes = new Uint8Array(data);
     let message: WireMessage;
     try {
-      message = decodeFrame(new Uint8Array(data));
+      message = decodeFrame(bytes);
     } catch (error) {
-      this.problem(protocolError(`websocket transport: dropped a frame: ${describeThrown(error)}`));
+      this.problem(protocolError(`websocket transport: dropped a frame: ${describeThrown(error)}`), frameHead(bytes));
       return;
     }
     this.deliver(message);
@@ -162,7 +163,13 @@ class WebSocketTransport extends BaseTransport {
 
   private readonly onError = (event: { error?: unknown; message?: unknown }): void => {
     const cause = event.error;
-    const why = cause instanceof Error ? cause.message : typeof event.message === 'string' ? event.message : 'an error event';
+    // Node 24+ (undici) gives a TypeError with an empty message when the server drops the connection.
+    const why =
+      cause instanceof Error && cause.message !== ''
+        ? cause.message
+        : typeof event.message === 'string' && event.message !== ''
+          ? event.message
+          : 'its error event gave no reason';
     this.finish(new RemoteError('ERR_REMOTE_CLOSED', `The WebSocket failed: ${why}`, { cause }));
   };
 }
