@@ -374,9 +374,13 @@ const VALUE_FIELDS: { readonly [op: string]: readonly ValueField[] } = Object.fr
   }),
 );
 
+const CALL_VALUES = VALUE_FIELDS.call;
+const RESULT_VALUES = VALUE_FIELDS.result;
+
 /** The value fields of `op`, in the order both peers encode and decode them. */
 export function valueFields(op: Op): readonly ValueField[] {
-  return VALUE_FIELDS[op];
+  // Every call encodes and decodes these two: a read keyed by op goes megamorphic.
+  return op === 'call' ? CALL_VALUES : op === 'result' ? RESULT_VALUES : VALUE_FIELDS[op];
 }
 
 type ValueNames<K extends Op> = (typeof OPS)[K]['values'];
