@@ -73,9 +73,18 @@ export class Incoming {
       this.routeBatch(message.m);
       return;
     }
-    // The one place the union meets the handler map: `message.op` picks the handler of its type.
-    const handle = this.handlers[message.op] as (message: Message, reply: Reply | undefined) => void;
-    handle(message, reply);
+    this.dispatch(message, reply);
+  }
+
+  /**
+   * The one place the union meets the handler map: `message.op` picks the handler of its type.
+   * The two messages of every call are picked by name (a read keyed by op goes megamorphic).
+   */
+  private dispatch(message: Exclude<Message, MessageOf<'batch'>>, reply: Reply | undefined): void {
+    const handlers = this.handlers;
+    if (message.op === 'call') handlers.call(message, reply);
+    else if (message.op === 'result') handlers.result(message, reply);
+    else (handlers[message.op] as (message: Message, reply: Reply | undefined) => void)(message, reply);
   }
 
   /** A batch's messages, each on its own: a failure of one loses none of the others. */
@@ -88,10 +97,7 @@ export class Incoming {
         if (message instanceof Malformed) this.hooks.malformed(message, undefined);
         else if (message.op === 'batch') {
           this.hooks.malformed(new Malformed(0, 'Malformed batch message: a batch cannot hold a batch', raw), undefined);
-        } else {
-          const handle = this.handlers[message.op] as (message: Message, reply: Reply | undefined) => void;
-          handle(message, undefined);
-        }
+        } else this.dispatch(message, undefined);
       } catch (error) {
         this.hooks.bug(error);
       }

@@ -90,6 +90,20 @@ function cloneCandidates(fields: readonly ValueField[], values: readonly unknown
   return out;
 }
 
+/** `source[name]`, with the value fields of every call read by name (a keyed read goes megamorphic). */
+function readField(source: { readonly [name: string]: unknown }, name: string): unknown {
+  switch (name) {
+    case 'value':
+      return source.value;
+    case 'args':
+      return source.args;
+    case 'this':
+      return source.this;
+    default:
+      return source[name];
+  }
+}
+
 /** Decodes the value fields of `message` in table order (an absent optional one is undefined). */
 export function decodeValues<K extends Op>(decoder: Decoder, message: MessageOf<K>): ValuesOf<K> {
   const source = message as unknown as { readonly [name: string]: unknown };
@@ -98,7 +112,7 @@ export function decodeValues<K extends Op>(decoder: Decoder, message: MessageOf<
   decoder.reads(message);
   for (let i = 0; i < fields.length; i++) {
     const { name, kind } = fields[i];
-    const raw = source[name];
+    const raw = readField(source, name);
     out[i] = kind === 'values' ? decoder.decodeList(raw as readonly unknown[]) : raw === undefined ? undefined : decoder.decode(raw);
   }
   return out as unknown as ValuesOf<K>;
