@@ -142,6 +142,34 @@ describe('plain data on a MessagePort session', () => {
       );
     });
 
+    test('objects structured clone copies otherwise than the tagged tree go tagged: an array with a named function, arguments, a boxed number', async () => {
+      const named = Object.assign([1, 2], { fn: () => 0 });
+      const args = (function (..._: unknown[]) {
+        // eslint-disable-next-line prefer-rest-params
+        return arguments;
+      })(1, 2);
+      const boxed = Object.setPrototypeOf(new Number(5), Object.prototype);
+      const [out] = (await remote.echo({ run: () => 1, named, args, boxed })) as [Record<string, unknown>];
+      expect(out.named).toEqual([1, 2]);
+      expect(out.args).toEqual({ 0: 1, 1: 2 });
+      expect(out.boxed).toEqual({});
+    });
+
+    test('an array that a getter grows while the value is read is walked to the length it had', async () => {
+      const grown: unknown[] = [];
+      let reads = 0;
+      const item = () => ({
+        get g() {
+          reads++;
+          if (grown.length < 1000) grown.push(item());
+          return 1;
+        },
+      });
+      grown.push(item());
+      await remote.echo(grown, () => 0);
+      expect(reads).toBeLessThanOrEqual(3);
+    });
+
     test('maxDepth counts the tagged levels and the plain part under them together', async () => {
       const channel = new MessageChannel();
       const client = connect(transports.messagePort(channel.port2), { sync: false, maxDepth: 8 });

@@ -2,7 +2,8 @@
  * A received clone (`{ $: 'clone', v }`): what the peer sent as plain data through structured
  * clone. The peer may be hostile, so the value is checked before the application sees it: only
  * plain objects, arrays, Map, Set, Date, RegExp, ArrayBuffer and standard views over an
- * ordinary ArrayBuffer (never shared memory the peer could still write), no holes, at most
+ * ordinary ArrayBuffer (never shared memory the peer could still write; a view of part of one is
+ * copied into memory of its own), no holes, at most
  * `maxDepth` levels deep. The walk stops at the first thing that is not data: a sparse array of
  * length 2^32 - 1 is refused at its first hole, not walked.
  *
@@ -131,6 +132,22 @@ export class CloneCheck {
     return this.walk(value);
   }
 
+  /** Buffers behind views of part of them met in this message, and what their views may copy. */
+  private partBuffers: Set<ArrayBufferLike> | undefined;
+  private partBudget = 0;
+  private partCopied = 0;
+
+  /** Counts `length` bytes copied out of `buffer` for a view of part of it (see walk). */
+  private copyPart(buffer: ArrayBufferLike, length: number): void {
+    const seen = (this.partBuffers ??= new Set());
+    if (!seen.has(buffer)) {
+      seen.add(buffer);
+      this.partBudget += buffer.byteLength;
+    }
+    this.partCopied += length;
+    if (this.partCopied > this.partBudget) fail('views of one buffer that overlap');
+  }
+
   /** Entries of arrays, objects, Maps and Sets walked so far, by every walk (tests bound it). */
   get steps(): number {
     return this.walked;
@@ -197,20 +214,15 @@ export class CloneCheck {
       }
       if (Object.hasOwn(TYPED_ARRAYS, name)) {
         const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
-        if (!this.copy && getPrototypeOf(value) === TYPED_ARRAYS[name].prototype) return this.keep(value, value);
-        if (whole) {
-          const bytes = new Uint8Array(value.byteLength);
-          bytes.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-          return this.keep(value, new TYPED_ARRAYS[name](bytes.buffer));
-        }
-        // A view of part of a buffer: Node.js's advanced serialization (child processes) gives
-        // every typed array as a view of the message's memory. Rebuilt over this realm's copy of
-        // that buffer, made once per buffer (views of one buffer still share it, and many views
-        // of a large one cost one copy).
-        const buffer = this.walk(value.buffer) as ArrayBuffer;
-        const Ctor = TYPED_ARRAYS[name] as unknown as new (buffer: ArrayBuffer, offset: number, length: number) => ArrayBufferView;
-        const width = (Ctor as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
-        return this.keep(value, new Ctor(buffer, value.byteOffset, value.byteLength / width));
+        if (whole && !this.copy && getPrototypeOf(value) === TYPED_ARRAYS[name].prototype) return this.keep(value, value);
+        // A view of part of a buffer (Node.js's advanced serialization gives every typed array
+        // as a view of the message's memory, or of its pool of small Buffers) gets memory of its
+        // own: its buffer may hold other data. Overlapping views of one buffer would copy it many
+        // times over, so the bytes copied from part views stay within their buffers' sizes.
+        if (!whole) this.copyPart(value.buffer, value.byteLength);
+        const bytes = new Uint8Array(value.byteLength);
+        bytes.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+        return this.keep(value, new TYPED_ARRAYS[name](bytes.buffer));
       }
     }
     return fail(`${Object.prototype.toString.call(value).slice(8, -1) || 'an object'} that is not plain data`);

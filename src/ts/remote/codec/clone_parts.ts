@@ -47,6 +47,17 @@ const {
 const getPrototypeOf = Object.getPrototypeOf;
 const keysOf = Object.keys;
 
+/** Whether an object of Object.prototype is an ordinary one, with no internal slot clone reads. */
+function isOrdinary(value: object): boolean {
+  return !(
+    types.isBoxedPrimitive(value) ||
+    types.isArgumentsObject(value) ||
+    types.isWeakMap(value) ||
+    types.isWeakSet(value) ||
+    types.isExternal(value)
+  );
+}
+
 /** Recorded for an object being walked, and for one that is not plain. */
 const WALKING = -1;
 const TAGGED = -2;
@@ -112,7 +123,10 @@ class PartsWalk {
     if (ArrayBuffer.isView(value)) return isWholeView(value) ? this.leaf(value) : this.tagged(value);
     // An error's fields are copied one by one, each as data only: no plan.
     if (types.isNativeError(value) || value instanceof Error) throw NO_PLAN;
-    if (proto === OBJECT_PROTO) return this.record(value as Record<string, unknown>, above, true);
+    // An object of Object.prototype with an internal slot (a boxed primitive, `arguments`, a weak
+    // collection whose prototype was replaced) is not one structured clone copies as the tagged
+    // encoding does: the encoder enters it as an object, so the walk does, as not plain.
+    if (proto === OBJECT_PROTO) return this.record(value as Record<string, unknown>, above, isOrdinary(value));
     if (proto === null) return this.record(value as Record<string, unknown>, above, false);
     // Another realm's plain object or array: the encoder sends it by reference, a clone copies it.
     if (isPlainArray(value) || isObjectPrototype(proto)) throw NO_PLAN;
@@ -148,10 +162,14 @@ class PartsWalk {
 
   private array(items: unknown[], above: number): number {
     this.open(items, above);
-    let plain = true;
+    // Read once, as the encoder does: a getter met on the way may grow the array.
+    const length = items.length;
+    // Structured clone copies an array's named properties too (and fails on a function there);
+    // the tagged encoding sends the items only.
+    let plain = keysOf(items).length <= length;
     let height = 0;
     let holes = 0;
-    for (let i = 0; i < items.length; i++) {
+    for (let i = 0; i < length; i++) {
       const value = items[i];
       // A hole arrives as a hole in a clone, as undefined in the tagged tree. Past the holes the
       // tagged encoder allows (it refuses the array then), no plan: the walk stops as soon.

@@ -156,7 +156,9 @@ export class PlainScan {
   }
 
   private array(items: unknown[]): boolean {
-    for (let i = 0; i < items.length; i++) {
+    // The length read once: a getter met on the way may grow the array.
+    const length = items.length;
+    for (let i = 0; i < length; i++) {
       const value = items[i];
       // A hole would arrive as a hole: the tagged copy makes the array dense.
       if (value === undefined ? !(i in items) : !this.item(value)) return false;

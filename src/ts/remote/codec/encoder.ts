@@ -235,19 +235,24 @@ export class Encoder {
   }
 
   private enter(): void {
-    if (++this.depth > this.options.maxDepth) {
-      throw new RemoteError(
-        'ERR_REMOTE_TOO_DEEP',
-        `Cannot send a value nested more than ${this.options.maxDepth} levels deep (maxDepth)`,
-      );
-    }
+    if (++this.depth > this.options.maxDepth) this.tooDeep();
+  }
+
+  private tooDeep(): never {
+    throw new RemoteError('ERR_REMOTE_TOO_DEEP', `Cannot send a value nested more than ${this.options.maxDepth} levels deep (maxDepth)`);
   }
 
   private encodeObject(value: object, byReference: boolean): Wire {
     const index = this.seen?.get(value);
     if (index !== undefined) return { $: 'dup', n: index };
     if (byReference || types.isProxy(value)) return this.byReference(value);
-    if (this.plain !== undefined && (this.plain.get(value) ?? -1) >= 0) return { $: 'clone', v: value as unknown as Wire };
+    if (this.plain !== undefined) {
+      const height = this.plain.get(value) ?? -1;
+      // The walk checked the levels over each meeting it saw; an encoding that met the part
+      // elsewhere (a `this` left out after a part of it was encoded) is checked here.
+      if (height >= 0 && this.depth + height > this.options.maxDepth) this.tooDeep();
+      if (height >= 0) return { $: 'clone', v: value as unknown as Wire };
+    }
     if (types.isPromise(value)) {
       if (this.dataOnly) throw NOT_DATA;
       return { $: 'promise', id: this.host.exportPromise(value as Promise<unknown>) };
