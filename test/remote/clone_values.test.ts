@@ -10,6 +10,10 @@ import { rawPeer, type RawPeer } from './raw_peer';
 const tools = {
   echo: (...values: unknown[]) => values,
   identity: (value: unknown) => value,
+  withThis: () =>
+    function (this: unknown, ...args: unknown[]) {
+      return args.length;
+    },
   same: (a: unknown, b: unknown) => a === b,
   ping: () => 'pong',
   mixed: () => ({ run: () => 1, items: [{ a: 1 }, { b: [2, new Date(3)] }], bytes: Buffer.from('hi') }),
@@ -168,6 +172,32 @@ describe('plain data on a MessagePort session', () => {
       grown.push(item());
       await remote.echo(grown, () => 0);
       expect(reads).toBeLessThanOrEqual(3);
+    });
+
+    test('a plain part first met in a `this` that is left out is held to maxDepth where the arguments meet it', async () => {
+      // `this` goes as data only: one holding a function is left out, after the encoder met X in
+      // it. The arguments meet X again far deeper, with its plain part P under it.
+      const channel = new MessageChannel();
+      const client = connect(transports.messagePort(channel.port2), { sync: false, maxDepth: 64 });
+      new RemoteServer({ modules: { tools: () => tools } }).serve(transports.messagePort(channel.port1));
+      try {
+        const chain = (levels: number, leaf: unknown): unknown => {
+          let value = leaf;
+          for (let i = 0; i < levels; i++) value = { c: value };
+          return value;
+        };
+        const { withThis } = (await client.require('tools')) as { withThis(): Promise<(...args: unknown[]) => Promise<number>> };
+        const fn = await withThis();
+        const x = { bytes: Buffer.from('x'), p: chain(10, 1) };
+        await expect(fn.call({ method() {}, x }, chain(58, x))).rejects.toMatchObject({
+          code: 'ERR_REMOTE_TOO_DEEP',
+          message: expect.stringMatching(/^Cannot send a value nested more than 64 levels deep/),
+        });
+        await expect(fn.call({ method() {}, x }, chain(40, x))).resolves.toBe(1);
+      } finally {
+        client.close();
+        channel.port1.close();
+      }
     });
 
     test('maxDepth counts the tagged levels and the plain part under them together', async () => {
