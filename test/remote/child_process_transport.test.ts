@@ -58,9 +58,14 @@ function appMessage(child: ChildProcess, app: string): Promise<{ app: string; er
   });
 }
 
-async function connectedPeer() {
+/**
+ * `exitGraceMs`: how long the transport waits for the child's exit status after its channel
+ * disconnects (default 500 ms). A child printing an uncaught exception can take longer than that
+ * under ASan on a loaded machine, and the tests that read the status wait for it.
+ */
+async function connectedPeer(exitGraceMs?: number) {
   const child = spawnPeer();
-  const transport = childProcessTransport(child);
+  const transport = childProcessTransport(child, exitGraceMs === undefined ? undefined : { exitGraceMs });
   const seen = record(transport);
   await until(() => seen.messages.length > 0, "the child's ready message");
   expect(seen.messages.shift()).toEqual({ op: 'ready' });
@@ -99,20 +104,20 @@ test('a transport on another channel ignores weakwire traffic on the default one
 
 describe('the error the parent transport closes with names how the child ended', () => {
   test('killed by a signal: the error names the signal', async () => {
-    const { child, transport, seen } = await connectedPeer();
+    const { child, transport, seen } = await connectedPeer(30_000);
     transport.send({ op: 'kill' });
     const error = await seen.closed;
     expect(error?.message).toBe(`child process ${child.pid} was killed by signal SIGKILL`);
   });
 
   test('process.exit(3): the error names the exit code', async () => {
-    const { child, transport, seen } = await connectedPeer();
+    const { child, transport, seen } = await connectedPeer(30_000);
     transport.send({ op: 'exit', code: 3 });
     expect((await seen.closed)?.message).toBe(`child process ${child.pid} exited with code 3`);
   });
 
   test('an uncaught exception in the child: exit code 1', async () => {
-    const { child, transport, seen } = await connectedPeer();
+    const { child, transport, seen } = await connectedPeer(30_000);
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     transport.send({ op: 'throw' });
