@@ -2,7 +2,30 @@
 // weak-napi.
 import { benchRequire, loadWeakwire } from '../lib/weakwire.mjs';
 import { loadFloor } from '../lib/floor.mjs';
+import { runChild } from '../lib/child.mjs';
 import { measureRounds, settle } from '../lib/rounds.mjs';
+import { median, relativeNoise } from '../lib/stats.mjs';
+
+/**
+ * The register case in `procs` fresh processes (bench/children/register.mjs), `rounds` rounds
+ * each; every task's per-round figures are put together in process order, so a ratio per round
+ * still compares two tasks of one process. A process's memory layout moves a registration by up
+ * to 20 % for one implementation and not the other (bench/NOTES.md, "register bimodality"): one
+ * process, however many rounds, measures that process's luck.
+ */
+export async function registerAcrossProcesses({ procs, rounds, time }) {
+  const perTask = {};
+  for (let p = 0; p < procs; p++) {
+    const result = await runChild('register.mjs', [rounds, time]);
+    for (const [name, values] of Object.entries(result)) (perTask[name] ??= []).push(...values);
+  }
+  return Object.fromEntries(
+    Object.entries(perTask).map(([name, values]) => [
+      name,
+      { perOpNs: values, medianNs: median(values), noise: relativeNoise(values) },
+    ]),
+  );
+}
 
 export async function registerCase({ rounds, time, batch = 10_000 }) {
   const { setDestructor } = loadWeakwire();

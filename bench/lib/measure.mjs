@@ -1,5 +1,5 @@
 // Runs every case and turns the raw figures into named ratios (ours / peer).
-import { registerCase } from '../cases/register.mjs';
+import { registerAcrossProcesses } from '../cases/register.mjs';
 import { mapCase, mapScaleCase, MAP_OPS, MAP_SCALE_SIZES } from '../cases/map.mjs';
 import { remoteCase } from '../cases/remote.mjs';
 import { payloadCase } from '../cases/payload.mjs';
@@ -8,9 +8,10 @@ import { ratioOf } from './rounds.mjs';
 import { median, relativeNoise } from './stats.mjs';
 
 export const PROFILES = {
-  full: { rounds: 3, time: 400, finalizeN: 1_000_000, memoryN: 1_000_000, reps: 3, mapSize: 10_000 },
+  // register: registerProcs fresh processes of 2 rounds, each round's median over ~70 batches.
+  full: { rounds: 3, time: 400, finalizeN: 1_000_000, memoryN: 1_000_000, reps: 3, finalizeReps: 5, registerProcs: 5, mapSize: 10_000 },
   // Memory per object depends on size (vector growth, fixed costs): measured at the full size.
-  quick: { rounds: 5, time: 150, finalizeN: 200_000, memoryN: 1_000_000, reps: 3, mapSize: 10_000 },
+  quick: { rounds: 5, time: 150, finalizeN: 200_000, memoryN: 1_000_000, reps: 3, finalizeReps: 3, registerProcs: 3, mapSize: 10_000 },
 };
 
 const log = (...args) => console.error('[bench]', ...args);
@@ -53,8 +54,8 @@ export async function measureAll(profile, { only } = {}) {
   }
 
   if (want('register')) {
-    log('register a destructor');
-    const r = await registerCase({ rounds: profile.rounds, time: profile.time });
+    log(`register a destructor (${profile.registerProcs} fresh processes)`);
+    const r = await registerAcrossProcesses({ procs: profile.registerProcs, rounds: 2, time: 40 });
     cases.register = r;
     ratios['register:weakwire/floor'] = ratioOf(r['weakwire setDestructor'], r['Node-API floor']);
     ratios['register:weakwire/FR'] = ratioOf(r['weakwire setDestructor'], r['FinalizationRegistry.register']);
@@ -64,7 +65,7 @@ export async function measureAll(profile, { only } = {}) {
 
   if (want('finalize')) {
     log(`finalize ${profile.finalizeN} objects (fresh process per run)`);
-    const r = await finalizeCase({ n: profile.finalizeN, reps: profile.reps });
+    const r = await finalizeCase({ n: profile.finalizeN, reps: profile.finalizeReps });
     cases.finalize = { n: profile.finalizeN, ...r };
     const ours = r.weakwire.values;
     ratios['finalize:weakwire/floor'] = perRun(ours, r.floor.values, (a, b) => a / b);
