@@ -182,3 +182,21 @@ test('a client sends no batch before the handshake, so a peer of another version
   remote.close();
   channel.port1.close();
 });
+
+test('a loop of awaited calls leaves no FREE turn waiting: the finish of each answer rides on the next call', async () => {
+  const server = new RemoteServer({ modules: { tools: () => ({ echo: (x: unknown) => x }) } });
+  const pair = asyncPair(server);
+  try {
+    const tools = await pair.remote.require('tools');
+    await tools.echo(1);
+    // The answer is known here and finished; the next call takes that finish with it. A FREE turn
+    // still scheduled would find nothing to send, and would keep the event loop from blocking.
+    const immediates = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Immediate').length;
+    const before = immediates();
+    const next = tools.echo(2);
+    expect(immediates()).toBe(before - 1);
+    expect(await next).toBe(2);
+  } finally {
+    pair.close();
+  }
+});

@@ -122,6 +122,12 @@ export class ImportTable {
     if (this.finished.length === 0) return undefined;
     const finished = this.finished;
     this.finished = [];
+    // Nothing else waits for the FREE batch: its turn would find nothing to send, and a pending
+    // immediate keeps the event loop from blocking in its poll (one more loop turn per call).
+    if (this.pending.size === 0 && this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
     return finished;
   }
 
