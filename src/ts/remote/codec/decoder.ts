@@ -248,8 +248,8 @@ export class Decoder {
 
   /** Decodes a list of values (arguments), item by item, refusing holes. */
   decodeList(values: readonly unknown[]): unknown[] {
-    const out: unknown[] = new Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = this.decode(item(values, i));
+    const out: unknown[] = [];
+    for (let i = 0; i < values.length; i++) out.push(this.decode(item(values, i)));
     return out;
   }
 
@@ -266,9 +266,11 @@ export class Decoder {
 
   private decodeArray(value: unknown): unknown[] {
     const items = list(value, 'an array');
-    const out = this.keep(new Array<unknown>(items.length));
+    // Grown in order, so that it is a packed array: one made by `new Array(length)` stays holey
+    // when full, and V8 serializes a holey array in its sparse form if the application sends it on.
+    const out = this.keep([] as unknown[]);
     this.enter();
-    for (let i = 0; i < items.length; i++) out[i] = this.decode(item(items, i));
+    for (let i = 0; i < items.length; i++) out.push(this.decode(item(items, i)));
     this.depth--;
     return out;
   }

@@ -261,7 +261,9 @@ export class Encoder {
       this.remember(value);
       this.enter();
       const length = value.length;
-      const items: Wire[] = length <= WIRE_LIMITS.maxHoles ? new Array(length) : [];
+      // Grown in order so that it stays packed: V8 serializes an array made by `new Array(length)`
+      // in its sparse form, every index a key (structured-clone transports send this tree).
+      const items: Wire[] = [];
       let holes = 0;
       for (let i = 0; i < length; i++) {
         const item = value[i];
@@ -273,7 +275,7 @@ export class Encoder {
             `Cannot send a sparse array of length ${length}: more than ${WIRE_LIMITS.maxHoles} of its items are missing`,
           );
         }
-        items[i] = this.encode(item);
+        items.push(this.encode(item));
       }
       this.depth--;
       return { $: 'array', v: items };

@@ -31,8 +31,10 @@ export function encodeValues<K extends Op>(
       const value: unknown = values[i];
       if (kind === 'values') {
         const items = value as readonly unknown[];
-        const out = new Array<unknown>(items.length);
-        for (let j = 0; j < items.length; j++) out[j] = encoder.clone(items[j]);
+        // Grown in order, not made by `new Array(length)`: V8 serializes an array made that way in
+        // its sparse form (it stays holey when full), which costs every call's postMessage.
+        const out: unknown[] = [];
+        for (let j = 0; j < items.length; j++) out.push(encoder.clone(items[j]));
         message[name] = out;
       } else if (kind !== 'data' || (value !== undefined && value !== globalThis)) {
         message[name] = encoder.clone(value);
@@ -48,8 +50,8 @@ export function encodeValues<K extends Op>(
     switch (kind) {
       case 'values': {
         const items = value as readonly unknown[];
-        const out = new Array<unknown>(items.length);
-        for (let j = 0; j < items.length; j++) out[j] = encoder.encode(items[j]);
+        const out: unknown[] = []; // packed: see above
+        for (let j = 0; j < items.length; j++) out.push(encoder.encode(items[j]));
         message[name] = out;
         break;
       }
