@@ -233,7 +233,10 @@ export class CloneCheck {
     // A frame's arrays have items only. Otherwise an array is kept only when it has no key but
     // its items: see itemsOnly.
     const rebuild = this.copy || (this.done !== undefined && (length >= SMALL || !itemsOnly(value, length)));
-    const out: unknown[] = rebuild ? new Array(length) : value;
+    // Grown item by item, in order (fillArray), so that it stays a packed array: one made by
+    // `new Array(length)` stays holey when full, and V8 serializes a holey array in its sparse
+    // form (every index written as a key), which a value passed on pays for at every hop.
+    const out: unknown[] = rebuild ? [] : value;
     const steps = this.walked;
     if (rebuild || this.all) this.keep(value, out);
     this.fillArray(value, out);
