@@ -402,6 +402,20 @@ describe('a key named constructor is data', () => {
   });
 });
 
+describe('keys on Object.prototype', () => {
+  // The check lists a plain object's keys with for...in, which lists inherited keys too.
+  test('an enumerable key the application put on Object.prototype is not read as a key of a received object', () => {
+    (Object.prototype as Record<string, unknown>).extra = () => 1;
+    try {
+      const got = outcome([{ a: 1, nested: { b: [2] } }], 8, false) as { ok: true; out: any[] };
+      expect(got.ok).toBe(true);
+      expect(Object.keys(got.out[0])).toEqual(['a', 'nested']);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).extra;
+    }
+  });
+});
+
 describe('a clone of this realm is checked as the walk with a record checks it', () => {
   test('on random graphs (trees, shared parts, cycles, Dates), several values per message, any maxDepth', () => {
     fc.assert(
