@@ -7,6 +7,7 @@
 // makes them outside jest (over a port, jest's context receives the main context's objects, which
 // take the copying check).
 import { types } from 'node:util';
+import { serialize } from 'node:v8';
 import fc from 'fast-check';
 import { CloneCheck } from '../../src/ts/remote/codec/clone_check';
 import { graphs, sameShape } from './graph';
@@ -295,6 +296,20 @@ describe('views of part of a buffer', () => {
   });
 });
 
+describe('arrays the check rebuilds', () => {
+  // V8 writes a holey array in its sparse form (every index as a key, more bytes and a slower
+  // read): a value the application passes on must cost what the array it came as cost.
+  test.each([false, true])('serialize as the packed arrays they were (another realm: %s)', (copy) => {
+    const long = Array.from({ length: 40 }, (_, i) => ({ i }));
+    const named: any = [1, 2];
+    named.extra = 'dropped';
+    const got = outcome([{ long, named }], 8, copy) as { ok: true; out: any[] };
+    expect(got.ok).toBe(true);
+    expect(serialize(got.out[0].long)).toEqual(serialize(long));
+    expect(serialize(got.out[0].named)).toEqual(serialize([1, 2]));
+  });
+});
+
 describe('a clone of this realm is checked as a plain walk with a record checks it', () => {
   test('on random messages: shared and cyclic arrays, Maps and Sets, arrays with named properties, holes, things that are not data', () => {
     fc.assert(
@@ -384,6 +399,20 @@ describe('a key named constructor is data', () => {
   test('an object whose own constructor key holds something that is not data is refused', () => {
     const got = outcome([{ constructor: new WeakMap() }], 8, false);
     expect(got).toMatchObject({ ok: false, code: 'ERR_REMOTE_PROTOCOL' });
+  });
+});
+
+describe('keys on Object.prototype', () => {
+  // The check lists a plain object's keys with for...in, which lists inherited keys too.
+  test('an enumerable key the application put on Object.prototype is not read as a key of a received object', () => {
+    (Object.prototype as Record<string, unknown>).extra = () => 1;
+    try {
+      const got = outcome([{ a: 1, nested: { b: [2] } }], 8, false) as { ok: true; out: any[] };
+      expect(got.ok).toBe(true);
+      expect(Object.keys(got.out[0])).toEqual(['a', 'nested']);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).extra;
+    }
   });
 });
 

@@ -71,12 +71,24 @@ function itemsOnly(value: unknown[], length: number): boolean {
   return keys.length === length && (length === 0 || keys[length - 1] === `${length - 1}`);
 }
 
+/**
+ * Whether this realm's `Object.prototype` has no enumerable key, so that `for...in` over a plain
+ * object lists its own keys only. The application can add one at any time, never during a check
+ * (the check runs no code of anyone's), so it is asked once per value.
+ */
+function inheritsNoKeys(): boolean {
+  for (const _ in OBJECT_PROTO) return false;
+  return true;
+}
+
 export class CloneCheck {
   /** What objects met became; undefined for a tree, where no object comes twice. */
   private readonly done: Map<object, unknown> | undefined;
   /** Record every object met (otherwise the quick walk's partial record, see above). */
   private all: boolean;
   private depth = 0;
+  /** `for...in` over this realm's plain objects lists their own keys only (see inheritsNoKeys). */
+  private ownKeysOnly = false;
   /** Entries walked so far (the quick walk records an object whose walk took many). */
   private walked = 0;
   /** The values of this message checked so far (a walk that gives up walks them again). */
@@ -103,6 +115,7 @@ export class CloneCheck {
    */
   value(value: unknown, above = 0): unknown {
     this.depth = above;
+    this.ownKeysOnly = !this.copy && inheritsNoKeys();
     if (this.all || this.done === undefined) return this.walk(value);
     try {
       const out = this.walk(value);
@@ -178,12 +191,12 @@ export class CloneCheck {
     // or `Array` there is what this realm's prototype holds. Anything else (a data key named
     // `constructor`, another realm, another kind) takes the prototype read.
     const ctor = (value as { constructor?: unknown }).constructor;
-    if (ctor === Object) return this.object(value as Record<string, unknown>);
+    if (ctor === Object) return this.object(value as Record<string, unknown>, true);
     if (ctor === Array && Array.isArray(value)) return this.array(value as unknown[]);
     const proto = getPrototypeOf(value);
-    if (proto === OBJECT_PROTO) return this.object(value as Record<string, unknown>);
+    if (proto === OBJECT_PROTO) return this.object(value as Record<string, unknown>, true);
     if (proto === ARRAY_PROTO ? Array.isArray(value) : isPlainArray(value)) return this.array(value as unknown[]);
-    if (isObjectPrototype(proto)) return this.object(value as Record<string, unknown>);
+    if (isObjectPrototype(proto)) return this.object(value as Record<string, unknown>, false);
     if (types.isMap(value)) {
       const out = new Map<unknown, unknown>();
       this.keep(value, out);
@@ -233,7 +246,10 @@ export class CloneCheck {
     // A frame's arrays have items only. Otherwise an array is kept only when it has no key but
     // its items: see itemsOnly.
     const rebuild = this.copy || (this.done !== undefined && (length >= SMALL || !itemsOnly(value, length)));
-    const out: unknown[] = rebuild ? new Array(length) : value;
+    // Grown item by item, in order (fillArray), so that it stays a packed array: one made by
+    // `new Array(length)` stays holey when full, and V8 serializes a holey array in its sparse
+    // form (every index written as a key), which a value passed on pays for at every hop.
+    const out: unknown[] = rebuild ? [] : value;
     const steps = this.walked;
     if (rebuild || this.all) this.keep(value, out);
     this.fillArray(value, out);
@@ -241,7 +257,8 @@ export class CloneCheck {
     return out;
   }
 
-  private object(value: Record<string, unknown>): Record<string, unknown> {
+  private object(value: Record<string, unknown>, thisRealm: boolean): Record<string, unknown> {
+    if (thisRealm && this.ownKeysOnly) return this.objectInPlace(value);
     const out: Record<string, unknown> = this.copy ? {} : value;
     const keys = keysOf(value);
     const recorded = this.done !== undefined && (this.all || keys.length >= SMALL);
@@ -250,6 +267,36 @@ export class CloneCheck {
     this.fillObject(value, out, keys);
     if (!recorded && this.done !== undefined && this.walked - steps >= SMALL) this.keep(value, out);
     return out;
+  }
+
+  /**
+   * A plain object of this realm, kept in place, its keys read by `for...in` (its own keys only,
+   * see ownKeysOnly): no array of keys to make, and each value read from where the key was found
+   * instead of by a megamorphic keyed load. Recorded as `object` records it, once it has `SMALL`
+   * entries rather than before its walk (its key count is not known in advance): a part met
+   * again within its first entries is walked again, as a small object's would be.
+   */
+  private objectInPlace(value: Record<string, unknown>): Record<string, unknown> {
+    const done = this.done;
+    const steps = this.walked;
+    let recorded = done !== undefined && this.all;
+    if (recorded) this.keep(value, value);
+    this.enter();
+    let entries = 0;
+    for (const key in value) {
+      if (++entries === SMALL && !recorded && done !== undefined) {
+        recorded = true;
+        this.keep(value, value);
+      }
+      const item = value[key];
+      this.walked++;
+      const checked = this.walk(item);
+      // An own data property (see fillObject): assigning it sets that property.
+      if (checked !== item) value[key] = checked;
+    }
+    this.depth--;
+    if (!recorded && done !== undefined && this.walked - steps >= SMALL) this.keep(value, value);
+    return value;
   }
 
   /** Walks what `from` holds into `out` (itself, or what it becomes). */
