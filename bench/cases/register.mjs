@@ -3,8 +3,7 @@
 import { benchRequire, loadWeakwire } from '../lib/weakwire.mjs';
 import { loadFloor } from '../lib/floor.mjs';
 import { runChild } from '../lib/child.mjs';
-import { measureRounds, settle } from '../lib/rounds.mjs';
-import { median, relativeNoise } from '../lib/stats.mjs';
+import { measureRounds, settle, summarizeRounds } from '../lib/rounds.mjs';
 
 /**
  * The register case in `procs` fresh processes (bench/children/register.mjs), `rounds` rounds
@@ -19,12 +18,7 @@ export async function registerAcrossProcesses({ procs, rounds, time }) {
     const result = await runChild('register.mjs', [rounds, time]);
     for (const [name, values] of Object.entries(result)) (perTask[name] ??= []).push(...values);
   }
-  return Object.fromEntries(
-    Object.entries(perTask).map(([name, values]) => [
-      name,
-      { perOpNs: values, medianNs: median(values), noise: relativeNoise(values) },
-    ]),
-  );
+  return summarizeRounds(perTask);
 }
 
 export async function registerCase({ rounds, time, batch = 10_000 }) {

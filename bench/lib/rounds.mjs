@@ -37,6 +37,11 @@ export async function measureRounds(tasks, { rounds = 3, time = 300, warmupTime 
     }
     perRound[task.name].push((result.latency.p50 * 1e6) / task.opsPerCall);
   }
+  return summarizeRounds(perRound);
+}
+
+/** { [name]: per-round figures } -> { [name]: { perOpNs, medianNs, noise } }, as measureRounds returns. */
+export function summarizeRounds(perRound) {
   return Object.fromEntries(
     Object.entries(perRound).map(([name, values]) => [
       name,
