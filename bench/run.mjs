@@ -1,6 +1,6 @@
 // npm run bench: every case, side by side, in one run. Writes bench/results.json, bench/results.svg
 // and bench/results.md (the README's tables are drawn from results.json by `npm run docs:figures`).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from './lib/env.mjs';
@@ -30,6 +30,7 @@ if (args.includes('--render')) {
   process.exit(0);
 }
 
+mkdirSync(outDir, { recursive: true });
 const started = Date.now();
 const measured = await measureAll(profile, { only });
 const results = {
