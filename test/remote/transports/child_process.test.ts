@@ -72,6 +72,7 @@ conformanceSuite<ChildPair>(() => ({
       return { reported: IPC_JUNK.tagged.length };
     },
   },
+  clones: notApplicable("these pairs use JSON serialization (serialization: 'advanced' clones: child_process_advanced.test.ts)"),
   messageError: notApplicable("an IPC channel has no 'messageerror': each message is parsed by Node itself"),
 }));
 

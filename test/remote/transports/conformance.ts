@@ -67,6 +67,11 @@ export interface TransportHarness<P extends Pair = Pair> {
     /** Writes junk on the wire toward the peer. */
     intoPeer(pair: P): Promise<Junk>;
   };
+  /**
+   * Whether messages are structured-cloned (`send` then throws ERR_REMOTE_UNENCODABLE for one
+   * that cannot be, and the session encodes it again), or why not.
+   */
+  readonly clones: true | NotApplicable;
   readonly messageError:
     | {
         /** Emits 'messageerror' on the port under the local transport. */
@@ -213,6 +218,27 @@ export function conformanceSuite<P extends Pair>(makeHarness: () => TransportHar
         expect(local.log.messages).toHaveLength(1);
         expect(local.log.problems).toHaveLength(1);
         expect(local.log.problems[0].message).toMatch(/more than|cap|too large/i);
+      });
+    });
+
+    describe('a message structured clone refuses', () => {
+      const clones = harness.clones;
+      if (clones !== true) {
+        test.skip(`not applicable: ${clones.notApplicable}`, () => {});
+        return;
+      }
+      test('send throws ERR_REMOTE_UNENCODABLE and sends nothing; the transport stays open and the next message arrives', async () => {
+        const { local, peer } = await started();
+        // An `arguments` object: its items are plain, but structured clone refuses the object.
+        const refused = (function (..._: unknown[]) {
+          // eslint-disable-next-line prefer-rest-params
+          return arguments;
+        })(1, 2);
+        const result = await local.send({ op: 'refused', v: refused });
+        expect(result).toEqual({ sent: false, error: expect.objectContaining({ code: 'ERR_REMOTE_UNENCODABLE' }) });
+        await stillWorks(local, peer, 'a message structured clone refused');
+        expect(peer.log.messages).toHaveLength(1);
+        expect(peer.log.problems).toEqual([]);
       });
     });
 

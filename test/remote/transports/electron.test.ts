@@ -84,5 +84,6 @@ conformanceSuite<ElectronPair>(() => ({
       return { reported: ours.length };
     },
   },
+  clones: true,
   messageError: notApplicable("Electron IPC has no 'messageerror' event"),
 }));

@@ -22,8 +22,9 @@ const TOO_DEEP = 2500;
 export function portCapabilities<P extends PortPair>(
   junk: readonly unknown[],
   localPort: (pair: P) => UnderlyingPort,
-): Pick<TransportHarness<P>, 'oversize' | 'backlog' | 'malformed' | 'messageError'> {
+): Pick<TransportHarness<P>, 'oversize' | 'backlog' | 'clones' | 'malformed' | 'messageError'> {
   return {
+    clones: true,
     oversize: notApplicable("postMessage has no size cap: a message is cloned into the peer's queue"),
     backlog: notApplicable("postMessage hands each message to the peer's queue: nothing waits on the sending side"),
     malformed: {

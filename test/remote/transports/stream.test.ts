@@ -54,5 +54,6 @@ conformanceSuite<SocketPair>(() => ({
       return { reported: BAD_FRAME_PAYLOADS.length };
     },
   },
+  clones: notApplicable('frames are MessagePack: the session sends a frame only what it carries as sent'),
   messageError: notApplicable("a byte stream has no 'messageerror': frames are parsed by the transport itself"),
 }));

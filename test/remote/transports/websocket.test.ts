@@ -57,6 +57,7 @@ conformanceSuite<SocketPair>(() => ({
     intoLocal: async (pair) => writeJunk(pair.peerSocket),
     intoPeer: async (pair) => writeJunk(pair.localSocket),
   },
+  clones: notApplicable('frames are MessagePack: the session sends a frame only what it carries as sent'),
   messageError: notApplicable("a WebSocket has no 'messageerror': frames are decoded by the transport itself"),
 }));
 
