@@ -93,3 +93,12 @@ test('functions still cross by reference: the child calls back with bytes', asyn
   expect(Buffer.isBuffer(seen[0])).toBe(true);
   expect((seen[0] as Buffer).toString()).toBe('hi');
 });
+
+test('an arguments object, which structured clone refuses whole, goes tagged both ways', async () => {
+  const args = (function (..._: unknown[]) {
+    // eslint-disable-next-line prefer-rest-params
+    return arguments;
+  })(1, 'two');
+  expect(await echo.echo(args)).toEqual({ 0: 1, 1: 'two' });
+  expect(await echo.argumentsOf(3, 4)).toEqual({ 0: 3, 1: 4 });
+});

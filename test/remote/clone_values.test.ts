@@ -18,7 +18,20 @@ const tools = {
   same: (a: unknown, b: unknown) => a === b,
   ping: () => 'pong',
   mixed: () => ({ run: () => 1, items: [{ a: 1 }, { b: [2, new Date(3)] }], bytes: Buffer.from('hi') }),
+  argumentsOf: (...values: unknown[]) => argumentsOf(...values),
+  settlesWith: (...values: unknown[]) => ({ later: Promise.resolve(argumentsOf(...values)) }),
 };
+
+/** An `arguments` object: plain to the clone scan, which structured clone refuses to copy. */
+function argumentsOf(..._: unknown[]): IArguments {
+  // eslint-disable-next-line prefer-rest-params
+  return arguments;
+}
+
+/** An array with a named function: structured clone copies named properties, and fails on this one. */
+function namedFunctionArray(): number[] {
+  return Object.assign([1, 2], { fn: () => 0 });
+}
 
 describe('plain data on a MessagePort session', () => {
   let pair: Pair;
@@ -221,6 +234,38 @@ describe('plain data on a MessagePort session', () => {
         client.close();
         channel.port1.close();
       }
+    });
+  });
+
+  describe('values the clone scan takes for plain and structured clone refuses', () => {
+    // The scan reads what a value holds, not its internal slots, so these pass it; the message
+    // is then encoded again, tagged, and each goes as the tagged encoding documents.
+    test('an arguments object passed whole arrives as a plain object of its items', async () => {
+      await expect(remote.echo(argumentsOf(1, 'two'))).resolves.toEqual([{ 0: 1, 1: 'two' }]);
+    });
+
+    test('an array with a named function passed whole arrives as its items', async () => {
+      await expect(remote.echo(namedFunctionArray())).resolves.toEqual([[1, 2]]);
+    });
+
+    test('the calls sent in the same turn are answered as well', async () => {
+      const answers = await Promise.all([remote.echo(1), remote.echo(argumentsOf(2)), remote.echo(3)]);
+      expect(answers).toEqual([[1], [{ 0: 2 }], [3]]);
+    });
+
+    test('a result structured clone refuses whole is answered tagged', async () => {
+      const { argumentsOf: remoteArguments } = (await pair.remote.require('tools')) as {
+        argumentsOf(...values: unknown[]): Promise<unknown>;
+      };
+      await expect(remoteArguments(1, 2)).resolves.toEqual({ 0: 1, 1: 2 });
+    });
+
+    test('a promise settled with such a value settles with it tagged', async () => {
+      const { settlesWith } = (await pair.remote.require('tools')) as unknown as {
+        settlesWith(...values: unknown[]): Promise<{ later: Promise<unknown> }>;
+      };
+      const { later } = await settlesWith(1, 2);
+      await expect(later).resolves.toEqual({ 0: 1, 1: 2 });
     });
   });
 });

@@ -45,6 +45,32 @@ describe('worker-sync transport (main thread blocks, worker answers)', () => {
     expect(await later).toBe('v');
   });
 
+  test('an arguments object structured clone refuses whole goes tagged, in a request and in an answer', async () => {
+    ({ worker, remote } = await syncClientOfWorker());
+    const tools = remote.require('tools');
+    const args = (function (..._: unknown[]) {
+      // eslint-disable-next-line prefer-rest-params
+      return arguments;
+    })(1, 'two');
+    expect(tools.echo(args)).toEqual([{ 0: 1, 1: 'two' }]);
+    expect(tools.argumentsOf(3, 4)).toEqual({ 0: 3, 1: 4 });
+  });
+
+  test('a value whose getter throws once structured clone reads it fails only its sync call, with ERR_REMOTE_UNENCODABLE', async () => {
+    ({ worker, remote } = await syncClientOfWorker());
+    const tools = remote.require('tools');
+    let reads = 0;
+    const twoFaced = {
+      get x() {
+        if (reads++ === 0) return 1; // plain to the check; the clone and the tagged encoding throw
+        throw new Error('read again');
+      },
+    };
+    expect(() => tools.echo(twoFaced)).toThrow(expect.objectContaining({ code: 'ERR_REMOTE_UNENCODABLE' }));
+    expect(reads).toBeGreaterThan(2); // read again for the tagged encoding, which threw too
+    expect(tools.add(1, 2)).toBe(3);
+  });
+
   test('answers larger than the shared buffer arrive whole', async () => {
     ({ worker, remote } = await syncClientOfWorker({ bufferSize: 1024 }));
     const tools = remote.require('tools');

@@ -5,7 +5,7 @@
  * session. Every failed send gives back the references it counted.
  */
 import { Error } from './builtins';
-import { encodeValues } from './codec/messages';
+import { encodeValues, refusedWhole } from './codec/messages';
 import type { Encoder } from './codec/encoder';
 import { isMessageFailure } from './errors';
 import type { Reply } from './incoming';
@@ -18,9 +18,13 @@ function lastResortAnswer(seq: number): WireMessage {
   return { op: 'error', seq, error: { $: 'error', name: 'Error', message: 'The remote error could not be sent' } };
 }
 
-/** Answers request `seq` with its result (by reference when it is a ByReference). */
-export function answerResult(ctx: SessionContext, seq: number, outcome: unknown, reply: Reply | undefined): void {
+/**
+ * Answers request `seq` with its result (by reference when it is a ByReference). `clonesWhole`
+ * is false when structured clone refused the result whole (see `refusedWhole`): tagged then.
+ */
+export function answerResult(ctx: SessionContext, seq: number, outcome: unknown, reply: Reply | undefined, clonesWhole = true): void {
   const encoder = ctx.encoder();
+  encoder.clonesWhole = clonesWhole;
   let answer: WireMessage;
   try {
     answer =
@@ -33,7 +37,8 @@ export function answerResult(ctx: SessionContext, seq: number, outcome: unknown,
     sendAnswer(ctx, answer, reply);
     return;
   }
-  sendAnswer(ctx, answer, reply, encoder);
+  const resend = encoder.clonedWhole ? () => answerResult(ctx, seq, outcome, reply, false) : undefined;
+  sendAnswer(ctx, answer, reply, encoder, true, resend);
 }
 
 /** An error answer for request `seq`. Never throws. */
@@ -51,7 +56,8 @@ export function failureAnswer(ctx: SessionContext, seq: number, error: unknown):
  * Sends an answer (in place for a synchronous request). If the transport cannot carry it (too
  * large), the request gets a short error answer saying so instead, whether the answer was a
  * result or an error (a thrown value can be as large as the peer's input); only a dead transport
- * closes. `retry` is false for that short answer itself.
+ * closes. `retry` is false for that short answer itself. `resend` answers again, tagged, if
+ * structured clone refuses the answer whole.
  */
 export function sendAnswer(
   ctx: SessionContext,
@@ -59,6 +65,7 @@ export function sendAnswer(
   reply: Reply | undefined,
   encoder?: Encoder,
   retry = true,
+  resend?: () => void,
 ): void {
   if (ctx.closed) {
     // Ended while the request ran: the peer can never free what the answer would export.
@@ -66,7 +73,7 @@ export function sendAnswer(
     if (reply === undefined) return;
   }
   if (reply === undefined) {
-    ctx.outbox.send(answer, encoder?.transfers, (error) => answerUnsent(ctx, answer, undefined, encoder, retry, error));
+    ctx.outbox.send(answer, encoder?.transfers, (error) => answerUnsent(ctx, answer, undefined, encoder, retry, error, resend));
     return;
   }
   // The peer reads this answer before anything still queued: send that first.
@@ -74,7 +81,7 @@ export function sendAnswer(
   try {
     reply(answer);
   } catch (error) {
-    answerUnsent(ctx, answer, reply, encoder, retry, error);
+    answerUnsent(ctx, answer, reply, encoder, retry, error, resend);
   }
 }
 
@@ -86,10 +93,15 @@ function answerUnsent(
   encoder: Encoder | undefined,
   retry: boolean,
   error: unknown,
+  resend: (() => void) | undefined,
 ): void {
   if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
   if (!isMessageFailure(error)) {
     ctx.close(error as Error, false);
+    return;
+  }
+  if (resend !== undefined && refusedWhole(encoder!, error)) {
+    resend();
     return;
   }
   const seq = answer.seq;
@@ -111,9 +123,10 @@ export function sendNotice(ctx: SessionContext, message: WireMessage): void {
  * instead, with a short error saying why (`retry` is false for that rejection itself), so the
  * peer's promise settles whatever the value was.
  */
-export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: unknown, retry = true): void {
+export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: unknown, retry = true, clonesWhole = true): void {
   if (ctx.closed) return;
   const encoder = ctx.encoder();
+  encoder.clonesWhole = clonesWhole;
   let message: WireMessage;
   try {
     message = encodeValues(encoder, { op: 'settle', id, ok }, [value]);
@@ -125,7 +138,8 @@ export function sendSettle(ctx: SessionContext, id: number, ok: boolean, value: 
   }
   ctx.outbox.send(message, encoder.transfers, (error) => {
     ctx.exports.unsend(encoder.sent);
-    if (!isMessageFailure(error)) ctx.close(error as Error, false);
+    if (refusedWhole(encoder, error)) sendSettle(ctx, id, ok, value, retry, false);
+    else if (!isMessageFailure(error)) ctx.close(error as Error, false);
     else if (retry) sendSettle(ctx, id, false, error, false);
     else ctx.report(error);
   });

@@ -40,8 +40,9 @@ export class Incoming {
         ? undefined
         : (answer) => {
             if (answered) return;
-            answered = true;
+            // Answered once the transport took it: an answer it could not carry is answered again.
             reply(answer);
+            answered = true;
           };
     try {
       this.route(raw, once);

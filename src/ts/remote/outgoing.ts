@@ -10,9 +10,9 @@
  * FREE batch when there is none, so a loop of awaited calls sends no extra message.
  */
 import { Error, Promise, Set, queueMicrotask } from './builtins';
-import { encodeValues } from './codec/messages';
+import { encodeValues, refusedWhole } from './codec/messages';
 import type { Encoder } from './codec/encoder';
-import { isMessageFailure, protocolError } from './errors';
+import { codeOf, isMessageFailure, protocolError } from './errors';
 import type { Inbound } from './inbound';
 import { Malformed, parseMessage } from './protocol';
 import type { RemoteOp } from './remote_op';
@@ -73,11 +73,50 @@ export class Outgoing {
     if (keep) this.kept.add(seq);
     let unsent = false;
     ctx.outbox.send(message, encoder.transfers, (error) => {
+      if (!refusedWhole(encoder, error)) this.unsent(seq, encoder, finished, waiter, id, error);
+      else if (this.resend(seq, target, op, keep, finished, waiter, encoder, error)) return;
       unsent = true;
-      this.unsent(seq, encoder, finished, waiter, id, error);
     });
     // Failed at once (not batched): nothing may pipeline on it.
     return { seq: unsent ? 0 : seq, promise: waiter };
+  }
+
+  /**
+   * Sends request `seq` once more, tagged, after structured clone refused its values whole (see
+   * `refusedWhole`; `first` made the refused message, `refusal` is the error). False when that
+   * failed at once: the request has failed then. If the values cannot even be encoded again (a
+   * getter that answers differently each time it is read), the request fails with `refusal`.
+   */
+  private resend(
+    seq: number,
+    target: RequestTarget | undefined,
+    op: RemoteOp | ApiRequest,
+    keep: boolean,
+    finished: number[] | undefined,
+    waiter: RemotePromise,
+    first: Encoder,
+    refusal: unknown,
+  ): boolean {
+    const { ctx } = this;
+    const id = target?.target;
+    const encoder = ctx.encoder(true);
+    encoder.clonesWhole = false;
+    let message: { keep?: true; a?: number[]; readonly [field: string]: unknown };
+    try {
+      // Gives back what it exported if it throws.
+      message = this.encode(seq, target, op, encoder);
+    } catch {
+      this.unsent(seq, first, finished, waiter, id, refusal);
+      return false;
+    }
+    if (keep) message.keep = true;
+    if (finished !== undefined) message.a = finished;
+    let sent = true;
+    ctx.outbox.send(message, encoder.transfers, (error) => {
+      sent = false;
+      this.unsent(seq, encoder, finished, waiter, id, error);
+    });
+    return sent;
   }
 
   /**
@@ -133,7 +172,21 @@ export class Outgoing {
     const encoder = ctx.encoder();
     const message = this.encode(seq, target, op, encoder);
     const label: RequestLabel = { op: op.op, target: target?.target ?? 0, key: labelKey(op) };
-    return this.exchange(message, seq, expectsStale, encoder, timeoutMs, label);
+    // If structured clone refuses the values whole (nothing was sent then): once more, tagged.
+    const resend = encoder.clonedWhole
+      ? (refusal: unknown): unknown => {
+          const again = ctx.encoder();
+          again.clonesWhole = false;
+          let retry: WireMessage;
+          try {
+            retry = this.encode(seq, target, op, again);
+          } catch {
+            throw refusal; // values that cannot even be encoded again: see `resend`
+          }
+          return this.exchange(retry, seq, expectsStale, again, timeoutMs, label);
+        }
+      : undefined;
+    return this.exchange(message, seq, expectsStale, encoder, timeoutMs, label, resend);
   }
 
   /**
@@ -141,7 +194,15 @@ export class Outgoing {
    * promise of the peer (`label`: of a request of the application) comes back as a promise that
    * waits at most `timeoutMs` for it to settle, as an async request's answer does.
    */
-  exchange(message: WireMessage, seq: number, expectsStale: boolean, encoder: Encoder | undefined, timeoutMs: number, label?: RequestLabel): unknown {
+  exchange(
+    message: WireMessage,
+    seq: number,
+    expectsStale: boolean,
+    encoder: Encoder | undefined,
+    timeoutMs: number,
+    label?: RequestLabel,
+    resend?: (refusal: unknown) => unknown,
+  ): unknown {
     const target = label?.target;
     const { ctx } = this;
     // The peer must read what we queued before this request, which overtakes any queue.
@@ -155,6 +216,7 @@ export class Outgoing {
       );
     } catch (error) {
       if (encoder !== undefined) ctx.exports.unsend(encoder.sent);
+      if (resend !== undefined && codeOf(error) === 'ERR_REMOTE_UNENCODABLE') return resend(error);
       if (isMessageFailure(error)) throw error;
       // A lost or late answer leaves the channel out of step: the session cannot go on, and
       // every later use says why (a timeout is the cause of the closed session).

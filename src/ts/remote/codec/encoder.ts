@@ -125,6 +125,14 @@ export class Encoder {
   /** Objects to move rather than copy (`transfer()`), gathered from the values encoded. */
   transfers: object[] | undefined;
 
+  /** Set when a message's values went whole through structured clone (`clone()`, never `encode()`). */
+  clonedWhole = false;
+  /**
+   * False for a message encoded again after structured clone refused it whole: its values then
+   * go tagged, with their plain parts planned (`planParts`), as any value the scan refuses.
+   */
+  clonesWhole = true;
+
   /** Adds the transfer list `transfer()` recorded for `value`, if any. */
   noteTransfer(value: unknown): void {
     const list = transferablesOf(value);

@@ -4,6 +4,7 @@
  * always means the same object on both sides, whatever the message shape.
  */
 import { Array } from '../builtins';
+import { codeOf } from '../errors';
 import { valueFields, type MessageOf, type Op, type ValueField, type ValuesOf } from '../protocol';
 import type { Decoder } from './decoder';
 import type { Encoder } from './encoder';
@@ -25,7 +26,8 @@ export function encodeValues<K extends Op>(
     else for (const item of value as readonly unknown[]) encoder.noteTransfer(item);
   }
   const candidates = failed ? undefined : cloneCandidates(fields, values);
-  if (candidates !== undefined && encoder.canClone(candidates)) {
+  if (candidates !== undefined && encoder.clonesWhole && encoder.canClone(candidates)) {
+    encoder.clonedWhole = true;
     for (let i = 0; i < fields.length; i++) {
       const { name, kind } = fields[i];
       const value: unknown = values[i];
@@ -71,6 +73,17 @@ export function encodeValues<K extends Op>(
     }
   }
   return message as unknown as MessageOf<K>;
+}
+
+/**
+ * Whether sending a message `encoder` made failed because structured clone refused its values
+ * whole. The scan that chose that path (clone_scan.ts) reads what a value holds, not every
+ * internal slot: an `arguments` object, an array with a named function, a weak collection given
+ * Object.prototype pass it and are refused by the serializer. Such a message is encoded again
+ * with `clonesWhole` off (the tagged encoding sends each of them as it documents), once.
+ */
+export function refusedWhole(encoder: Encoder, error: unknown): boolean {
+  return encoder.clonedWhole && codeOf(error) === 'ERR_REMOTE_UNENCODABLE';
 }
 
 /**

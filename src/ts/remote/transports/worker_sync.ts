@@ -152,8 +152,10 @@ class AnsweringTransport extends BaseTransport {
     let answered = false;
     this.deliver(envelope.m, (answer) => {
       if (answered) return;
-      answered = true;
+      // Throws ERR_REMOTE_UNENCODABLE when the answer cannot be serialized: nothing was written,
+      // and the session answers again (tagged, or with an error saying why).
       this.answer(answer);
+      answered = true;
     });
   };
 
@@ -167,7 +169,12 @@ class AnsweringTransport extends BaseTransport {
   private answer(answer: WireMessage): void {
     if (this.isClosed) return;
     // Structured clone, like the port: the answer arrives as a port message would.
-    const bytes = serialize(answer);
+    let bytes: Buffer;
+    try {
+      bytes = serialize(answer);
+    } catch (error) {
+      throw unencodableError(this.kind, error);
+    }
     const length = bytes.length;
     if (length <= this.data.length) {
       this.data.set(bytes, 0);
