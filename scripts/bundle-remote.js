@@ -56,6 +56,13 @@ function resolveRelative(args) {
   return fs.existsSync(`${target}.js`) || !fs.existsSync(target) ? `${target}.js` : path.join(target, 'index.js');
 }
 
+/**
+ * Modules outside transports/ that only transports use: they go in the transports' file, so
+ * `require('weakwire/remote')` does not compile them (the MessagePack frame codec is a tenth of
+ * the session code). The session file must not hold them (`check` fails the build if it does).
+ */
+const TRANSPORT_ONLY = new Set(['codec/frames']);
+
 /** A require that leaves dist/remote stays a require, rewritten for the bundle's place. */
 function outsideRemote(target, outfile) {
   if (target.startsWith(remoteDir + path.sep)) return undefined;
@@ -116,7 +123,7 @@ async function bundleTransports(names) {
             const target = resolveRelative(args);
             const outside = outsideRemote(target, transportsFile);
             if (outside) return outside;
-            if (target.startsWith(transportsDir + path.sep)) return undefined;
+            if (target.startsWith(transportsDir + path.sep) || TRANSPORT_ONLY.has(moduleName(target))) return undefined;
             fromSession.add(moduleName(target));
             return { path: moduleName(target), namespace: 'session-module' };
           });
@@ -183,9 +190,17 @@ async function main() {
     .map((file) => file.replace(/\.js$/, ''))
     .sort();
   const { result: transports, fromSession } = await bundleTransports(names);
-  check(transports, transportsFile, (input) => input.startsWith('dist/remote/transports/'));
+  const transportOnly = (input) => TRANSPORT_ONLY.has(input.replace(/^dist\/remote\//, '').replace(/\.js$/, ''));
+  check(transports, transportsFile, (input) => input.startsWith('dist/remote/transports/') || transportOnly(input));
   const session = await bundleSession(fromSession);
-  check(session, sessionFile, (input) => input.startsWith('dist/remote/') && (!input.startsWith('dist/remote/transports/') || input === 'dist/remote/transports/index.js'));
+  check(
+    session,
+    sessionFile,
+    (input) =>
+      input.startsWith('dist/remote/') &&
+      !transportOnly(input) &&
+      (!input.startsWith('dist/remote/transports/') || input === 'dist/remote/transports/index.js'),
+  );
 }
 
 main().catch((error) => {

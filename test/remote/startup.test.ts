@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const probe = join(__dirname, '..', 'fixtures', 'remote', 'startup_probe.js');
@@ -24,6 +25,13 @@ function loaded(step: 'require' | 'transport' | 'session'): Loaded {
 describe("require('weakwire/remote') in Node", () => {
   test('reads one file of the package: the bundled session code, without the transports', () => {
     expect(loaded('require').packageFiles).toEqual(['dist/remote/index.node.js']);
+  });
+
+  test('compiles no MessagePack frame code: the frame codec is in the transports file, which only the streams use', () => {
+    // esbuild marks each bundled module with a comment naming its file.
+    const dist = join(__dirname, '..', '..', 'dist', 'remote');
+    expect(readFileSync(join(dist, 'index.node.js'), 'utf8')).not.toContain('// dist/remote/codec/frames.js');
+    expect(readFileSync(join(dist, 'transports.node.js'), 'utf8')).toContain('// dist/remote/codec/frames.js');
   });
 
   test('loads no transport built-in (worker_threads, net, child_process, v8) and no native addon', () => {
