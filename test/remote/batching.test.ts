@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { connect, RemoteServer, transfer, transports, type RemoteClient } from '../../src/ts/remote';
 import { WIRE_LIMITS } from '../../src/ts/remote/limits';
+import { loggedPair } from './async/wire_log';
 import { asyncPair } from './pair';
 import { rawPeer, type RawPeer } from './raw_peer';
 import { until } from './transports/ends';
@@ -183,19 +184,33 @@ test('a client sends no batch before the handshake, so a peer of another version
   channel.port1.close();
 });
 
-test('a loop of awaited calls leaves no FREE turn waiting: the finish of each answer rides on the next call', async () => {
+test('a loop of awaited calls, a turn between them, sends no FREE: the finish of each answer rides on the next call', async () => {
   const server = new RemoteServer({ modules: { tools: () => ({ echo: (x: unknown) => x }) } });
-  const pair = asyncPair(server);
+  const pair = loggedPair(server);
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   try {
     const tools = await pair.remote.require('tools');
-    await tools.echo(1);
-    // The answer is known here and finished; the next call takes that finish with it. A FREE turn
-    // still scheduled would find nothing to send, and would keep the event loop from blocking.
-    const immediates = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Immediate').length;
-    const before = immediates();
-    const next = tools.echo(2);
-    expect(immediates()).toBe(before - 1);
-    expect(await next).toBe(2);
+    pair.wire.clear();
+    for (let i = 0; i < 3; i++) {
+      expect(await tools.echo(i)).toBe(i);
+      // Other work of the application between the calls (I/O): a turn of the event loop, the
+      // turn a FREE batch would leave on, and far less than the finishes wait for a request.
+      await turn();
+    }
+    expect(pair.wire.events.filter((event) => event.dir === '>').map((event) => event.op)).toEqual(Array(3).fill('call'));
+  } finally {
+    pair.close();
+  }
+});
+
+test('a finish with no call after it still leaves in a FREE, and the peer drops the answer it kept', async () => {
+  const server = new RemoteServer({ modules: { tools: () => ({ echo: (x: unknown) => x }) } });
+  const pair = loggedPair(server);
+  try {
+    const tools = await pair.remote.require('tools');
+    expect(await tools.echo(1)).toBe(1);
+    await until(() => pair.session.stats().keptAnswers === 0, 'the FREE carrying the finish');
+    expect(pair.wire.events.filter((event) => event.dir === '>' && event.op === 'free')).toHaveLength(1);
   } finally {
     pair.close();
   }

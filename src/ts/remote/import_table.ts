@@ -8,7 +8,7 @@
  * not cancelled but ignored (its record says released): a cancel function per proxy would cost
  * more heap than the rest of its record. Closing cancels all of the session's at once.
  */
-import { Array, Map } from './builtins';
+import { Array, Map, clearTimeout, setTimeout } from './builtins';
 import { clearImmediate, setImmediate, type Immediate } from './platform';
 // Through the backend module: the native addon in Node.js, the portable backend in browser builds.
 // Loaded with the first session, not with the package: loading the addon is most of the time
@@ -17,6 +17,16 @@ import type * as Backend from '../backend';
 import { WIRE_LIMITS } from './limits';
 
 let backend: typeof Backend | undefined;
+
+/**
+ * How long finishes wait for a request to ride on before they leave alone in a FREE. Not the next
+ * turn, as FREEs of proxies do: a loop of awaited calls with other I/O between them (a turn or
+ * more) would send a small FREE frame per call, a write and a wake-up of the peer each; on a TCP
+ * socket under BBR, those small segments also push the connection toward pacing its large frames
+ * (bench/NOTES.md, tcp15). The peer keeps the finished answers that much longer, at most
+ * `freeBatch` of them.
+ */
+const FINISH_DELAY_MS = 10;
 
 function loadBackend(): typeof Backend {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -36,6 +46,8 @@ export class ImportTable {
   /** Answers of the peer we pipelined on and no longer need (see AnswerTable), to finish. */
   private finished: number[] = [];
   private scheduled: Immediate | undefined;
+  /** Set while only finishes wait: they leave after FINISH_DELAY_MS unless a request takes them. */
+  private finishTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   created = 0;
   /** Registrations of ours whose collection has not been reported yet (what close() cancels). */
@@ -110,11 +122,18 @@ export class ImportTable {
     this.schedule();
   }
 
-  /** Queues the finish of the peer's answer `seq`: it leaves with the next FREE batch. */
+  /**
+   * Queues the finish of the peer's answer `seq`: it leaves with our next request, or with the
+   * next FREE batch, which waits FINISH_DELAY_MS for one when it would carry only finishes.
+   */
   finish(seq: number): void {
     if (this.closed) return;
     this.finished.push(seq);
-    this.schedule();
+    if (this.pending.size + this.finished.length >= WIRE_LIMITS.freeBatch) this.flush();
+    else if (this.scheduled === undefined && this.finishTimer === undefined) {
+      this.finishTimer = setTimeout(this.flush, FINISH_DELAY_MS);
+      this.finishTimer.unref?.();
+    }
   }
 
   /** The finishes waiting to leave (they ride on a request), or undefined when none wait. */
@@ -128,6 +147,7 @@ export class ImportTable {
       clearImmediate(this.scheduled);
       this.scheduled = undefined;
     }
+    this.cancelFinishTimer();
     return finished;
   }
 
@@ -136,10 +156,17 @@ export class ImportTable {
     else this.scheduled ??= setImmediate(this.flush);
   }
 
+  private cancelFinishTimer(): void {
+    if (this.finishTimer === undefined) return;
+    clearTimeout(this.finishTimer);
+    this.finishTimer = undefined;
+  }
+
   /** Sends every queued FREE in one message. */
   readonly flush = (): void => {
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
+    this.cancelFinishTimer();
     if ((this.pending.size === 0 && this.finished.length === 0) || this.closed) return;
     const entries = [...this.pending];
     const finished = this.finished;
@@ -154,6 +181,7 @@ export class ImportTable {
     this.closed = true;
     if (this.scheduled !== undefined) clearImmediate(this.scheduled);
     this.scheduled = undefined;
+    this.cancelFinishTimer();
     for (const record of this.records.values()) record.released = true;
     // The scan covers every registration of the thread: skipped when none of ours is left (a
     // session that never imported, or whose proxies all died, closes in O(1)).
