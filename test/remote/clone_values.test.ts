@@ -253,6 +253,18 @@ describe('plain data on a MessagePort session', () => {
       expect(answers).toEqual([[1], [{ 0: 2 }], [3]]);
     });
 
+    test('calls of one turn still run in the order of the code when two of them are sent again', async () => {
+      const ran: unknown[] = [];
+      const logging = asyncPair(new RemoteServer({ modules: { log: () => ({ log: (value: unknown) => void ran.push(value) }) } }));
+      try {
+        const { log } = (await logging.remote.require('log')) as { log(value: unknown): Promise<void> };
+        await Promise.all([log('first'), log(argumentsOf('second')), log(argumentsOf('third')), log('fourth')]);
+        expect(ran).toEqual(['first', { 0: 'second' }, { 0: 'third' }, 'fourth']);
+      } finally {
+        logging.close();
+      }
+    });
+
     test('a result structured clone refuses whole is answered tagged', async () => {
       const { argumentsOf: remoteArguments } = (await pair.remote.require('tools')) as {
         argumentsOf(...values: unknown[]): Promise<unknown>;

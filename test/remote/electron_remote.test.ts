@@ -136,6 +136,11 @@ describe.each([
     expect(rejected).toMatchObject({ name: 'RangeError', cause: { message: 'root cause' } });
   });
 
+  test('arguments, which structured clone refuses whole, go tagged in a request and in an answer; the session goes on', async () => {
+    const { run } = await electronApp.openWindow(sync);
+    expect(await run('refusedWhole')).toEqual({ request: [{ 0: 1, 1: 'two' }], answer: { 0: 3, 1: 4 }, after: 11 });
+  });
+
   test('a renderer callback is called by main and its result returns', async () => {
     const { run } = await electronApp.openWindow(sync);
     expect(await run('callsBack')).toBe(42);

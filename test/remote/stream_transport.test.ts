@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { connect, RemoteServer } from '../../src/ts/remote';
 import type { Transport, WireMessage } from '../../src/ts/remote/transport';
 import {
   encodeFrame,
@@ -389,5 +390,51 @@ describe('bad input', () => {
   test('encodeFrame refuses a value that is not an object', () => {
     expect(() => encodeFrame([] as never)).toThrow(TypeError);
     expect(() => encodeFrame('x' as never)).toThrow('message must be an object');
+  });
+});
+
+describe('a write that throws after the stream took the frame', () => {
+  // A stream (a logger, an instrumented Duplex) whose write delivers the frame and then throws:
+  // the transport reports ERR_REMOTE_UNENCODABLE, but the frame left. A frame transport never
+  // sends such a request again (only structured clone's refusals are resent): the peer runs it once.
+  test('the request runs once on the peer', async () => {
+    let throwAfterWrite = false;
+    let client!: Duplex;
+    let server!: Duplex;
+    client = new Duplex({
+      read() {},
+      write(chunk, _encoding, callback) {
+        server.push(chunk);
+        callback();
+        if (throwAfterWrite) {
+          throwAfterWrite = false;
+          throw new Error('instrumentation failed after the write');
+        }
+      },
+    });
+    server = new Duplex({
+      read() {},
+      write(chunk, _encoding, callback) {
+        client.push(chunk);
+        callback();
+      },
+    });
+    const ran: unknown[] = [];
+    const session = new RemoteServer({ modules: { tools: () => ({ record: (value: unknown) => ran.push(value) }) } }).serve(
+      streamTransport(server),
+    );
+    const remote = connect(streamTransport(client), { sync: false });
+    try {
+      const tools = (await remote.require('tools')) as { record(value: unknown): Promise<number> };
+      throwAfterWrite = true;
+      // This in-memory peer answers inside the write, before the throw: the caller may get the
+      // answer or ERR_REMOTE_UNENCODABLE; what matters is that the request was written once.
+      await tools.record({ id: 'once' }).catch(() => undefined);
+      await expect(tools.record('next')).resolves.toBe(2);
+      expect(ran).toEqual([{ id: 'once' }, 'next']);
+    } finally {
+      remote.close();
+      session.close();
+    }
   });
 });

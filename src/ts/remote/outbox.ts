@@ -28,6 +28,11 @@ export class Outbox {
   private transfers: Array<readonly object[] | undefined> = [];
   private failures: SendFailure[] = [];
   private scheduled = false;
+  /**
+   * Set while `flush` sends: a message sent meanwhile (a failure handler's resend, or its error
+   * answer) leaves at once, in the place of the one that failed, not after the rest of the queue.
+   */
+  private flushing = false;
   private readonly batches: boolean;
 
   /**
@@ -50,6 +55,10 @@ export class Outbox {
    * message was sent at once, from the microtask otherwise. Never throws.
    */
   send(message: WireMessage, transfer: readonly object[] | undefined, failed: SendFailure): void {
+    if (this.flushing) {
+      this.sendOne(message, transfer, failed);
+      return;
+    }
     if (!this.batches || !this.ready()) {
       if (this.messages.length > 0) this.flush();
       this.sendOne(message, transfer, failed);
@@ -82,11 +91,16 @@ export class Outbox {
     this.messages = [];
     this.transfers = [];
     this.failures = [];
-    for (let start = 0; start < messages.length; start += WIRE_LIMITS.batchSize) {
-      if (this.closed()) return;
-      const end = start + WIRE_LIMITS.batchSize < messages.length ? start + WIRE_LIMITS.batchSize : messages.length;
-      if (end - start === 1) this.sendOne(messages[start], transfers[start], failures[start]);
-      else this.sendBatch(messages, transfers, failures, start, end);
+    this.flushing = true;
+    try {
+      for (let start = 0; start < messages.length; start += WIRE_LIMITS.batchSize) {
+        if (this.closed()) return;
+        const end = start + WIRE_LIMITS.batchSize < messages.length ? start + WIRE_LIMITS.batchSize : messages.length;
+        if (end - start === 1) this.sendOne(messages[start], transfers[start], failures[start]);
+        else this.sendBatch(messages, transfers, failures, start, end);
+      }
+    } finally {
+      this.flushing = false;
     }
   }
 

@@ -109,6 +109,7 @@ export class Outgoing {
       this.unsent(seq, first, finished, waiter, id, refusal);
       return false;
     }
+    ctx.exports.unsend(first.sent); // none: a message cloned whole holds no reference
     if (keep) message.keep = true;
     if (finished !== undefined) message.a = finished;
     let sent = true;

@@ -7,7 +7,10 @@
  * Errors follow one taxonomy (`RemoteError` codes): `send` throws ERR_REMOTE_CLOSED once the
  * transport is closed, and ERR_REMOTE_TOO_LARGE / ERR_REMOTE_UNENCODABLE for a message it cannot
  * carry while staying open. A transport closes with ERR_REMOTE_BACKLOG when too much waits for a
- * peer that does not read. See `transports/kit.ts`.
+ * peer that does not read. See `transports/kit.ts`. On a transport that structured-clones
+ * (`clone`), ERR_REMOTE_UNENCODABLE from `send`, from `requestSync` or from a `reply` also says
+ * that nothing of that message reached the peer: the session may then encode it another way and
+ * send it again (codec/messages.ts, `refusedWhole`).
  */
 import { Error } from './builtins';
 

@@ -125,7 +125,10 @@ export class Encoder {
   /** Objects to move rather than copy (`transfer()`), gathered from the values encoded. */
   transfers: object[] | undefined;
 
-  /** Set when a message's values went whole through structured clone (`clone()`, never `encode()`). */
+  /**
+   * Set when a message's values went whole through structured clone (`clone()`, never `encode()`)
+   * on a transport that structured-clones (not frames, whose trees msgpackr writes itself).
+   */
   clonedWhole = false;
   /**
    * False for a message encoded again after structured clone refused it whole: its values then
@@ -170,6 +173,11 @@ export class Encoder {
    */
   planParts(values: readonly unknown[]): void {
     if (this.options.clone === true) this.plain = plainParts(values, this.options.maxDepth);
+  }
+
+  /** Records that `canClone` accepted the values of this encoder's message (see `clonedWhole`). */
+  tookWholeClone(): void {
+    this.clonedWhole = this.options.clone === true;
   }
 
   /** A value `canClone` accepted: an object in one clone record, a primitive as usual. */

@@ -27,7 +27,7 @@ export function encodeValues<K extends Op>(
   }
   const candidates = failed ? undefined : cloneCandidates(fields, values);
   if (candidates !== undefined && encoder.clonesWhole && encoder.canClone(candidates)) {
-    encoder.clonedWhole = true;
+    encoder.tookWholeClone();
     for (let i = 0; i < fields.length; i++) {
       const { name, kind } = fields[i];
       const value: unknown = values[i];
@@ -80,7 +80,9 @@ export function encodeValues<K extends Op>(
  * whole. The scan that chose that path (clone_scan.ts) reads what a value holds, not every
  * internal slot: an `arguments` object, an array with a named function, a weak collection given
  * Object.prototype pass it and are refused by the serializer. Such a message is encoded again
- * with `clonesWhole` off (the tagged encoding sends each of them as it documents), once.
+ * with `clonesWhole` off (the tagged encoding sends each of them as it documents), once. Only on a
+ * structured-clone transport, whose contract is that ERR_REMOTE_UNENCODABLE means nothing of the
+ * message was sent (transport.ts): a resend never runs a request twice.
  */
 export function refusedWhole(encoder: Encoder, error: unknown): boolean {
   return encoder.clonedWhole && codeOf(error) === 'ERR_REMOTE_UNENCODABLE';

@@ -24,7 +24,7 @@ import {
   type Envelope,
   type SyncAnswer,
 } from './electron_envelope';
-import { BaseTransport } from './kit';
+import { BaseTransport, unencodableError } from './kit';
 
 /** The part of Electron's `WebContents` the main transport uses. */
 export interface ElectronWebContentsLike {
@@ -289,8 +289,18 @@ class ElectronMainTransport extends BaseTransport {
       case 'sync': {
         this.unanswered.add(event);
         this.deliver(envelope.m!, (reply: WireMessage) => {
-          if (!this.unanswered.delete(event)) return; // answered already, or the session closed
-          answer(event, { k: 'reply', m: reply });
+          if (!this.unanswered.has(event)) return; // answered already, or the session closed
+          try {
+            event.returnValue = { k: 'reply', m: reply } satisfies SyncAnswer;
+          } catch (error) {
+            // A webContents destroyed meanwhile: nobody is waiting any more.
+            if (this.webContents.isDestroyed()) this.unanswered.delete(event);
+            // Else Electron could not clone the answer, and sent nothing: still unanswered, and
+            // the session answers again (another way, or with an error).
+            else throw unencodableError(this.kind, error);
+            return;
+          }
+          this.unanswered.delete(event);
         });
         return;
       }

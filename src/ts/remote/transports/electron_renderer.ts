@@ -16,7 +16,19 @@ import {
   type Envelope,
   type SyncAnswer,
 } from './electron_envelope';
-import { BaseTransport, isWireMessage } from './kit';
+import { BaseTransport, isWireMessage, unencodableError } from './kit';
+
+/** Whether structured clone copies `value` (where it is not there to ask, assume it does). */
+function clones(value: unknown): boolean {
+  const clone = (globalThis as { structuredClone?: (value: unknown) => unknown }).structuredClone;
+  if (clone === undefined) return true;
+  try {
+    clone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The part of Electron's `ipcRenderer` the renderer transport uses. */
 export interface ElectronIpcRendererLike {
@@ -82,6 +94,9 @@ class ElectronRendererTransport extends BaseTransport {
     try {
       result = this.ipcRenderer.sendSync!(this.channel, envelope) as SyncAnswer | undefined;
     } catch (error) {
+      // Electron clones the envelope before it sends anything: one structured clone refuses too
+      // was never sent, and fails alone (the session may send it another way).
+      if (!clones(envelope)) throw unencodableError(this.kind, error);
       // The request may or may not have reached main: the session cannot be trusted any more.
       this.finish(asError(error));
       throw error;
