@@ -3,6 +3,7 @@
  * `batch` message, and the receiver handles a batch's messages one by one, exactly as if each had
  * come alone — whatever a hostile peer puts in it.
  */
+import { createHook } from 'node:async_hooks';
 import { join } from 'node:path';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { connect, RemoteServer, transfer, transports, type RemoteClient } from '../../src/ts/remote';
@@ -182,6 +183,30 @@ test('a client sends no batch before the handshake, so a peer of another version
   expect(ops()).toEqual(['hello', 'require', 'require']);
   remote.close();
   channel.port1.close();
+});
+
+test('a loop of awaited calls schedules no FREE turn: the finish of each answer rides on the next call', async () => {
+  const server = new RemoteServer({ modules: { tools: () => ({ echo: (x: unknown) => x }) } });
+  const pair = asyncPair(server);
+  const immediates: string[] = [];
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'Immediate') immediates.push(type);
+    },
+  });
+  try {
+    const tools = await pair.remote.require('tools');
+    await tools.echo(0);
+    // Each answer is finished once it is known here, and the next call takes that finish with it.
+    // A FREE turn scheduled for it (and cancelled by that call) would cost every call an immediate.
+    hook.enable();
+    for (let i = 1; i <= 20; i++) expect(await tools.echo(i)).toBe(i);
+    hook.disable();
+    expect(immediates).toEqual([]);
+  } finally {
+    hook.disable();
+    pair.close();
+  }
 });
 
 test('a loop of awaited calls, a turn between them, sends no FREE: the finish of each answer rides on the next call', async () => {

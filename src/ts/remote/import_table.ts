@@ -8,7 +8,7 @@
  * not cancelled but ignored (its record says released): a cancel function per proxy would cost
  * more heap than the rest of its record. Closing cancels all of the session's at once.
  */
-import { Array, Map, clearTimeout, setTimeout } from './builtins';
+import { Array, Map, Promise, clearTimeout, setTimeout } from './builtins';
 import { clearImmediate, setImmediate, type Immediate } from './platform';
 // Through the backend module: the native addon in Node.js, the portable backend in browser builds.
 // Loaded with the first session, not with the package: loading the addon is most of the time
@@ -18,12 +18,21 @@ import { WIRE_LIMITS } from './limits';
 
 let backend: typeof Backend | undefined;
 
+const settled = Promise.resolve();
+
 /**
- * How long finishes wait for a request to ride on before they leave alone in a FREE. Not the next
- * turn, as FREEs of proxies do: a loop of awaited calls with other I/O between them (a turn or
- * more) would send a small FREE frame per call, a write and a wake-up of the peer each; on a TCP
- * socket under BBR, those small segments also push the connection toward pacing its large frames
- * (bench/NOTES.md, tcp15). The peer keeps the finished answers that much longer, at most
+ * Microtasks a finish waits for a request to take it before its FREE is scheduled: an awaited
+ * call settles its promise, which resolves the `await` (one hop) that resumes the caller
+ * (another), whose next call takes the finish. So a loop of awaited calls arms nothing per call.
+ */
+const FINISH_HOPS = 3;
+
+/**
+ * How long finishes then wait for a request to ride on before they leave alone in a FREE. Not the
+ * next turn, as FREEs of proxies do: a loop of awaited calls with other I/O between them (a turn
+ * or more) would send a small FREE frame per call, a write and a wake-up of the peer each; on a
+ * TCP socket under BBR, those small segments also push the connection toward pacing its large
+ * frames (bench/NOTES.md, tcp15). The peer keeps the finished answers that much longer, at most
  * `freeBatch` of them.
  */
 const FINISH_DELAY_MS = 10;
@@ -46,6 +55,8 @@ export class ImportTable {
   /** Answers of the peer we pipelined on and no longer need (see AnswerTable), to finish. */
   private finished: number[] = [];
   private scheduled: Immediate | undefined;
+  /** Microtasks the finishes have waited so far, or -1 when they do not wait (see `finish`). */
+  private hops = -1;
   /** Set while only finishes wait: they leave after FINISH_DELAY_MS unless a request takes them. */
   private finishTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -124,17 +135,34 @@ export class ImportTable {
 
   /**
    * Queues the finish of the peer's answer `seq`: it leaves with our next request, or with the
-   * next FREE batch, which waits FINISH_DELAY_MS for one when it would carry only finishes.
+   * next FREE batch. While only finishes wait, that batch waits a few microtasks (in a loop of
+   * awaited calls the next call takes them, and nothing is armed per call), then FINISH_DELAY_MS
+   * for a request to ride on.
    */
   finish(seq: number): void {
     if (this.closed) return;
     this.finished.push(seq);
     if (this.pending.size + this.finished.length >= WIRE_LIMITS.freeBatch) this.flush();
-    else if (this.scheduled === undefined && this.finishTimer === undefined) {
-      this.finishTimer = setTimeout(this.flush, FINISH_DELAY_MS);
-      this.finishTimer.unref?.();
+    else if (this.scheduled === undefined && this.finishTimer === undefined && this.hops < 0) {
+      this.hops = 0;
+      settled.then(this.waitForRequest);
     }
   }
+
+  /** Each microtask hop of finishes waiting for a request; then their timer (see `finish`). */
+  private readonly waitForRequest = (): void => {
+    if (this.finished.length === 0 || this.scheduled !== undefined || this.finishTimer !== undefined || this.closed) {
+      this.hops = -1;
+      return;
+    }
+    if (++this.hops < FINISH_HOPS) {
+      settled.then(this.waitForRequest);
+      return;
+    }
+    this.hops = -1;
+    this.finishTimer = setTimeout(this.flush, FINISH_DELAY_MS);
+    this.finishTimer.unref?.();
+  };
 
   /** The finishes waiting to leave (they ride on a request), or undefined when none wait. */
   takeFinished(): number[] | undefined {

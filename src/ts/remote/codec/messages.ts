@@ -20,12 +20,17 @@ export function encodeValues<K extends Op>(
 ): MessageOf<K> {
   const fields = valueFields(message.op);
   const failed = message.op === 'settle' && message.ok === false;
-  for (let i = 0; i < fields.length; i++) {
-    const value: unknown = values[i];
-    if (fields[i].kind !== 'values') encoder.noteTransfer(value);
-    else for (const item of value as readonly unknown[]) encoder.noteTransfer(item);
+  // Only primitives (most calls and answers): nothing can be transferred, and neither the clone
+  // check nor the plan of plain parts would find anything (both look at objects only).
+  const objects = holdsObjects(fields, values);
+  if (objects) {
+    for (let i = 0; i < fields.length; i++) {
+      const value: unknown = values[i];
+      if (fields[i].kind !== 'values') encoder.noteTransfer(value);
+      else for (const item of value as readonly unknown[]) encoder.noteTransfer(item);
+    }
   }
-  const candidates = failed ? undefined : cloneCandidates(fields, values);
+  const candidates = failed || !objects ? undefined : cloneCandidates(fields, values);
   if (candidates !== undefined && encoder.clonesWhole && encoder.canClone(candidates)) {
     encoder.tookWholeClone();
     for (let i = 0; i < fields.length; i++) {
@@ -73,6 +78,23 @@ export function encodeValues<K extends Op>(
     }
   }
   return message as unknown as MessageOf<K>;
+}
+
+/** Whether any of `values` (or an item of a `values` field) is an object or a function. */
+function holdsObjects(fields: readonly ValueField[], values: readonly unknown[]): boolean {
+  for (let i = 0; i < fields.length; i++) {
+    const value = values[i];
+    if (fields[i].kind !== 'values') {
+      if ((typeof value === 'object' && value !== null) || typeof value === 'function') return true;
+      continue;
+    }
+    const items = value as readonly unknown[];
+    for (let j = 0; j < items.length; j++) {
+      const item = items[j];
+      if ((typeof item === 'object' && item !== null) || typeof item === 'function') return true;
+    }
+  }
+  return false;
 }
 
 /**
