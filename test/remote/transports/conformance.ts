@@ -84,6 +84,14 @@ export interface TransportHarness<P extends Pair = Pair> {
     | NotApplicable;
 }
 
+/** An `arguments` object: its items are plain, but structured clone refuses the object. */
+function refusedValue(): IArguments {
+  return (function (..._: unknown[]) {
+    // eslint-disable-next-line prefer-rest-params
+    return arguments;
+  })(1, 2);
+}
+
 /** What `send` gives once the transport is closed. */
 const CLOSED = { sent: false, error: expect.objectContaining({ code: 'ERR_REMOTE_CLOSED' }) };
 
@@ -229,16 +237,23 @@ export function conformanceSuite<P extends Pair>(makeHarness: () => TransportHar
       }
       test('send throws ERR_REMOTE_UNENCODABLE and sends nothing; the transport stays open and the next message arrives', async () => {
         const { local, peer } = await started();
-        // An `arguments` object: its items are plain, but structured clone refuses the object.
-        const refused = (function (..._: unknown[]) {
-          // eslint-disable-next-line prefer-rest-params
-          return arguments;
-        })(1, 2);
-        const result = await local.send({ op: 'refused', v: refused });
+        const result = await local.send({ op: 'refused', v: refusedValue() });
         expect(result).toEqual({ sent: false, error: expect.objectContaining({ code: 'ERR_REMOTE_UNENCODABLE' }) });
         await stillWorks(local, peer, 'a message structured clone refused');
         expect(peer.log.messages).toHaveLength(1);
         expect(peer.log.problems).toEqual([]);
+      });
+
+      test('the same before the peer started: send throws at once, and the message after it arrives once the peer starts', async () => {
+        const pair = await track(harness.open());
+        await pair.local.start();
+        const result = await pair.local.send({ op: 'refused', v: refusedValue() });
+        expect(result).toEqual({ sent: false, error: expect.objectContaining({ code: 'ERR_REMOTE_UNENCODABLE' }) });
+        expect(await pair.local.send({ op: 'after', what: 'a refused send before the peer started' })).toEqual({ sent: true });
+        await pair.peer.start();
+        await until(() => pair.peer.log.messages.length > 0, 'the message after the refused one');
+        expect(pair.peer.log.messages).toEqual([{ op: 'after', what: 'a refused send before the peer started' }]);
+        expect(pair.local.log.closes).toEqual([]);
       });
     });
 

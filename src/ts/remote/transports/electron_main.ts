@@ -246,7 +246,15 @@ class ElectronMainTransport extends BaseTransport {
     this.router.retain();
     const outbox = this.outbox;
     this.outbox = [];
-    for (const message of outbox) this.send(message);
+    for (const message of outbox) {
+      try {
+        this.send(message);
+      } catch (error) {
+        // Never out of ipcMain's emit: the session's queued messages are out of step now.
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+    }
   }
 
   protected write(message: WireMessage): void {
@@ -256,6 +264,9 @@ class ElectronMainTransport extends BaseTransport {
       return;
     }
     if (this.nonce === undefined) {
+      // Electron clones a message when it sends it, once the renderer opened: refuse now what
+      // it would refuse then, while the sender can still be told (this message alone fails).
+      globalThis.structuredClone?.(message);
       this.outbox.push(message);
       return;
     }
